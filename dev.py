@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Set up and run Editorial with nothing but Python installed.
+
+    python3 dev.py run    # virtualenv, dependencies, database, fixtures, demo accounts, admin
+    python3 dev.py test   # virtualenv, dependencies, the test suite (extra args go to pytest)
+
+The virtual environment lives in .venv and is refreshed when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".editorial-installed"
+
+
+def ensure_environment() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print("Creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing dependencies …", flush=True)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-e", f"{ROOT}[test]"],
+        check=True,
+    )  # fmt: skip
+    STAMP.write_text(wanted)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> None:
+    completed = subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env)
+    if completed.returncode:
+        sys.exit(completed.returncode)
+
+
+def local_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "1")  # local development and demo only
+    (ROOT / "var").mkdir(exist_ok=True)
+    return env
+
+
+def main(argv: list[str]) -> None:
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if command not in {"run", "test"}:
+        sys.exit(__doc__)
+    ensure_environment()
+    env = local_env()
+    if command == "test":
+        run("-m", "pytest", *rest, env=env)
+        return
+    run("manage.py", "migrate", "--no-input", "-v", "0", env=env)
+    run("manage.py", "setup_demo", env=env)
+    address = rest[0] if rest else "127.0.0.1:8000"
+    print(f"\nAdmin: http://{address}/admin/  (Ctrl-C stops it)\n", flush=True)
+    run("manage.py", "runserver", address, env=env)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

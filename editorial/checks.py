@@ -1,0 +1,185 @@
+"""Quality flags: what an editor must fix (blocking) or look at (warning) before approval.
+
+Each flag is a small named function over the answer's text; `refresh_flags` stores the
+result on the answer so the admin list can filter and sort by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from editorial.models import Answer, FlagLevel
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    level: FlagLevel
+    label: str
+
+
+HEDGE = Flag("hedge", FlagLevel.BLOCKING, "LLM self-reference or knowledge-cutoff hedge")
+EMPTY = Flag("empty", FlagLevel.BLOCKING, "Empty answer")
+NO_SOURCE = Flag("no_source", FlagLevel.BLOCKING, "No source")
+UNSOURCED_CLAIM = Flag("unsourced_claim", FlagLevel.WARNING, "Specific claim with no source")
+DUPLICATE = Flag("duplicate", FlagLevel.WARNING, "Same answer text as another answer")
+TRUNCATED = Flag("truncated", FlagLevel.WARNING, "Ends mid-sentence")
+
+FLAGS: dict[str, Flag] = {
+    flag.code: flag for flag in (HEDGE, EMPTY, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED)
+}
+
+# The hedge family: "as of my <recency> <thing>", "my <knowledge|training> cutoff", and a
+# model speaking of itself. Built from parts so rephrasings ("as of my most recent
+# training data", "my knowledge cut-off") are caught, not only the strings seen so far.
+_RECENCY = r"(?:(?:very\s+)?(?:last|latest|most\s+recent|recent|final|previous)\s+)?"
+_THING = (
+    r"(?:knowledge(?:\s+(?:cut[\s-]?off|base|update))?|cut[\s-]?off|training(?:\s+data)?|"
+    r"(?:data\s+)?update|information|info|review|data|records?|check)"
+)
+_HEDGE_PATTERNS = [
+    rf"\bas\s+of\s+my\s+{_RECENCY}{_THING}\b",
+    rf"\b(?:according\s+to|based\s+on|in|per|up\s+to|until)\s+my\s+{_RECENCY}{_THING}\b",
+    r"\bmy\s+(?:knowledge|training)(?:[\s-]+(?:data\s+)?)?(?:cut[\s-]?off|date|ends?)\b",
+    r"\bmy\s+(?:last|latest|most\s+recent)\s+(?:update|review|training|knowledge|information)\b",
+    r"\bas\s+an?\s+(?:ai|a\.i\.|artificial\s+intelligence|(?:large\s+)?language\s+model|llm)\b",
+    r"\bi\s*(?:am|'m|’m)\s+(?:just\s+|only\s+)?an?\s+(?:ai|(?:large\s+)?language\s+model)\b",
+    r"\bi\s+(?:do\s+not|don't|don’t|cannot|can't|can’t)\s+(?:have\s+)?"
+    r"(?:access\s+to\s+|browse\s+)?(?:real[\s-]time|current|live|up[\s-]to[\s-]date|the\s+internet)",
+    r"\bsince\s+my\s+(?:last\s+)?(?:training|knowledge\s+cut[\s-]?off|cut[\s-]?off)\b",
+]
+HEDGE_RE = re.compile("|".join(f"(?:{p})" for p in _HEDGE_PATTERNS), re.IGNORECASE)
+
+_ORG_WORDS = (
+    "Coalition|Institute|Union|Association|Council|Foundation|Center|Centre|Society|"
+    "Alliance|League|Network|Committee|Commission|Board|Project|Fund"
+)
+CLAIM_RE = re.compile(
+    r"\b(?:1[89]|20)\d{2}\b"  # a year
+    r"|§+\s*\d"  # a section sign
+    r"|\b(?:[A-Z][\w’'.-]*\s+){1,6}(?:Act|Law|Code|Statute|Amendment)\b"  # a named statute
+    r"|\bexecutive\s+orders?\b"
+    r"|\b(?:[A-Z][\w’'.-]*\s+){1,6}(?:" + _ORG_WORDS + r")\b"  # a named organisation
+    r"|\bACLU\b"
+)
+_EXECUTIVE_ORDER_RE = re.compile(r"\bexecutive\s+orders?\b", re.IGNORECASE)
+
+_SENTENCE_END = tuple(".!?:;…)]\"'”’»")
+
+
+def has_hedge(text: str) -> bool:
+    return bool(HEDGE_RE.search(text))
+
+
+def has_specific_claim(text: str) -> bool:
+    return bool(CLAIM_RE.search(text) or _EXECUTIVE_ORDER_RE.search(text))
+
+
+def ends_mid_sentence(text: str) -> bool:
+    stripped = text.rstrip()
+    return bool(stripped) and not stripped.endswith(_SENTENCE_END)
+
+
+def fingerprint(text: str) -> str:
+    """Equal for texts that differ only in case and spacing, so copies are found."""
+    normalised = " ".join(text.split()).casefold()
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest() if normalised else ""
+
+
+def evaluate(*, text: str, source_count: int, is_duplicate: bool) -> list[Flag]:
+    """The flags an answer carries, most serious first."""
+    flags: list[Flag] = []
+    if not text.strip():
+        flags.append(EMPTY)
+    if has_hedge(text):
+        flags.append(HEDGE)
+    if source_count == 0:
+        flags.append(NO_SOURCE)
+        if has_specific_claim(text):
+            flags.append(UNSOURCED_CLAIM)
+    if is_duplicate:
+        flags.append(DUPLICATE)
+    if ends_mid_sentence(text):
+        flags.append(TRUNCATED)
+    return flags
+
+
+def level_of(flags: Iterable[Flag]) -> FlagLevel:
+    return max((flag.level for flag in flags), default=FlagLevel.NONE)
+
+
+def blocking_flags(answer: Answer) -> list[Flag]:
+    return [FLAGS[code] for code in answer.flag_codes if FLAGS[code].level == FlagLevel.BLOCKING]
+
+
+def refresh_flags(answer_ids: Iterable[int]) -> None:
+    """Recompute and store the flags of these answers and of any answer they duplicate.
+
+    Writes with bulk_update: flags are derived from the versioned content, so storing
+    them is not itself an edit and must not add a version.
+    """
+    ids = set(answer_ids)
+    if not ids:
+        return
+    targets = list(Answer.objects.filter(pk__in=ids).only("id", "text", "text_fingerprint"))
+    affected_prints = {answer.text_fingerprint for answer in targets}
+    for answer in targets:
+        answer.text_fingerprint = fingerprint(answer.text)
+        affected_prints.add(answer.text_fingerprint)
+    affected_prints.discard("")
+    Answer.objects.bulk_update(targets, ["text_fingerprint"])
+
+    partners = Answer.objects.active().filter(text_fingerprint__in=affected_prints)
+    all_ids = ids | set(partners.values_list("pk", flat=True))
+    copies = dict(
+        Answer.objects.active()
+        .filter(text_fingerprint__in=affected_prints)
+        .values_list("text_fingerprint")
+        .annotate(n=Count("id"))
+        .values_list("text_fingerprint", "n")
+    )
+    answers = list(
+        Answer.objects.filter(pk__in=all_ids)
+        .annotate(source_count=Count("sources"))
+        .only("id", "text", "status", "text_fingerprint", "flags", "flag_level")
+    )
+    changed = []
+    for answer in answers:
+        is_duplicate = answer.status != "archived" and copies.get(answer.text_fingerprint, 0) > 1
+        flags = evaluate(
+            text=answer.text, source_count=answer.source_count, is_duplicate=is_duplicate
+        )
+        codes = " ".join(flag.code for flag in flags)
+        level = level_of(flags)
+        if codes != answer.flags or level != answer.flag_level:
+            answer.flags, answer.flag_level = codes, level
+            changed.append(answer)
+    Answer.objects.bulk_update(changed, ["flags", "flag_level"])
+
+
+def highlight(text: str) -> SafeString:
+    """The answer text, escaped, with hedges and unsourced claims marked for the editor."""
+    marks: list[tuple[int, int, str]] = []
+    for match in HEDGE_RE.finditer(text):
+        marks.append((match.start(), match.end(), "flag-hedge"))
+    for pattern in (CLAIM_RE, _EXECUTIVE_ORDER_RE):
+        for match in pattern.finditer(text):
+            marks.append((match.start(), match.end(), "flag-claim"))
+    marks.sort()
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, css_class in marks:
+        if start < cursor:
+            continue
+        pieces.append(escape(text[cursor:start]))
+        pieces.append(f'<mark class="{css_class}">{escape(text[start:end])}</mark>')
+        cursor = end
+    pieces.append(escape(text[cursor:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece above is escaped

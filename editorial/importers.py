@@ -1,0 +1,372 @@
+"""Import machine-written question/answer files: parse, validate, then save atomically.
+
+A file is imported whole or not at all. Re-importing never overwrites staff work: an
+answer somebody touched keeps its text and gets the new import beside it to merge.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import reversion
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from editorial import checks
+from editorial.models import Answer, Document, Status, WorkflowEvent
+
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+
+# "12. Question text" – the number, a dot or bracket, then text.
+_NUMBERED_LINE = re.compile(r"^\s*(\d{1,4})[.)]\s+(\S.*?)\s*$")
+
+US_STATES = [
+    *"""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida
+    Georgia Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland
+    Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio
+    Oklahoma Oregon Pennsylvania Tennessee Texas Utah Vermont Virginia Washington Wisconsin
+    Wyoming""".split(),
+    "New Hampshire",
+    "New Jersey",
+    "New Mexico",
+    "New York",
+    "North Carolina",
+    "North Dakota",
+    "Rhode Island",
+    "South Carolina",
+    "South Dakota",
+    "West Virginia",
+    "District of Columbia",
+    "Puerto Rico",
+]
+# Longest names first so "West Virginia" is not counted as "Virginia".
+_STATE_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, US_STATES), key=len, reverse=True)) + r")\b"
+)
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported; the message names the file, the line and why."""
+
+    def __init__(self, path: str | Path, line: int, reason: str) -> None:
+        self.path, self.line, self.reason = str(path), line, reason
+        super().__init__(f"{self.path}:{line}: {reason}")
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    position: int
+    question: str
+    answer: str
+    line: int
+
+
+@dataclass
+class FileResult:
+    path: str
+    document: Document | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicting: int = 0
+    error: str = ""
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileResult] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(result, name) for result in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [result for result in self.files if result.error]
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.files)} file(s): {self.total('created')} created, "
+            f"{self.total('updated')} updated, {self.total('unchanged')} unchanged, "
+            f"{self.total('conflicting')} conflicting, {len(self.failed)} failed"
+        )
+
+
+def decode(raw: bytes, path: str | Path) -> str:
+    """UTF-8 (with or without BOM), line endings normalised to \\n."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ImportFileError(
+            path, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x} cannot be decoded)"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_numbered_text(text: str, path: str | Path) -> list[ParsedAnswer]:
+    """Split `N. question` lines from the answer text that follows each.
+
+    Answers carry numbered lists of their own, can start with "1." and can hold an item
+    with the very number the next question will have. A numbered line is taken for the
+    next question only when it has the expected number and reads as a question (ends
+    with "?"), or – for questions phrased without "?" – when it does not continue the
+    answer's own list.
+    """
+    lines = text.split("\n")
+    if not text.strip():
+        raise ImportFileError(path, 1, "the file is empty")
+
+    items: list[ParsedAnswer] = []
+    current: dict | None = None
+    answer_lines: list[str] = []
+    previous_item_number: int | None = None
+
+    def close() -> None:
+        if current is not None:
+            items.append(ParsedAnswer(answer="\n".join(answer_lines).strip("\n"), **current))
+
+    for number, line in enumerate(lines, start=1):
+        match = _NUMBERED_LINE.match(line)
+        expected = len(items) + (1 if current is None else 2)
+        if match:
+            value, rest = int(match.group(1)), match.group(2)
+            reads_as_question = rest.endswith("?")
+            continues_list = previous_item_number is not None and value == previous_item_number + 1
+            if value == expected and (
+                current is None or reads_as_question or (not continues_list and answer_lines)
+            ):
+                close()
+                current = {"position": value, "question": rest, "line": number}
+                answer_lines = []
+                previous_item_number = None
+                continue
+            if reads_as_question and value > expected:
+                raise ImportFileError(
+                    path, number, f"question {value} found where question {expected} was expected"
+                )
+            previous_item_number = value
+        if current is None:
+            if line.strip():
+                raise ImportFileError(
+                    path, number, 'text before the first question (expected "1. Question?")'
+                )
+            continue
+        answer_lines.append(line)
+    close()
+    if not items:
+        raise ImportFileError(path, 1, 'no numbered questions found (expected "1. Question?")')
+    return items
+
+
+def _checked_pair(question: object, answer: object, path: str | Path, line: int) -> tuple:
+    if not isinstance(question, str) or not question.strip():
+        raise ImportFileError(path, line, "the question is missing or empty")
+    if not isinstance(answer, str):
+        raise ImportFileError(path, line, "the answer is missing or not text")
+    return question.strip(), answer.strip("\n")
+
+
+def parse_jsonl(text: str, path: str | Path) -> list[ParsedAnswer]:
+    items: list[ParsedAnswer] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(path, number, f"invalid JSON: {error.msg}") from None
+        if not isinstance(record, dict):
+            raise ImportFileError(path, number, 'expected an object {"question": …, "answer": …}')
+        question, answer = _checked_pair(record.get("question"), record.get("answer"), path, number)
+        items.append(ParsedAnswer(len(items) + 1, question, answer, number))
+    if not items:
+        raise ImportFileError(path, 1, "the file is empty")
+    return items
+
+
+def parse_csv(text: str, path: str | Path) -> list[ParsedAnswer]:
+    if not text.strip():
+        raise ImportFileError(path, 1, "the file is empty")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = {name.strip().lower() for name in reader.fieldnames or []}
+    if not {"question", "answer"} <= columns:
+        raise ImportFileError(path, 1, 'the header must name the columns "question" and "answer"')
+    items: list[ParsedAnswer] = []
+    try:
+        for row in reader:
+            normalised = {(key or "").strip().lower(): value for key, value in row.items()}
+            question, answer = _checked_pair(
+                normalised.get("question"), normalised.get("answer") or "", path, reader.line_num
+            )
+            items.append(ParsedAnswer(len(items) + 1, question, answer, reader.line_num))
+    except csv.Error as error:
+        raise ImportFileError(path, reader.line_num, f"invalid CSV: {error}") from None
+    if not items:
+        raise ImportFileError(path, 2, "no rows below the header")
+    return items
+
+
+PARSERS: dict[str, Callable[[str, str | Path], list[ParsedAnswer]]] = {
+    ".txt": parse_numbered_text,
+    ".jsonl": parse_jsonl,
+    ".csv": parse_csv,
+}
+
+
+def detect_subject(items: Iterable[ParsedAnswer]) -> str:
+    """The state named most often in the questions and answers."""
+    counts: dict[str, int] = {}
+    for item in items:
+        for name in _STATE_RE.findall(f"{item.question}\n{item.answer}"):
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda name: (counts[name], name)) if counts else ""
+
+
+def parse_file(path: Path) -> tuple[bytes, list[ParsedAnswer]]:
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        raise ImportFileError(path, 1, f"unsupported file type {path.suffix or '(none)'}")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ImportFileError(path, 1, f"cannot read the file: {error.strerror}") from None
+    return raw, parser(decode(raw, path), path)
+
+
+def _is_untouched(answer: Answer) -> bool:
+    """Nobody has worked on it: still the imported text, still a draft, no sources.
+
+    Expects `source_count` annotated, as import_file does.
+    """
+    return (
+        answer.question == answer.imported_question
+        and answer.text == answer.imported_text
+        and answer.status == Status.DRAFT
+        and not answer.has_import_conflict
+        and answer.source_count == 0
+    )
+
+
+def import_file(path: str | Path, *, user=None) -> FileResult:
+    """Import one file atomically; raises ImportFileError and then saves nothing."""
+    path = Path(path)
+    raw, items = parse_file(path)
+    content_hash = hashlib.sha256(raw).hexdigest()
+    result = FileResult(path=str(path))
+    now = timezone.now()
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(name=path.name).first()
+        if document is not None and document.content_hash == content_hash:
+            result.document = document
+            result.unchanged = document.answers.count()
+            return result
+
+        touched_ids: list[int] = []
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(f"Imported from {path.name}")
+            subject = detect_subject(items)
+            if document is None:
+                document = Document.objects.create(
+                    name=path.name,
+                    content_hash=content_hash,
+                    subject=subject,
+                    imported_at=now,
+                    imported_by=user,
+                )
+            else:
+                document.content_hash, document.subject = content_hash, subject
+                document.imported_at, document.imported_by = now, user
+                document.save()
+            existing = {
+                answer.position: answer
+                for answer in document.answers.annotate(source_count=Count("sources"))
+            }
+            for item in items:
+                answer = existing.get(item.position)
+                if answer is None:
+                    answer = Answer.objects.create(
+                        document=document,
+                        position=item.position,
+                        question=item.question,
+                        text=item.answer,
+                        imported_question=item.question,
+                        imported_text=item.answer,
+                    )
+                    result.created += 1
+                    action, comment = WorkflowEvent.Action.IMPORT, f"From {path.name}"
+                elif (item.question, item.answer) in {
+                    (answer.imported_question, answer.imported_text),
+                    (answer.incoming_question, answer.incoming_text),
+                }:
+                    result.unchanged += 1
+                    continue
+                elif _is_untouched(answer):
+                    answer.question = answer.imported_question = item.question
+                    answer.text = answer.imported_text = item.answer
+                    answer.version += 1
+                    answer.save()
+                    result.updated += 1
+                    action, comment = WorkflowEvent.Action.REIMPORT, f"From {path.name}"
+                else:
+                    answer.incoming_question, answer.incoming_text = item.question, item.answer
+                    answer.save()
+                    result.conflicting += 1
+                    action = WorkflowEvent.Action.CONFLICT
+                    comment = (
+                        f"{path.name} changed this answer; the staff version is kept and "
+                        "the new import waits beside it to be merged."
+                    )
+                reversion.add_meta(
+                    WorkflowEvent,
+                    answer=answer,
+                    actor=user,
+                    action=action,
+                    from_status=answer.status,
+                    to_status=answer.status,
+                    comment=comment,
+                )
+                touched_ids.append(answer.pk)
+        checks.refresh_flags(touched_ids)
+    result.document = document
+    return result
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files as given, folders as their supported files in name order."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            yield from sorted(
+                child
+                for child in path.iterdir()
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    *,
+    user=None,
+    progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+) -> ImportSummary:
+    """Import every file; a failing file is reported and the others still import."""
+    files = list(expand_paths(paths))
+    summary = ImportSummary()
+    for path in progress(files) if progress else files:
+        try:
+            summary.files.append(import_file(path, user=user))
+        except ImportFileError as error:
+            summary.files.append(FileResult(path=str(path), error=str(error)))
+    return summary

@@ -1,0 +1,293 @@
+"""The editorial record: documents, their answers and sources, and the logs around them."""
+
+from __future__ import annotations
+
+import reversion
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Q
+
+from editorial.querysets import AnswerQuerySet
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    ARCHIVED = "archived", "Archived"
+
+
+class FlagLevel(models.IntegerChoices):
+    NONE = 0, "None"
+    WARNING = 1, "Warning"
+    BLOCKING = 2, "Blocking"
+
+
+class Document(models.Model):
+    """One imported file; its name identifies it across re-imports."""
+
+    name = models.CharField("file name", max_length=255, unique=True)
+    content_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the file as last imported."
+    )
+    subject = models.CharField(
+        max_length=100, blank=True, help_text="Detected from the text (the state)."
+    )
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("import_documents", "Can import documents")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Answer(models.Model):
+    """A question and its answer, corrected by staff from the imported machine text."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="answers")
+    position = models.PositiveIntegerField(help_text="Question number in its document.")
+    question = models.TextField()
+    text = models.TextField("answer", blank=True)
+    imported_question = models.TextField(editable=False)
+    imported_text = models.TextField(editable=False)
+    # None, not "": "no re-import waiting" differs from "the re-import emptied it".
+    incoming_question = models.TextField(  # noqa: DJ001
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A re-import's question, kept beside the staff version to merge.",
+    )
+    incoming_text = models.TextField(  # noqa: DJ001
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A re-import's answer, kept beside the staff version to merge.",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    status_before_archive = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, editable=False
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="edited_answers",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_answers",
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every content save."
+    )
+    flags = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="Space-separated quality flag codes, see editorial.checks.",
+    )
+    flag_level = models.PositiveSmallIntegerField(
+        choices=FlagLevel.choices, default=FlagLevel.NONE, editable=False
+    )
+    text_fingerprint = models.CharField(
+        max_length=40,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="Normalised hash of the answer text, to find copies.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document__name", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "position"], name="answer_position_unique_in_document"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="answer_status_known"
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="answer_position_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "reviewer"]),
+            models.Index(fields=["flag_level"]),
+        ]
+        permissions = [
+            ("review_answer", "Can approve or request changes on answers assigned to them"),
+            ("approve_any_answer", "Can approve or request changes on any answer"),
+            ("assign_answer", "Can assign editors and reviewers"),
+            ("archive_answer", "Can archive and restore answers"),
+            ("export_answers", "Can export approved answers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.name} #{self.position}"
+
+    @property
+    def has_import_conflict(self) -> bool:
+        return self.incoming_question is not None or self.incoming_text is not None
+
+    @property
+    def flag_codes(self) -> list[str]:
+        return self.flags.split()
+
+
+def validate_web_url(value: str) -> None:
+    """Sources must be readable by anyone: only http and https links."""
+    URLValidator(schemes=["http", "https"])(value)
+
+
+class Source(models.Model):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField("URL", max_length=2000, validators=[validate_web_url])
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=300, blank=True)
+    accessed_on = models.DateField("date accessed")
+    excerpt = models.TextField("quoted excerpt", blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    def clean(self) -> None:
+        super().clean()
+        if self.url and not self.url.lower().startswith(("http://", "https://")):
+            raise ValidationError({"url": "Only http and https links are accepted."})
+
+    def as_dict(self) -> dict[str, str]:
+        """The shape a source takes in an approved version and in every export."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "publisher": self.publisher,
+            "accessed": self.accessed_on.isoformat(),
+            "excerpt": self.excerpt,
+        }
+
+
+# Sources are followed so each answer version carries the sources it had.
+reversion.register(Source)
+reversion.register(Answer, follow=["sources"])
+
+
+class WorkflowEvent(models.Model):
+    """Append-only log of every workflow step and edit."""
+
+    class Action(models.TextChoices):
+        IMPORT = "import", "Imported"
+        REIMPORT = "reimport", "Updated by re-import"
+        CONFLICT = "conflict", "Re-import conflict"
+        EDIT = "edit", "Edited"
+        REVERT = "revert", "Reverted"
+        CLAIM = "claim", "Editor assigned"
+        ASSIGN = "assign", "Reviewer assigned"
+        SUBMIT = "submit", "Submitted for review"
+        WITHDRAW = "withdraw", "Withdrawn"
+        APPROVE = "approve", "Approved"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        ARCHIVE = "archive", "Archived"
+        RESTORE = "restore", "Restored"
+
+    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    comment = models.TextField(blank=True)
+    revision = models.ForeignKey(
+        "reversion.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["answer", "id"]
+        indexes = [models.Index(fields=["answer", "action"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The log is evidence: an entry, once written, is never rewritten.
+        if self.pk is not None:
+            raise ValidationError("Workflow events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Workflow events are append-only.")
+
+
+class ApprovedVersion(models.Model):
+    """The content a reviewer approved: what export uses until a new approval replaces it."""
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="approved")
+    question = models.TextField()
+    text = models.TextField()
+    sources = models.JSONField(default=list)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField()
+    version = models.PositiveIntegerField(help_text="The answer's version number approved.")
+    revision = models.ForeignKey(
+        "reversion.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["answer"]
+
+    def __str__(self) -> str:
+        return f"{self.answer} v{self.version}"
+
+
+class ExportRecord(models.Model):
+    """Who took which approved content out of the system, and a hash to prove what."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    format = models.CharField(max_length=10)
+    filters = models.JSONField(default=dict)
+    answer_count = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, help_text="admin or command")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.format} export of {self.answer_count} answers"

@@ -1,0 +1,640 @@
+"""Every rule of the editorial workflow, in one place.
+
+The admin, the commands and the tests call these functions; none of them re-implements
+a rule. Each step locks the answer row, checks who may do what, saves inside a
+django-reversion revision carrying the user and comment, appends to the event log and
+raises WorkflowError with a sentence a person understands when a rule forbids it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import reversion
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from reversion.models import Version
+
+from editorial import checks
+from editorial.models import Answer, ApprovedVersion, Source, Status, WorkflowEvent
+
+Action = WorkflowEvent.Action
+
+
+class WorkflowError(Exception):
+    """A workflow rule forbids this step; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str | None  # None: decided by the answer (restore returns to where it was)
+    needs_comment: bool = False
+
+
+ACTIVE_STATES = frozenset(
+    {Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED}
+)
+EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED, Status.APPROVED})
+
+# The transition table: which states a step leaves from and where it goes.
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step("submit", "Submit for review", frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
+             Status.IN_REVIEW),
+        Step("withdraw", "Withdraw", frozenset({Status.IN_REVIEW}), Status.DRAFT),
+        Step("approve", "Approve", frozenset({Status.IN_REVIEW}), Status.APPROVED),
+        Step("request_changes", "Request changes", frozenset({Status.IN_REVIEW}),
+             Status.CHANGES_REQUESTED, needs_comment=True),
+        Step("archive", "Archive", ACTIVE_STATES, Status.ARCHIVED),
+        Step("restore", "Restore", frozenset({Status.ARCHIVED}), None),
+    )
+}  # fmt: skip
+
+
+# --- predicates -------------------------------------------------------------------------
+
+
+def is_editor(user) -> bool:
+    return user.is_active and user.has_perm("editorial.change_answer")
+
+
+def is_reviewer(user) -> bool:
+    return user.is_active and user.has_perm("editorial.review_answer")
+
+
+def can_assign(user) -> bool:
+    return user.is_active and user.has_perm("editorial.assign_answer")
+
+
+def can_archive(user) -> bool:
+    return user.is_active and user.has_perm("editorial.archive_answer")
+
+
+def can_export(user) -> bool:
+    return user.is_active and user.has_perm("editorial.export_answers")
+
+
+def can_import(user) -> bool:
+    return user.is_active and user.has_perm("editorial.import_documents")
+
+
+def is_responsible_editor(answer: Answer, user) -> bool:
+    """The answer's editor; an unassigned answer belongs to the first editor who claims it."""
+    if not is_editor(user):
+        return False
+    return user.is_superuser or answer.editor_id in (None, user.pk)
+
+
+def can_edit(answer: Answer, user) -> bool:
+    try:
+        check_can_edit(answer, user)
+    except WorkflowError:
+        return False
+    return True
+
+
+def editors_since_approval(answer: Answer) -> set[int]:
+    """Users who changed the text since the last approval: four-eyes keeps them out."""
+    last_approval = (
+        answer.events.filter(action=Action.APPROVE).order_by("-id").values_list("id", flat=True)
+    )
+    edits = answer.events.filter(action__in=[Action.EDIT, Action.REVERT], actor__isnull=False)
+    if last_id := last_approval.first():
+        edits = edits.filter(id__gt=last_id)
+    return set(edits.values_list("actor_id", flat=True))
+
+
+def reviewers():
+    """Active users who hold the review permission through a group or directly."""
+    permission = Permission.objects.get(
+        content_type__app_label="editorial", codename="review_answer"
+    )
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
+        .filter(is_active=True)
+        .distinct()
+    )
+
+
+def editors():
+    permission = Permission.objects.get(
+        content_type__app_label="editorial", codename="change_answer"
+    )
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
+        .filter(is_active=True)
+        .distinct()
+    )
+
+
+def _four_eyes_applies(user) -> bool:
+    return not (user.is_superuser and settings.EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES)
+
+
+def _blocking_reasons(answer: Answer) -> list[str]:
+    reasons = []
+    if settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL and not answer.sources.exists():
+        reasons.append("it has no source; add at least one")
+    for flag in checks.blocking_flags(answer):
+        if flag is checks.NO_SOURCE:
+            continue  # reported above, and only while the setting asks for a source
+        reasons.append(f"it is flagged: {flag.label.lower()}")
+    return reasons
+
+
+# --- guards: raise WorkflowError, change nothing -----------------------------------------
+
+
+def _require_state(answer: Answer, step: Step) -> None:
+    if answer.status not in step.sources:
+        raise WorkflowError(
+            f"“{step.label}” is not possible while the answer is "
+            f"{answer.get_status_display().lower()}."
+        )
+
+
+def check_can_edit(answer: Answer, user) -> None:
+    if not is_editor(user):
+        raise WorkflowError("Only editors can change questions, answers and sources.")
+    if answer.status == Status.IN_REVIEW:
+        raise WorkflowError(
+            "The answer is in review and read-only; withdraw it to draft to edit it."
+        )
+    if answer.status not in EDITABLE_STATES:
+        raise WorkflowError("The answer is archived; restore it to edit it.")
+    if not is_responsible_editor(answer, user):
+        raise WorkflowError(
+            f"{answer.editor} is the editor of this answer; ask a managing editor to reassign it."
+        )
+
+
+def _guard_submit(answer: Answer, user, reviewer=None) -> None:
+    _require_state(answer, STEPS["submit"])
+    if not is_responsible_editor(answer, user):
+        raise WorkflowError("Only the answer's editor can submit it for review.")
+    if reviewer is not None:
+        _check_reviewer_eligible(answer, reviewer)
+
+
+def _guard_withdraw(answer: Answer, user) -> None:
+    _require_state(answer, STEPS["withdraw"])
+    if not is_responsible_editor(answer, user):
+        raise WorkflowError("Only the answer's editor can withdraw it from review.")
+
+
+def _guard_review(answer: Answer, user, step: Step) -> None:
+    _require_state(answer, step)
+    may_any = user.is_active and user.has_perm("editorial.approve_any_answer")
+    if not may_any:
+        if not is_reviewer(user):
+            raise WorkflowError("Only reviewers can approve or request changes.")
+        if answer.reviewer_id != user.pk:
+            raise WorkflowError(
+                f"This answer is assigned to {answer.reviewer or 'no reviewer'}; "
+                "only the assigned reviewer can decide on it."
+            )
+
+
+def _guard_approve(answer: Answer, user) -> None:
+    _guard_review(answer, user, STEPS["approve"])
+    if _four_eyes_applies(user) and user.pk in editors_since_approval(answer):
+        raise WorkflowError(
+            "You edited this answer since its last approval; another reviewer must approve it."
+        )
+    reasons = _blocking_reasons(answer)
+    if reasons:
+        raise WorkflowError("The answer cannot be approved: " + "; ".join(reasons) + ".")
+
+
+def _guard_request_changes(answer: Answer, user) -> None:
+    _guard_review(answer, user, STEPS["request_changes"])
+
+
+def _guard_archive(answer: Answer, user) -> None:
+    _require_state(answer, STEPS["archive"])
+    if not can_archive(user):
+        raise WorkflowError("Only managing editors can archive answers.")
+
+
+def _guard_restore(answer: Answer, user) -> None:
+    _require_state(answer, STEPS["restore"])
+    if not can_archive(user):
+        raise WorkflowError("Only managing editors can restore answers.")
+
+
+_GUARDS: dict[str, Callable[..., None]] = {
+    "submit": _guard_submit,
+    "withdraw": _guard_withdraw,
+    "approve": _guard_approve,
+    "request_changes": _guard_request_changes,
+    "archive": _guard_archive,
+    "restore": _guard_restore,
+}
+
+
+def available_transitions(answer: Answer, user) -> list[Step]:
+    """The steps this user may take on this answer now (what the admin offers as buttons)."""
+    return [step for name, step in STEPS.items() if _refusal(name, answer, user) is None]
+
+
+def refused_transitions(answer: Answer, user) -> dict[str, str]:
+    """Steps the answer's state allows but a rule refuses this user, with the reason."""
+    return {
+        name: reason
+        for name, step in STEPS.items()
+        if answer.status in step.sources
+        and (reason := _refusal(name, answer, user)) is not None
+        and not reason.startswith("Only ")
+    }
+
+
+def _refusal(name: str, answer: Answer, user) -> str | None:
+    try:
+        _GUARDS[name](answer, user)
+    except WorkflowError as error:
+        return str(error)
+    return None
+
+
+def _check_reviewer_eligible(answer: Answer, reviewer) -> None:
+    if not is_reviewer(reviewer):
+        raise WorkflowError(f"{reviewer} is not a reviewer.")
+    if reviewer.pk in editors_since_approval(answer) and _four_eyes_applies(reviewer):
+        raise WorkflowError(
+            f"{reviewer} edited this answer since its last approval and cannot review it."
+        )
+
+
+def pick_reviewer(answer: Answer, *, exclude: set[int] = frozenset()):
+    """The least-loaded reviewer by open reviews who has not edited the answer."""
+    excluded = set(exclude) | editors_since_approval(answer)
+    if answer.editor_id:
+        excluded.add(answer.editor_id)
+    candidate = (
+        reviewers()
+        .exclude(pk__in=excluded)
+        .annotate(
+            open_reviews=Count(
+                "reviewed_answers", filter=Q(reviewed_answers__status=Status.IN_REVIEW)
+            )
+        )
+        .order_by("open_reviews", "username")
+        .first()
+    )
+    if candidate is None:
+        raise WorkflowError("No reviewer is available who has not edited this answer.")
+    return candidate
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+def _locked(answer: Answer) -> Answer:
+    """Re-read the row under a lock so two people acting at once cannot both win."""
+    return Answer.objects.select_for_update().select_related("document").get(pk=answer.pk)
+
+
+def _save_with_event(
+    answer: Answer, *, user, action: str, from_status: str, comment: str, label: str
+) -> None:
+    with reversion.create_revision():
+        reversion.set_user(user)
+        reversion.set_comment(f"{label}: {comment}" if comment else label)
+        answer.save()
+        reversion.add_meta(
+            WorkflowEvent,
+            answer=answer,
+            actor=user,
+            action=action,
+            from_status=from_status,
+            to_status=answer.status,
+            comment=comment,
+        )
+
+
+def _notify(user, subject: str, body: str) -> None:
+    if user is not None and user.email:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, None, [user.email], fail_silently=False)
+        )
+
+
+def _transition(
+    name: str,
+    answer: Answer,
+    user,
+    *,
+    comment: str = "",
+    guard_kwargs: dict | None = None,
+    before_save: Callable[[Answer], None] | None = None,
+) -> Answer:
+    step = STEPS[name]
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        locked = _locked(answer)
+        _GUARDS[name](locked, user, **(guard_kwargs or {}))
+        if step.needs_comment and not comment:
+            raise WorkflowError(f"“{step.label}” needs a comment saying what to change.")
+        from_status = locked.status
+        if before_save:
+            before_save(locked)
+        if step.target is not None:
+            locked.status = step.target
+        _save_with_event(
+            locked,
+            user=user,
+            action=name,
+            from_status=from_status,
+            comment=comment,
+            label=step.label,
+        )
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def _refresh_instance(answer: Answer, fresh: Answer) -> None:
+    """Keep the caller's object in step with the row, as a save would."""
+    if answer is not fresh:
+        answer.refresh_from_db()
+
+
+def submit(answer: Answer, user, reviewer=None, comment: str = "") -> Answer:
+    """Send the answer to a reviewer: the one given, the one assigned, or the least loaded."""
+
+    def choose_reviewer(locked: Answer) -> None:
+        chosen = reviewer
+        if chosen is None and locked.reviewer_id is not None:
+            try:
+                _check_reviewer_eligible(locked, locked.reviewer)
+                chosen = locked.reviewer
+            except WorkflowError:
+                chosen = None
+        if chosen is None:
+            chosen = pick_reviewer(locked, exclude={user.pk})
+        if locked.editor_id is None:
+            locked.editor = user
+        locked.reviewer = chosen
+
+    locked = _transition(
+        "submit",
+        answer,
+        user,
+        comment=comment,
+        guard_kwargs={"reviewer": reviewer},
+        before_save=choose_reviewer,
+    )
+    _notify(
+        locked.reviewer,
+        f"Review requested: {locked}",
+        f"{user} submitted “{locked.question}” for your review.\n\n{comment}".strip(),
+    )
+    return locked
+
+
+def withdraw(answer: Answer, user, comment: str = "") -> Answer:
+    return _transition("withdraw", answer, user, comment=comment)
+
+
+def approve(answer: Answer, user, comment: str = "") -> Answer:
+    """Approve and pin what was approved: export uses it until the next approval."""
+    locked = _transition("approve", answer, user, comment=comment)
+    event = locked.events.order_by("-id").first()
+    ApprovedVersion.objects.update_or_create(
+        answer=locked,
+        defaults={
+            "question": locked.question,
+            "text": locked.text,
+            "sources": [source.as_dict() for source in locked.sources.order_by("id")],
+            "approved_by": user,
+            "approved_at": event.created_at,
+            "version": locked.version,
+            "revision": event.revision,
+        },
+    )
+    _notify(
+        locked.editor,
+        f"Approved: {locked}",
+        f"{user} approved “{locked.question}”.\n\n{comment}".strip(),
+    )
+    return locked
+
+
+def request_changes(answer: Answer, user, comment: str = "") -> Answer:
+    locked = _transition("request_changes", answer, user, comment=comment)
+    _notify(
+        locked.editor,
+        f"Changes requested: {locked}",
+        f"{user} asks for changes to “{locked.question}”:\n\n{comment}",
+    )
+    return locked
+
+
+def archive(answer: Answer, user, comment: str = "") -> Answer:
+    def remember(locked: Answer) -> None:
+        locked.status_before_archive = locked.status
+
+    return _transition("archive", answer, user, comment=comment, before_save=remember)
+
+
+def restore(answer: Answer, user, comment: str = "") -> Answer:
+    """Return an archived answer to the state it was archived from."""
+
+    def back(locked: Answer) -> None:
+        locked.status = locked.status_before_archive or Status.DRAFT
+        if locked.status == Status.IN_REVIEW and locked.reviewer_id is None:
+            locked.status = Status.DRAFT
+        locked.status_before_archive = ""
+
+    return _transition("restore", answer, user, comment=comment, before_save=back)
+
+
+def assign_reviewer(answer: Answer, user, reviewer=None, comment: str = "") -> Answer:
+    """Assign by hand, or pick the least-loaded eligible reviewer when none is given."""
+    with transaction.atomic():
+        locked = _locked(answer)
+        if not can_assign(user):
+            raise WorkflowError("Only managing editors can assign reviewers.")
+        if locked.status not in {Status.DRAFT, Status.CHANGES_REQUESTED, Status.IN_REVIEW}:
+            raise WorkflowError(
+                f"Reviewers are assigned to answers still being worked on, "
+                f"not to {locked.get_status_display().lower()} ones."
+            )
+        chosen = reviewer or pick_reviewer(locked)
+        _check_reviewer_eligible(locked, chosen)
+        if chosen.pk == locked.reviewer_id:
+            return locked
+        previous = locked.reviewer
+        locked.reviewer = chosen
+        note = f"{previous or 'nobody'} → {chosen}"
+        _save_with_event(
+            locked,
+            user=user,
+            action=Action.ASSIGN,
+            from_status=locked.status,
+            comment=f"{note}. {comment}".strip().rstrip("."),
+            label="Reviewer assigned",
+        )
+    _refresh_instance(answer, locked)
+    if locked.status == Status.IN_REVIEW:
+        _notify(
+            chosen,
+            f"Review requested: {locked}",
+            f"{user} assigned you to review “{locked.question}”.",
+        )
+    return locked
+
+
+def assign_editor(answer: Answer, user, editor, comment: str = "") -> Answer:
+    """A managing editor makes someone responsible; an editor may claim an unassigned answer."""
+    with transaction.atomic():
+        locked = _locked(answer)
+        claiming = editor.pk == user.pk and locked.editor_id is None
+        if not (can_assign(user) or (claiming and is_editor(user))):
+            raise WorkflowError("Only managing editors can assign an editor to an answer.")
+        if not is_editor(editor):
+            raise WorkflowError(f"{editor} is not an editor.")
+        if locked.status == Status.ARCHIVED:
+            raise WorkflowError("The answer is archived; restore it first.")
+        if locked.editor_id == editor.pk:
+            return locked
+        previous = locked.editor
+        locked.editor = editor
+        _save_with_event(
+            locked,
+            user=user,
+            action=Action.CLAIM,
+            from_status=locked.status,
+            comment=f"Editor: {previous or 'nobody'} → {editor}. {comment}".strip().rstrip("."),
+            label="Editor assigned",
+        )
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def claim(answer: Answer, user) -> Answer:
+    return assign_editor(answer, user, user)
+
+
+# --- edits ---------------------------------------------------------------------------------
+
+
+def begin_edit(answer: Answer, *, user, comment: str = "", action: str = Action.EDIT) -> None:
+    """Apply the rules of an edit to an answer about to be saved inside a revision.
+
+    Callers save the answer (and its sources) inside the same revision afterwards: the
+    admin through its form, `edit` and `revert` below directly. Editing an approved
+    answer returns it to draft; its approved version stays pinned for export.
+    """
+    check_can_edit(answer, user)
+    from_status = answer.status
+    if answer.editor_id is None:
+        answer.editor = user
+    if answer.status == Status.APPROVED:
+        answer.status = Status.DRAFT
+    answer.version += 1
+    reversion.add_meta(
+        WorkflowEvent,
+        answer=answer,
+        actor=user,
+        action=action,
+        from_status=from_status,
+        to_status=answer.status,
+        comment=comment,
+    )
+
+
+def finish_edit(answer: Answer) -> None:
+    """Recompute the quality flags once text and sources are saved."""
+    checks.refresh_flags([answer.pk])
+    answer.refresh_from_db(fields=["flags", "flag_level", "text_fingerprint"])
+
+
+def edit(
+    answer: Answer,
+    *,
+    user,
+    question: str | None = None,
+    text: str | None = None,
+    sources: list[dict] | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Answer:
+    """Change the question, answer text and/or sources under the workflow rules."""
+    with transaction.atomic():
+        locked = _locked(answer)
+        if expected_version is not None and locked.version != expected_version:
+            raise WorkflowError(
+                "Someone else saved this answer while you were editing; reload and merge."
+            )
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(comment or "Edited")
+            begin_edit(locked, user=user, comment=comment)
+            if question is not None:
+                locked.question = question
+            if text is not None:
+                locked.text = text
+            locked.full_clean(exclude=["document", "editor", "reviewer"])
+            locked.save()
+            if sources is not None:
+                _replace_sources(locked, sources)
+        finish_edit(locked)
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def _replace_sources(answer: Answer, sources: list[dict]) -> None:
+    answer.sources.all().delete()
+    for values in sources:
+        source = Source(answer=answer, **values)
+        source.full_clean(exclude=["answer"])
+        source.save()
+
+
+def revert(answer: Answer, *, user, version_id: int, comment: str = "") -> Answer:
+    """Bring back the question, text and sources of an earlier version; it is an edit."""
+    version = (
+        Version.objects.get_for_object(answer)
+        .select_related("revision")
+        .filter(pk=version_id)
+        .first()
+    )
+    if version is None:
+        raise WorkflowError("That version does not belong to this answer.")
+    fields = version.field_dict
+    old_sources = [
+        {
+            key: value
+            for key, value in source_version.field_dict.items()
+            if key not in {"id", "answer"}
+        }
+        for source_version in version.revision.version_set.filter(
+            content_type__app_label="editorial", content_type__model="source"
+        ).order_by("object_id")
+    ]
+    when = timezone.localtime(version.revision.date_created).strftime("%Y-%m-%d %H:%M")
+    note = comment or f"Reverted to the version of {when}"
+    with transaction.atomic():
+        locked = _locked(answer)
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(note)
+            begin_edit(locked, user=user, comment=note, action=Action.REVERT)
+            locked.question, locked.text = fields["question"], fields["text"]
+            locked.save()
+            _replace_sources(locked, old_sources)
+        finish_edit(locked)
+    _refresh_instance(answer, locked)
+    return locked
