@@ -99,6 +99,9 @@ class ImportSummary:
         )
 
 
+_NUL_REASON = "contains a NUL character (0x00), which is not text"
+
+
 def decode(raw: bytes, path: str | Path) -> str:
     """UTF-8 (with or without BOM), line endings normalised to \\n."""
     try:
@@ -108,7 +111,11 @@ def decode(raw: bytes, path: str | Path) -> str:
         raise ImportFileError(
             path, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x} cannot be decoded)"
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if (index := text.find("\x00")) != -1:
+        # Valid UTF-8, but PostgreSQL cannot store it: fail here, not mid-save.
+        raise ImportFileError(path, text.count("\n", 0, index) + 1, _NUL_REASON)
+    return text
 
 
 def parse_numbered_text(text: str, path: str | Path) -> list[ParsedAnswer]:
@@ -171,6 +178,16 @@ def _checked_pair(question: object, answer: object, path: str | Path, line: int)
         raise ImportFileError(path, line, "the question is missing or empty")
     if not isinstance(answer, str):
         raise ImportFileError(path, line, "the answer is missing or not text")
+    # JSON escapes (\u0000, a lone \ud800) make strings no database can store.
+    for value in (question, answer):
+        if "\x00" in value:
+            raise ImportFileError(path, line, _NUL_REASON)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ImportFileError(
+                path, line, f"a lone surrogate {value[error.start]!r} is not text"
+            ) from None
     return question.strip(), answer.strip("\n")
 
 

@@ -1,0 +1,11 @@
+"""Settings for the test suite: the development defaults, whatever the shell exports."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from config.settings import *  # noqa: E402, F403
+
+# Hashing with the default PBKDF2 makes every login in the suite slow for no gain.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

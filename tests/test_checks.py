@@ -1,0 +1,101 @@
+"""Quality flags on the real seed corpus and on made-up rephrasings."""
+
+import pytest
+
+from editorial import checks
+from editorial.models import Answer, FlagLevel
+
+pytestmark = pytest.mark.django_db
+
+# Read off the seed files by a person: the answers that speak of the model's own cutoff.
+SEED_HEDGES = {
+    ("Massachusetts", 1),
+    ("Massachusetts", 10),
+    ("Massachusetts", 15),
+    ("Mississippi", 19),
+}
+
+
+def test_hedge_flag_fires_on_exactly_the_seed_answers_with_a_hedge(seeds):
+    flagged = {
+        (answer.document.subject, answer.position)
+        for answer in Answer.objects.select_related("document")
+        if "hedge" in answer.flag_codes
+    }
+    assert flagged == SEED_HEDGES
+
+
+def test_every_seed_answer_is_blocked_until_it_has_a_source(seeds):
+    assert Answer.objects.count() == 40
+    assert all("no_source" in a.flag_codes for a in Answer.objects.all())
+    assert set(Answer.objects.values_list("flag_level", flat=True)) == {FlagLevel.BLOCKING}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As of my knowledge cutoff in September 2021, the law says X.",
+        "As of my knowledge cut-off, the law says X.",
+        "as of my last knowledge update the agency shares data.",
+        "As of my most recent training data, nothing changed.",
+        "According to my latest information, the RMV shares nothing.",
+        "Based on my training data, the RMV shares nothing.",
+        "My knowledge cutoff is 2021, so check the RMV.",
+        "My training data ends in 2023.",
+        "As an AI language model, I cannot give legal advice.",
+        "I'm an AI and cannot verify this.",
+        "I don't have access to real-time information about the RMV.",
+        "I cannot browse the internet to confirm this.",
+        "This is accurate as of my previous update.",
+        "As of my latest review, there have been no cases.",
+    ],
+)
+def test_hedge_rephrasings_are_caught(text):
+    assert checks.has_hedge(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As of September 2021, the Massachusetts RMV required a warrant.",
+        "DMV staff undergo training to ensure compliance with data sharing protocols.",
+        "The last update to the policy was published by the RMV in 2022.",
+        "In my view the statute is clear.",
+        "Training Programs: Implementing training programs for DMV staff.",
+    ],
+)
+def test_ordinary_sentences_are_not_hedges(text):
+    assert not checks.has_hedge(text)
+
+
+def test_flags_for_empty_truncated_claim_and_duplicate():
+    flags = checks.evaluate(text="", source_count=1, is_duplicate=False)
+    assert [f.code for f in flags] == ["empty"]
+    flags = checks.evaluate(
+        text="The REAL ID Act of 2005 requires the state to", source_count=0, is_duplicate=True
+    )
+    assert [f.code for f in flags] == ["no_source", "unsourced_claim", "duplicate", "truncated"]
+    flags = checks.evaluate(
+        text="Governor Baker signed an executive order.", source_count=1, is_duplicate=False
+    )
+    assert flags == []
+
+
+def test_duplicate_flag_follows_both_copies(seeds, editor):
+    from editorial import workflow
+
+    first, second = Answer.objects.filter(document__subject="Mississippi").order_by("position")[:2]
+    workflow.edit(second, user=editor, text=first.text)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert "duplicate" in first.flag_codes and "duplicate" in second.flag_codes
+    workflow.edit(second, user=editor, text="A different, finished answer.")
+    first.refresh_from_db()
+    assert "duplicate" not in first.flag_codes
+
+
+def test_highlight_marks_hedges_and_escapes_text():
+    html = checks.highlight("<b>x</b> As of my last update, the 2004 law <script>.")
+    assert "<b>" not in html and "&lt;script&gt;" in html
+    assert '<mark class="flag-hedge">As of my last update</mark>' in html
+    assert '<mark class="flag-claim">2004</mark>' in html

@@ -1,0 +1,459 @@
+"""editorial.importers against the real seed files and small files written per test."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from reversion.models import Revision, Version
+
+from editorial import workflow
+from editorial.importers import (
+    ImportFileError,
+    decode,
+    import_file,
+    import_paths,
+    parse_file,
+    parse_numbered_text,
+)
+from editorial.models import Answer, Document, WorkflowEvent
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+MASSACHUSETTS = FIXTURES / "000_45b9d17f8c940ceb.txt"
+MISSISSIPPI = FIXTURES / "004_4ec6ae860d37c5b3.txt"
+SEEDS = [MASSACHUSETTS, MISSISSIPPI]
+
+# Written independently of the importer: a seed's question lines are "N. …?" at column 0.
+QUESTION_LINE = re.compile(r"^\d+\. .*\?$")
+
+
+def expected_items(path: Path) -> list[tuple[int, str, str, int]]:
+    """(position, question line, answer text, line number) read straight from the file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    starts = [index for index, line in enumerate(lines) if QUESTION_LINE.match(line)]
+    ends = [*starts[1:], len(lines)]
+    return [
+        (position, lines[start], "\n".join(lines[start + 1 : end]), start + 1)
+        for position, (start, end) in enumerate(zip(starts, ends, strict=True), start=1)
+    ]
+
+
+def parse_seed(path: Path):
+    return parse_numbered_text(path.read_text(encoding="utf-8"), path)
+
+
+def snapshot() -> dict[str, int]:
+    return {
+        "documents": Document.objects.count(),
+        "answers": Answer.objects.count(),
+        "versions": Version.objects.count(),
+        "revisions": Revision.objects.count(),
+        "events": WorkflowEvent.objects.count(),
+    }
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+# --- the seed corpus ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda path: path.name)
+def test_seed_parses_to_its_twenty_question_lines(path):
+    expected = expected_items(path)
+    assert len(expected) == 20
+    assert [position for position, *_ in expected] == list(range(1, 21))
+
+    items = parse_seed(path)
+
+    assert [(item.position, f"{item.position}. {item.question}") for item in items] == [
+        (position, question_line) for position, question_line, _, _ in expected
+    ]
+    assert [item.line for item in items] == [line for *_, line in expected]
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda path: path.name)
+def test_seed_answers_are_the_exact_lines_between_questions(path):
+    items = parse_seed(path)
+    assert [item.answer for item in items] == [answer for _, _, answer, _ in expected_items(path)]
+
+
+def test_numbered_items_inside_answers_stay_in_their_answer():
+    massachusetts = {item.position: item for item in parse_seed(MASSACHUSETTS)}
+    mississippi = {item.position: item for item in parse_seed(MISSISSIPPI)}
+
+    assert "\n2. Driver’s license information:" in massachusetts[3].answer
+    assert "\n3. Personal identifying information:" in massachusetts[3].answer
+    # Answers that start with "1." are answers, not a restart of the numbering.
+    for position in (9, 10, 12, 13, 14):
+        assert massachusetts[position].answer.startswith("1. "), position
+    assert massachusetts[10].answer.startswith("1. As of my latest information")
+    assert massachusetts[11].question.startswith("Are there any specific criteria")
+    # Item "2." of answer 1 carries the number question 2 will have; it stays in answer 1.
+    assert "\n2. Driver’s license record:" in mississippi[1].answer
+    assert mississippi[1].answer.count("\n") == 4
+    assert mississippi[2].question == (
+        "How is the data sharing agreement between the Mississippi DMV and ICE regulated?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "subject"),
+    [(MASSACHUSETTS, "Massachusetts"), (MISSISSIPPI, "Mississippi")],
+    ids=["000", "004"],
+)
+def test_import_detects_the_subject_and_stores_the_answers(path, subject):
+    result = import_file(path)
+
+    document = Document.objects.get(name=path.name)
+    assert result.document == document
+    assert document.subject == subject
+    assert (result.created, result.updated, result.unchanged, result.conflicting) == (20, 0, 0, 0)
+    stored = list(
+        document.answers.order_by("position").values_list(
+            "position", "question", "text", "imported_question", "imported_text", "status"
+        )
+    )
+    assert stored == [
+        (item.position, item.question, item.answer, item.question, item.answer, "draft")
+        for item in parse_seed(path)
+    ]
+
+
+def test_import_writes_exactly_one_version_per_answer_naming_the_file(editor):
+    import_file(MASSACHUSETTS, user=editor)
+
+    answers = list(Answer.objects.all())
+    assert len(answers) == 20
+    for answer in answers:
+        versions = Version.objects.get_for_object(answer)
+        assert versions.count() == 1, answer
+        revision = versions.get().revision
+        assert revision.get_comment() == f"Imported from {MASSACHUSETTS.name}"
+        assert revision.user == editor
+        assert versions.get().field_dict["text"] == answer.imported_text
+    events = WorkflowEvent.objects.filter(answer__document__name=MASSACHUSETTS.name)
+    assert events.count() == 20
+    assert set(events.values_list("action", "actor", flat=False)) == {("import", editor.pk)}
+
+
+# --- BOM and line endings -------------------------------------------------------------------
+
+VARIANTS = {
+    "bom": lambda raw: b"\xef\xbb\xbf" + raw,
+    "crlf": lambda raw: raw.replace(b"\n", b"\r\n"),
+    "bom+crlf": lambda raw: b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n"),
+    "cr": lambda raw: raw.replace(b"\n", b"\r"),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda path: path.name)
+def test_bom_and_line_endings_parse_like_the_plain_file(tmp_path, seed, variant):
+    raw = seed.read_bytes()
+    changed = write(tmp_path / variant, seed.name, VARIANTS[variant](raw))
+    assert changed.read_bytes() != raw
+
+    _, plain_items = parse_file(seed)
+    _, variant_items = parse_file(changed)
+
+    assert variant_items == plain_items
+    assert all("\r" not in item.answer and "\ufeff" not in item.question for item in variant_items)
+
+
+def test_reimporting_a_crlf_copy_of_a_seed_changes_no_answer(tmp_path):
+    import_file(MASSACHUSETTS)
+    before = snapshot()
+    copy = write(
+        tmp_path / "windows", MASSACHUSETTS.name, MASSACHUSETTS.read_bytes().replace(b"\n", b"\r\n")
+    )
+
+    result = import_file(copy)
+
+    assert (result.created, result.updated, result.unchanged, result.conflicting) == (0, 0, 20, 0)
+    assert snapshot() == before
+
+
+# --- JSONL and CSV --------------------------------------------------------------------------
+
+
+def test_jsonl_import_keeps_unicode_and_line_breaks(tmp_path):
+    path = write(
+        tmp_path,
+        "vermont.jsonl",
+        '{"question": "Does the Vermont DMV share data?", "answer": "Yes – “sometimes”.\\n'
+        '1. Names\\n2. Addresses"}\n'
+        "\n"
+        '{"question": "Qu\'en est-il du Québec ? 日本語", "answer": "Ça dépend ✓ — naïve café"}\n'
+        '{"answer": "Order of keys does not matter.", "question": "Third?"}\n',
+    )
+
+    result = import_file(path)
+
+    assert result.created == 3
+    document = Document.objects.get(name="vermont.jsonl")
+    assert document.subject == "Vermont"
+    assert list(
+        document.answers.order_by("position").values_list("position", "question", "text")
+    ) == [
+        (1, "Does the Vermont DMV share data?", "Yes – “sometimes”.\n1. Names\n2. Addresses"),
+        (2, "Qu'en est-il du Québec ? 日本語", "Ça dépend ✓ — naïve café"),
+        (3, "Third?", "Order of keys does not matter."),
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_csv_import_reads_quoted_multiline_answers(tmp_path, newline):
+    content = (
+        "Question,Answer\n"
+        '"Is it, really, multi-line?","First line, with a comma.\n'
+        "2. A numbered item\n"
+        'Third line with ""quotes"""\n'
+        "Plain question?,Plain answer.\n"
+    ).replace("\n", newline)
+    path = write(tmp_path, "faq.csv", content)
+
+    result = import_file(path)
+
+    assert result.created == 2
+    assert list(
+        Answer.objects.filter(document__name="faq.csv")
+        .order_by("position")
+        .values_list("position", "question", "text")
+    ) == [
+        (
+            1,
+            "Is it, really, multi-line?",
+            'First line, with a comma.\n2. A numbered item\nThird line with "quotes"',
+        ),
+        (2, "Plain question?", "Plain answer."),
+    ]
+
+
+# --- bad files: one error naming file and line, nothing saved, the others still import -----
+
+GOOD_JSONL = '{"question": "Good question?", "answer": "Good answer."}\n'
+
+BAD_FILES = {
+    # name: (content, line named in the error, words of the reason)
+    "b_empty.txt": (b"", 1, "empty"),
+    "c_blank.txt": (b"\n  \n\n", 1, "empty"),
+    "d_prose.txt": (b"\n\nSome notes about the DMV.\nNo questions here.\n", 3, "before the first"),
+    "e_latin1.txt": (
+        "1. First question?\nAnswer one.\n2. Second question?\nCafé in Latin-1.\n".encode(
+            "latin-1"
+        ),
+        4,
+        "not UTF-8",
+    ),
+    "f_skips.txt": (b"1. First question?\nAnswer.\n3. Third question?\nAnswer.\n", 3, "question 3"),
+    "g_line3.jsonl": (
+        (GOOD_JSONL + GOOD_JSONL.replace("Good", "Second") + '{"question": "Broken?",\n').encode(),
+        3,
+        "invalid JSON",
+    ),
+    "h_no_question.jsonl": (
+        (GOOD_JSONL + GOOD_JSONL + '{"answer": "No question."}\n').encode(),
+        3,
+        "question is missing",
+    ),
+    "i_header.csv": (b"q,a\nWhat?,That.\n", 1, "header"),
+    "j_nul.txt": (b"1. First question?\nAnswer.\nA NUL \x00 byte.\n", 3, "NUL"),
+    "k_nul_escape.jsonl": (
+        (GOOD_JSONL + '{"question": "Q?", "answer": "NUL \\u0000 escaped"}\n').encode(),
+        2,
+        "NUL",
+    ),
+    "l_surrogate.jsonl": (
+        (GOOD_JSONL + GOOD_JSONL + '{"question": "Q?", "answer": "lone \\ud800"}\n').encode(),
+        3,
+        "surrogate",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_bad_file_names_its_path_and_line_and_saves_nothing(tmp_path, name):
+    content, line, reason = BAD_FILES[name]
+    path = write(tmp_path, name, content)
+
+    with pytest.raises(ImportFileError) as raised:
+        import_file(path)
+
+    message = str(raised.value)
+    assert message.startswith(f"{path}:{line}: "), message
+    assert reason in message
+    assert (raised.value.path, raised.value.line) == (str(path), line)
+    assert snapshot() == {"documents": 0, "answers": 0, "versions": 0, "revisions": 0, "events": 0}
+
+
+def test_bad_files_do_not_stop_the_good_ones_in_one_import(tmp_path):
+    write(tmp_path, "a_good.jsonl", GOOD_JSONL)
+    for name, (content, _, _) in BAD_FILES.items():
+        write(tmp_path, name, content)
+    write(tmp_path, "z_good.csv", "question,answer\nLast?,Still imported.\n")
+    shutil.copy(MISSISSIPPI, tmp_path / MISSISSIPPI.name)
+
+    summary = import_paths([tmp_path])
+
+    errors = {Path(result.path).name: result.error for result in summary.failed}
+    assert set(errors) == set(BAD_FILES)
+    for name, (_, line, reason) in BAD_FILES.items():
+        assert errors[name].startswith(f"{tmp_path / name}:{line}: ")
+        assert reason in errors[name]
+    assert set(Document.objects.values_list("name", flat=True)) == {
+        "a_good.jsonl",
+        "z_good.csv",
+        MISSISSIPPI.name,
+    }
+    assert Answer.objects.count() == 22
+    assert summary.total("created") == 22
+
+
+def test_the_command_reports_bad_files_fails_and_still_imports_the_good_ones(tmp_path):
+    good = write(tmp_path / "in", "good.jsonl", GOOD_JSONL)
+    empty = write(tmp_path / "in", "empty.txt", b"")
+    latin = write(tmp_path / "in", "latin.txt", "1. Q?\nCafé\n".encode("latin-1"))
+
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_answers", str(empty), str(good), str(latin), stdout=out, stderr=err)
+
+    assert raised.value.returncode != 0
+    assert "2 file(s) failed" in str(raised.value)
+    assert f"{empty}:1: the file is empty" in err.getvalue()
+    assert f"{latin}:2: not UTF-8" in err.getvalue()
+    assert "3 file(s): 1 created" in out.getvalue()
+    assert list(Document.objects.values_list("name", flat=True)) == ["good.jsonl"]
+
+
+def test_a_bad_version_of_an_imported_file_changes_nothing(tmp_path):
+    path = write(tmp_path, "faq.jsonl", GOOD_JSONL + GOOD_JSONL.replace("Good", "Other"))
+    import_file(path)
+    imported_hash = Document.objects.get().content_hash
+    before = snapshot()
+    stored = list(Answer.objects.values_list("question", "text", "version"))
+
+    write(
+        tmp_path,
+        "faq.jsonl",
+        GOOD_JSONL.replace("Good answer", "Changed answer") + GOOD_JSONL + "{oops\n",
+    )
+    with pytest.raises(ImportFileError, match=r":3: invalid JSON"):
+        import_file(path)
+
+    assert snapshot() == before
+    assert list(Answer.objects.values_list("question", "text", "version")) == stored
+    assert Document.objects.get().content_hash == imported_hash
+
+
+def test_decode_names_the_line_of_the_first_undecodable_byte_with_crlf():
+    raw = b"1. Q?\r\nfine\r\nbad \xff here\r\n"
+    with pytest.raises(ImportFileError) as raised:
+        decode(raw, "x.txt")
+    assert str(raised.value).startswith("x.txt:3: not UTF-8 text (byte 0xff")
+
+
+# --- re-import ------------------------------------------------------------------------------
+
+
+def test_reimporting_an_unchanged_file_changes_nothing(seeds):
+    document = Document.objects.get(name=MASSACHUSETTS.name)
+    before = snapshot()
+    stored = list(Answer.objects.order_by("pk").values())
+
+    result = import_file(MASSACHUSETTS)
+
+    assert (result.created, result.updated, result.unchanged, result.conflicting) == (0, 0, 20, 0)
+    assert result.document == document
+    assert snapshot() == before
+    assert list(Answer.objects.order_by("pk").values()) == stored
+    assert Document.objects.get(pk=document.pk).imported_at == document.imported_at
+
+
+def _replace_answer(text: str, old_first_line: str, new_first_line: str) -> str:
+    assert text.count(old_first_line) == 1
+    return text.replace(old_first_line, new_first_line)
+
+
+def test_reimport_updates_untouched_answers_and_never_overwrites_staff_work(tmp_path, editor):
+    original = MASSACHUSETTS.read_text(encoding="utf-8")
+    first = write(tmp_path / "v1", MASSACHUSETTS.name, original)
+    import_file(first)
+    answers = {answer.position: answer for answer in Answer.objects.all()}
+    q2, q5, q7 = answers[2], answers[5], answers[7]
+    workflow.edit(q5, user=editor, text="Staff-corrected answer five.", comment="fix five")
+    workflow.edit(
+        q7,
+        user=editor,
+        sources=[
+            {
+                "url": "https://www.mass.gov/rmv",
+                "title": "Registry of Motor Vehicles",
+                "publisher": "Commonwealth of Massachusetts",
+                "accessed_on": datetime.date(2024, 5, 1),
+            }
+        ],
+        comment="source for seven",
+    )
+    # Each changed answer's first line (its whole answer for 2, 5 and 7) is rewritten.
+    changed = original
+    new_texts = {}
+    for answer in (q2, q5, q7):
+        new_texts[answer.position] = f"Rewritten answer {answer.position} from the new import."
+        changed = _replace_answer(changed, answer.imported_text, new_texts[answer.position])
+    second = write(tmp_path / "v2", MASSACHUSETTS.name, changed)
+    versions_before = {
+        position: Version.objects.get_for_object(answer).count()
+        for position, answer in answers.items()
+    }
+
+    result = import_file(second)
+
+    assert (result.created, result.updated, result.unchanged, result.conflicting) == (0, 1, 17, 2)
+    q2.refresh_from_db()
+    assert (q2.text, q2.imported_text, q2.version) == (new_texts[2], new_texts[2], 2)
+    assert not q2.has_import_conflict
+    q2_versions = Version.objects.get_for_object(q2)
+    assert q2_versions.count() == 2
+    assert q2_versions.first().field_dict["text"] == new_texts[2]
+    assert q2.events.order_by("-id").first().action == WorkflowEvent.Action.REIMPORT
+
+    q5.refresh_from_db()
+    assert q5.text == "Staff-corrected answer five."
+    assert q5.imported_text == answers[5].imported_text
+    assert q5.incoming_text == new_texts[5]
+    assert q5.has_import_conflict
+    assert q5.events.order_by("-id").first().action == WorkflowEvent.Action.CONFLICT
+
+    q7.refresh_from_db()
+    assert q7.text == answers[7].imported_text
+    assert q7.incoming_text == new_texts[7]
+    assert q7.sources.count() == 1
+
+    for position, answer in answers.items():
+        if position not in (2, 5, 7):
+            answer_now = Answer.objects.get(pk=answer.pk)
+            assert answer_now.text == answer.text
+            assert Version.objects.get_for_object(answer).count() == versions_before[position]
+
+    # The same changed file once more: nothing new, the conflicts still wait to be merged.
+    before = snapshot()
+    again = import_file(second)
+    assert (again.created, again.updated, again.unchanged, again.conflicting) == (0, 0, 20, 0)
+    assert snapshot() == before
+    assert Answer.objects.get(pk=q5.pk).incoming_text == new_texts[5]
