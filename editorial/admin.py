@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -16,6 +19,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from editorial import checks, workflow
+from editorial.importers import ImportSummary, import_paths
 from editorial.models import (
     Answer,
     ApprovedVersion,
@@ -60,10 +64,81 @@ class DocumentAdmin(ReadOnlyAdmin):
         }
         return super().get_queryset(request).annotate(n_answers=Count("answers"), **counts)
 
+    change_list_template = "admin/editorial/document/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="editorial_document_import",
+            ),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": workflow.can_import(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload files; each is imported whole or not at all, as by import_answers."""
+        if not workflow.can_import(request.user):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            summary = _import_uploads(form.cleaned_data["files"], user=request.user)
+            for result in summary.failed:
+                messages.error(request, result.error)
+            level = messages.WARNING if summary.failed else messages.SUCCESS
+            messages.add_message(request, level, f"Import: {summary}")
+            return HttpResponseRedirect(reverse("admin:editorial_document_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import answers",
+            "opts": self.opts,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/editorial/document/import.html", context)
+
     @admin.display(description="answers", ordering="n_answers")
     def answer_count(self, obj):
         url = reverse("admin:editorial_answer_changelist") + f"?document__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_answers)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Django's documented recipe for several files in one field."""
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        widget=MultipleFileInput(attrs={"accept": ".txt,.jsonl,.csv"}),
+        help_text="Numbered text (.txt), JSONL or CSV; a file keeps its name as the document.",
+    )
+
+
+def _import_uploads(uploads, *, user) -> ImportSummary:
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for upload in uploads:
+            # The name identifies the document; never let it choose a folder.
+            target = Path(folder) / Path(upload.name).name
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            paths.append(target)
+        summary = import_paths(paths, user=user)
+    for result in summary.files:
+        result.path = Path(result.path).name
+        result.error = result.error.replace(f"{folder}/", "")
+    return summary
 
 
 def _status_counter(status: str, label: str):
@@ -303,6 +378,11 @@ class AnswerAdmin(VersionAdmin):
         answer.save()
         super().save_related(request, form, formsets, change)
         workflow.finish_edit(answer)
+
+    def changelist_view(self, request, extra_context=None):
+        # reversion's wrapper would merge every answer of a bulk action into one revision;
+        # each workflow step makes its own, as it does everywhere else.
+        return admin.ModelAdmin.changelist_view(self, request, extra_context)
 
     # --- workflow on the answer page ----------------------------------------------------
 

@@ -306,9 +306,16 @@ def _locked(answer: Answer) -> Answer:
     return Answer.objects.select_for_update().select_related("document").get(pk=answer.pk)
 
 
+def _own_revision() -> None:
+    """A step's revision carries its own comment and event; it must not merge into another."""
+    if reversion.is_active():
+        raise RuntimeError("Workflow steps make their own revision; call them outside one.")
+
+
 def _save_with_event(
     answer: Answer, *, user, action: str, from_status: str, comment: str, label: str
 ) -> None:
+    _own_revision()
     with reversion.create_revision():
         reversion.set_user(user)
         reversion.set_comment(f"{label}: {comment}" if comment else label)
@@ -410,7 +417,7 @@ def withdraw(answer: Answer, user, comment: str = "") -> Answer:
 def approve(answer: Answer, user, comment: str = "") -> Answer:
     """Approve and pin what was approved: export uses it until the next approval."""
     locked = _transition("approve", answer, user, comment=comment)
-    event = locked.events.order_by("-id").first()
+    event = locked.events.filter(action=Action.APPROVE).latest("id")
     ApprovedVersion.objects.update_or_create(
         answer=locked,
         defaults={
@@ -572,6 +579,7 @@ def edit(
     expected_version: int | None = None,
 ) -> Answer:
     """Change the question, answer text and/or sources under the workflow rules."""
+    _own_revision()
     with transaction.atomic():
         locked = _locked(answer)
         if expected_version is not None and locked.version != expected_version:
@@ -626,6 +634,7 @@ def revert(answer: Answer, *, user, version_id: int, comment: str = "") -> Answe
     ]
     when = timezone.localtime(version.revision.date_created).strftime("%Y-%m-%d %H:%M")
     note = comment or f"Reverted to the version of {when}"
+    _own_revision()
     with transaction.atomic():
         locked = _locked(answer)
         with reversion.create_revision():
