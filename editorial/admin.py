@@ -19,6 +19,11 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from editorial import checks, workflow
+from editorial.admin_export import (
+    AnswerExportMixin,
+    DocumentExportMixin,
+    export_selected_documents,
+)
 from editorial.importers import ImportSummary, import_paths
 from editorial.models import (
     Answer,
@@ -51,11 +56,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin):
+class DocumentAdmin(DocumentExportMixin, ReadOnlyAdmin):
     list_display = ["name", "subject", "answer_count", *[f"count_{s}" for s in Status.values]]
     list_filter = ["subject"]
     search_fields = ["name", "subject"]
     readonly_fields = ["name", "subject", "content_hash", "imported_at", "imported_by"]
+    actions = [export_selected_documents]
 
     def get_queryset(self, request):
         counts = {
@@ -252,7 +258,7 @@ class StepForm(forms.Form):
 
 
 @admin.register(Answer)
-class AnswerAdmin(VersionAdmin):
+class AnswerAdmin(AnswerExportMixin, VersionAdmin):
     form = AnswerForm
     inlines = [SourceInline]
     list_display = [
@@ -372,16 +378,19 @@ class AnswerAdmin(VersionAdmin):
 
     def save_related(self, request, form, formsets, change):
         answer = form.instance
-        if not (form.has_changed() or any(formset.has_changed() for formset in formsets)):
-            return
-        workflow.begin_edit(answer, user=request.user, comment="Edited in the admin")
-        answer.save()
+        changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
+        if changed:
+            workflow.begin_edit(answer, user=request.user, comment="Edited in the admin")
+            answer.save()
+        # Always: unchanged formsets save nothing but set what the change message reads.
         super().save_related(request, form, formsets, change)
-        workflow.finish_edit(answer)
+        if changed:
+            workflow.finish_edit(answer)
 
     def changelist_view(self, request, extra_context=None):
         # reversion's wrapper would merge every answer of a bulk action into one revision;
         # each workflow step makes its own, as it does everywhere else.
+        extra_context = {**(extra_context or {}), "export_links": self.export_links(request)}
         return admin.ModelAdmin.changelist_view(self, request, extra_context)
 
     # --- workflow on the answer page ----------------------------------------------------
@@ -407,6 +416,7 @@ class AnswerAdmin(VersionAdmin):
                     "refused": workflow.refused_transitions(answer, user),
                     "can_assign": workflow.can_assign(user) and answer.status != Status.ARCHIVED,
                     "can_claim": answer.editor_id is None and workflow.is_editor(user),
+                    "can_merge": answer.has_import_conflict and workflow.can_edit(answer, user),
                     "reviewer_choices": workflow.reviewers().order_by("username"),
                     "editor_choices": workflow.editors().order_by("username"),
                     "events": answer.events.select_related("actor"),
@@ -449,6 +459,8 @@ class AnswerAdmin(VersionAdmin):
             workflow.assign_editor(answer, user, editor, comment=comment)
         elif step == "claim":
             workflow.claim(answer, user)
+        elif step == "merge_import":
+            workflow.mark_import_merged(answer, user=user, comment=comment)
         elif step in {"withdraw", "approve", "request_changes", "archive", "restore"}:
             getattr(workflow, step)(answer, user, comment=comment)
         else:

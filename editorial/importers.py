@@ -212,20 +212,31 @@ def parse_jsonl(text: str, path: str | Path) -> list[ParsedAnswer]:
 def parse_csv(text: str, path: str | Path) -> list[ParsedAnswer]:
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = {name.strip().lower() for name in reader.fieldnames or []}
-    if not {"question", "answer"} <= columns:
-        raise ImportFileError(path, 1, 'the header must name the columns "question" and "answer"')
+    # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     items: list[ParsedAnswer] = []
     try:
+        columns = {name.strip().lower() for name in reader.fieldnames or []}
+        if not {"question", "answer"} <= columns:
+            raise ImportFileError(
+                path, 1, 'the header must name the columns "question" and "answer"'
+            )
         for row in reader:
+            if None in row:  # DictReader's key for cells beyond the header's columns
+                raise ImportFileError(
+                    path,
+                    reader.line_num,
+                    f"more cells than the header's {len(reader.fieldnames)} columns "
+                    "(an unquoted comma?)",
+                )
             normalised = {(key or "").strip().lower(): value for key, value in row.items()}
             question, answer = _checked_pair(
                 normalised.get("question"), normalised.get("answer") or "", path, reader.line_num
             )
             items.append(ParsedAnswer(len(items) + 1, question, answer, reader.line_num))
     except csv.Error as error:
-        raise ImportFileError(path, reader.line_num, f"invalid CSV: {error}") from None
+        # DictReader counts lines only after a good row: the bad one starts on the next line.
+        raise ImportFileError(path, reader.line_num + 1, f"invalid CSV: {error}") from None
     if not items:
         raise ImportFileError(path, 2, "no rows below the header")
     return items

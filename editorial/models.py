@@ -201,6 +201,7 @@ class WorkflowEvent(models.Model):
         IMPORT = "import", "Imported"
         REIMPORT = "reimport", "Updated by re-import"
         CONFLICT = "conflict", "Re-import conflict"
+        MERGE = "merge", "Re-import merged"
         EDIT = "edit", "Edited"
         REVERT = "revert", "Reverted"
         CLAIM = "claim", "Editor assigned"

@@ -562,6 +562,26 @@ def begin_edit(answer: Answer, *, user, comment: str = "", action: str = Action.
     )
 
 
+def mark_import_merged(answer: Answer, *, user, comment: str = "") -> Answer:
+    """The editor has merged a re-import by hand: it becomes the new imported baseline."""
+    with transaction.atomic():
+        locked = _locked(answer)
+        check_can_edit(locked, user)
+        if not locked.has_import_conflict:
+            raise WorkflowError("No re-import is waiting to be merged.")
+        if locked.incoming_question is not None:
+            locked.imported_question = locked.incoming_question
+        if locked.incoming_text is not None:
+            locked.imported_text = locked.incoming_text
+        locked.incoming_question = locked.incoming_text = None
+        _save_with_event(
+            locked, user=user, action=Action.MERGE, from_status=locked.status,
+            comment=comment, label="Re-import merged",
+        )  # fmt: skip
+    _refresh_instance(answer, locked)
+    return locked
+
+
 def finish_edit(answer: Answer) -> None:
     """Recompute the quality flags once text and sources are saved."""
     checks.refresh_flags([answer.pk])

@@ -105,7 +105,7 @@ def test_numbered_items_inside_answers_stay_in_their_answer():
     assert massachusetts[11].question.startswith("Are there any specific criteria")
     # Item "2." of answer 1 carries the number question 2 will have; it stays in answer 1.
     assert "\n2. Driver’s license record:" in mississippi[1].answer
-    assert mississippi[1].answer.count("\n") == 4
+    assert mississippi[1].answer.count("\n") == 5  # file lines 2-7
     assert mississippi[2].question == (
         "How is the data sharing agreement between the Mississippi DMV and ICE regulated?"
     )
@@ -148,7 +148,7 @@ def test_import_writes_exactly_one_version_per_answer_naming_the_file(editor):
         assert versions.get().field_dict["text"] == answer.imported_text
     events = WorkflowEvent.objects.filter(answer__document__name=MASSACHUSETTS.name)
     assert events.count() == 20
-    assert set(events.values_list("action", "actor", flat=False)) == {("import", editor.pk)}
+    assert set(events.values_list("action", "actor")) == {("import", editor.pk)}
 
 
 # --- BOM and line endings -------------------------------------------------------------------
@@ -272,6 +272,20 @@ BAD_FILES = {
         "question is missing",
     ),
     "i_header.csv": (b"q,a\nWhat?,That.\n", 1, "header"),
+    "i_header_quote.csv": (b'"question" x,answer\nWhat?,That.\n', 1, "invalid CSV"),
+    "i_row_after_multiline.csv": (
+        b'question,answer\n"Q?","a\nb\nc"\n,No question\n',
+        5,
+        "question",
+    ),
+    # An unquoted comma would silently cut the answer short.
+    "i_extra_cell.csv": (b"question,answer\nOne?,Fine.\nTwo?,Cut, here.\n", 3, "unquoted comma"),
+    # An unclosed quote would silently swallow the rest of the file into one answer.
+    "i_unclosed.csv": (
+        b'question,answer\nOne?,Fine.\nTwo?,"Never closed\nThree?,x\n',
+        3,
+        "invalid CSV",
+    ),
     "j_nul.txt": (b"1. First question?\nAnswer.\nA NUL \x00 byte.\n", 3, "NUL"),
     "k_nul_escape.jsonl": (
         (GOOD_JSONL + '{"question": "Q?", "answer": "NUL \\u0000 escaped"}\n').encode(),

@@ -543,3 +543,23 @@ def test_random_sequences_never_break_the_rules(editor, editor_reviewer, reviewe
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
+
+
+def test_merging_a_reimport_clears_the_conflict(answer, editor, reviewer, tmp_path):
+    from tests.conftest import SEED_FILES
+
+    answer = workflow.edit(answer, user=editor, text="Staff version.")
+    seed = next(f for f in SEED_FILES if f.name == answer.document.name)
+    changed = tmp_path / seed.name
+    changed.write_text(seed.read_text().replace("on a daily basis", "weekly"))
+    assert import_file(changed).conflicting == 1
+    answer.refresh_from_db()
+    assert answer.has_import_conflict and answer.text == "Staff version."
+    with pytest.raises(WorkflowError):
+        workflow.mark_import_merged(answer, user=reviewer)
+    merged = workflow.mark_import_merged(answer, user=editor, comment="Took the new frequency")
+    assert not merged.has_import_conflict
+    assert "weekly" in merged.imported_text and merged.text == "Staff version."
+    assert merged.events.last().action == WorkflowEvent.Action.MERGE
+    with pytest.raises(WorkflowError, match="No re-import is waiting"):
+        workflow.mark_import_merged(merged, user=editor)

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", help="files (.txt, .jsonl, .csv) or folders")
         parser.add_argument("--user", help="username recorded as the importer")
 
-    def handle(self, *paths, **options):
+    def handle(self, *args, **options):
+        paths = options["paths"]  # argparse puts positionals in options, never in *args
+
         def progress(files):
             return tqdm(
                 files,
