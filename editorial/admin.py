@@ -410,12 +410,16 @@ class AnswerAdmin(AnswerExportMixin, VersionAdmin):
         extra_context = extra_context or {}
         if answer is not None:
             user = request.user
+            steps = workflow.available_transitions(answer, user)
             extra_context.update(
                 {
-                    "steps": workflow.available_transitions(answer, user),
+                    "steps": steps,
+                    "can_choose_reviewer": workflow.may_assign_reviewer(answer, user)
+                    or any(step.name == "submit" for step in steps),
                     "refused": workflow.refused_transitions(answer, user),
-                    "can_assign": workflow.can_assign(user) and answer.status != Status.ARCHIVED,
-                    "can_claim": answer.editor_id is None and workflow.is_editor(user),
+                    "can_assign_reviewer": workflow.may_assign_reviewer(answer, user),
+                    "can_assign_editor": workflow.may_assign_editor(answer, user),
+                    "can_claim": workflow.may_claim(answer, user),
                     "can_merge": answer.has_import_conflict and workflow.can_edit(answer, user),
                     "reviewer_choices": workflow.reviewers().order_by("username"),
                     "editor_choices": workflow.editors().order_by("username"),
@@ -515,12 +519,7 @@ class AnswerAdmin(AnswerExportMixin, VersionAdmin):
                 messages.success(request, f"{answer}: reverted; it is a new version now.")
             return HttpResponseRedirect(reverse("admin:editorial_answer_change", args=[answer.pk]))
         data = version.field_dict
-        sources = [
-            source.field_dict
-            for source in version.revision.version_set.filter(
-                content_type__app_label="editorial", content_type__model="source"
-            )
-        ]
+        sources = workflow.version_sources(version)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{answer} as of {version.revision.date_created:%Y-%m-%d %H:%M}",

@@ -44,6 +44,8 @@ ACTIVE_STATES = frozenset(
     {Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED}
 )
 EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED, Status.APPROVED})
+# Still being worked on: a reviewer can be assigned, and it counts as their load.
+OPEN_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED, Status.IN_REVIEW})
 
 # The transition table: which states a step leaves from and where it goes.
 STEPS: dict[str, Step] = {
@@ -101,6 +103,18 @@ def can_edit(answer: Answer, user) -> bool:
     except WorkflowError:
         return False
     return True
+
+
+def may_assign_reviewer(answer: Answer, user) -> bool:
+    return can_assign(user) and answer.status in OPEN_STATES
+
+
+def may_assign_editor(answer: Answer, user) -> bool:
+    return can_assign(user) and answer.status != Status.ARCHIVED
+
+
+def may_claim(answer: Answer, user) -> bool:
+    return is_editor(user) and answer.editor_id is None and answer.status != Status.ARCHIVED
 
 
 def editors_since_approval(answer: Answer) -> set[int]:
@@ -278,7 +292,11 @@ def _check_reviewer_eligible(answer: Answer, reviewer) -> None:
 
 
 def pick_reviewer(answer: Answer, *, exclude: set[int] = frozenset()):
-    """The least-loaded reviewer by open reviews who has not edited the answer."""
+    """The least-loaded reviewer who has not edited the answer.
+
+    Load counts every answer assigned and not yet decided (draft, changes requested, in
+    review), so balancing a batch of drafts spreads it instead of giving it all to one.
+    """
     excluded = set(exclude) | editors_since_approval(answer)
     if answer.editor_id:
         excluded.add(answer.editor_id)
@@ -286,11 +304,11 @@ def pick_reviewer(answer: Answer, *, exclude: set[int] = frozenset()):
         reviewers()
         .exclude(pk__in=excluded)
         .annotate(
-            open_reviews=Count(
-                "reviewed_answers", filter=Q(reviewed_answers__status=Status.IN_REVIEW)
+            open_assignments=Count(
+                "reviewed_answers", filter=Q(reviewed_answers__status__in=OPEN_STATES)
             )
         )
-        .order_by("open_reviews", "username")
+        .order_by("open_assignments", "username")
         .first()
     )
     if candidate is None:
@@ -473,7 +491,7 @@ def assign_reviewer(answer: Answer, user, reviewer=None, comment: str = "") -> A
         locked = _locked(answer)
         if not can_assign(user):
             raise WorkflowError("Only managing editors can assign reviewers.")
-        if locked.status not in {Status.DRAFT, Status.CHANGES_REQUESTED, Status.IN_REVIEW}:
+        if not may_assign_reviewer(locked, user):
             raise WorkflowError(
                 f"Reviewers are assigned to answers still being worked on, "
                 f"not to {locked.get_status_display().lower()} ones."
@@ -631,6 +649,17 @@ def _replace_sources(answer: Answer, sources: list[dict]) -> None:
         source.save()
 
 
+def version_sources(version: Version) -> list[dict]:
+    """The sources this answer had in a version (a revision may hold other answers' too)."""
+    return [
+        source_version.field_dict
+        for source_version in version.revision.version_set.filter(
+            content_type__app_label="editorial", content_type__model="source"
+        ).order_by("object_id")
+        if str(source_version.field_dict.get("answer_id")) == str(version.object_id)
+    ]
+
+
 def revert(answer: Answer, *, user, version_id: int, comment: str = "") -> Answer:
     """Bring back the question, text and sources of an earlier version; it is an edit."""
     version = (
@@ -643,14 +672,8 @@ def revert(answer: Answer, *, user, version_id: int, comment: str = "") -> Answe
         raise WorkflowError("That version does not belong to this answer.")
     fields = version.field_dict
     old_sources = [
-        {
-            key: value
-            for key, value in source_version.field_dict.items()
-            if key not in {"id", "answer"}
-        }
-        for source_version in version.revision.version_set.filter(
-            content_type__app_label="editorial", content_type__model="source"
-        ).order_by("object_id")
+        {key: value for key, value in fields.items() if key not in {"id", "answer", "answer_id"}}
+        for fields in version_sources(version)
     ]
     when = timezone.localtime(version.revision.date_created).strftime("%Y-%m-%d %H:%M")
     note = comment or f"Reverted to the version of {when}"

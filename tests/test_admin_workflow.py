@@ -1,0 +1,1323 @@
+"""The editorial workflow driven through the Django admin, over real HTTP.
+
+Every request goes through the test client to the real admin views, which call
+editorial.workflow against the real database: no mocks. The expected outcomes are
+written down from the SPEC ("People", "Workflow", "Quality flags") in `expected_refusal`
+below, independently of the rules in editorial/workflow.py, and each admin page and
+POST is checked against them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import constants as levels
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.text import capfirst
+from reversion.models import Version
+
+from editorial import workflow
+from editorial.importers import import_paths
+from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
+from tests.conftest import FIXTURES
+
+COMMENT = "Please cite the 2004 statute."
+XSS = "<script>alert(1)</script>"
+XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def a_source(url: str = "https://example.org/x", title: str = "T", excerpt: str = "") -> dict:
+    return {
+        "url": url,
+        "title": title,
+        "publisher": "P",
+        "accessed_on": datetime.date(2026, 11, 1),
+        "excerpt": excerpt,
+    }
+
+
+# --- the SPEC, written down -------------------------------------------------------------
+
+STATES = [
+    Status.DRAFT,
+    Status.IN_REVIEW,
+    Status.CHANGES_REQUESTED,
+    Status.APPROVED,
+    Status.ARCHIVED,
+]
+STAFF_ROLES = ["editor", "editor2", "reviewer", "reviewer2", "managing", "superuser"]
+ROLES = [*STAFF_ROLES, "outsider"]
+TRANSITIONS = ["submit", "withdraw", "approve", "request_changes", "archive", "restore"]
+ASSIGNMENTS = ["assign_reviewer", "assign_editor", "claim"]
+ALL_STEPS = TRANSITIONS + ASSIGNMENTS
+
+LABEL = {
+    "submit": "Submit for review",
+    "withdraw": "Withdraw",
+    "approve": "Approve",
+    "request_changes": "Request changes",
+    "archive": "Archive",
+    "restore": "Restore",
+}
+LEAVES_FROM = {
+    "submit": {Status.DRAFT, Status.CHANGES_REQUESTED},
+    "withdraw": {Status.IN_REVIEW},
+    "approve": {Status.IN_REVIEW},
+    "request_changes": {Status.IN_REVIEW},
+    "archive": {Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED},
+    "restore": {Status.ARCHIVED},
+}
+IN_WORDS = {
+    Status.DRAFT: "draft",
+    Status.IN_REVIEW: "in review",
+    Status.CHANGES_REQUESTED: "changes requested",
+    Status.APPROVED: "approved",
+    Status.ARCHIVED: "archived",
+}
+# Each state below is set up with `editor` responsible and `reviewer` assigned; an
+# archived answer was archived from draft.
+GOES_TO = {
+    "submit": Status.IN_REVIEW,
+    "withdraw": Status.DRAFT,
+    "approve": Status.APPROVED,
+    "request_changes": Status.CHANGES_REQUESTED,
+    "archive": Status.ARCHIVED,
+    "restore": Status.DRAFT,
+}
+EVENT_ACTION = {
+    **{name: name for name in TRANSITIONS},
+    "assign_reviewer": WorkflowEvent.Action.ASSIGN,
+    "assign_editor": WorkflowEvent.Action.CLAIM,
+    "claim": WorkflowEvent.Action.CLAIM,
+}
+
+
+def expected_refusal(state: str, role: str, step: str) -> str | None:
+    """None where the SPEC lets `role` take `step` on an answer in `state`; else the reason.
+
+    The answer has an editor (`editor`) and an assigned reviewer (`reviewer`); "assign
+    reviewer" names reviewer2, "assign editor" names editor2.
+    """
+    if step in LEAVES_FROM:
+        if state not in LEAVES_FROM[step]:
+            return f"“{LABEL[step]}” is not possible while the answer is {IN_WORDS[state]}."
+        if step == "submit":
+            return (
+                None
+                if role in {"editor", "superuser"}
+                else ("Only the answer's editor can submit it for review.")
+            )
+        if step == "withdraw":
+            return (
+                None
+                if role in {"editor", "superuser"}
+                else ("Only the answer's editor can withdraw it from review.")
+            )
+        if step in {"approve", "request_changes"}:
+            if role in {"reviewer", "superuser"}:  # the assigned one, or "approve any"
+                return None
+            if role == "reviewer2":
+                return (
+                    "This answer is assigned to reviewer; "
+                    "only the assigned reviewer can decide on it."
+                )
+            return "Only reviewers can approve or request changes."
+        verb = "archive" if step == "archive" else "restore"
+        return (
+            None
+            if role in {"managing", "superuser"}
+            else (f"Only managing editors can {verb} answers.")
+        )
+    if step == "assign_reviewer":
+        if role not in {"managing", "superuser"}:
+            return "Only managing editors can assign reviewers."
+        if state in {Status.APPROVED, Status.ARCHIVED}:
+            return (
+                "Reviewers are assigned to answers still being worked on, "
+                f"not to {IN_WORDS[state]} ones."
+            )
+        return None
+    if step == "assign_editor":
+        if role not in {"managing", "superuser"}:
+            return "Only managing editors can assign an editor to an answer."
+        return "The answer is archived; restore it first." if state == Status.ARCHIVED else None
+    assert step == "claim"  # the answer already has an editor: only a reassignment to oneself
+    if role == "superuser":
+        return "The answer is archived; restore it first." if state == Status.ARCHIVED else None
+    if role == "managing":
+        return "managing is not an editor."
+    return "Only managing editors can assign an editor to an answer."
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(editor, editor2, reviewer, reviewer2, managing, superuser, outsider) -> dict:
+    return {
+        "editor": editor,
+        "editor2": editor2,
+        "reviewer": reviewer,
+        "reviewer2": reviewer2,
+        "managing": managing,
+        "superuser": superuser,
+        "outsider": outsider,
+    }
+
+
+def put_in_state(answer: Answer, state: str, people: dict) -> Answer:
+    """Bring the answer to `state` through the workflow, `editor` and `reviewer` on it."""
+    editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
+    workflow.edit(answer, user=editor, sources=[a_source()])
+    if state in {Status.DRAFT, Status.ARCHIVED}:
+        workflow.assign_reviewer(answer, managing, reviewer=reviewer)
+    else:
+        workflow.submit(answer, editor, reviewer=reviewer)
+    if state == Status.CHANGES_REQUESTED:
+        workflow.request_changes(answer, reviewer, comment="Name the agreement.")
+    elif state == Status.APPROVED:
+        workflow.approve(answer, reviewer)
+    elif state == Status.ARCHIVED:
+        workflow.archive(answer, managing)
+    answer.refresh_from_db()
+    assert (answer.status, answer.editor, answer.reviewer) == (state, editor, reviewer)
+    return answer
+
+
+def ma(position: int) -> Answer:
+    return Answer.objects.get(document__subject="Massachusetts", position=position)
+
+
+def change_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_change", args=[answer.pk])
+
+
+def workflow_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_workflow", args=[answer.pk])
+
+
+def history_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_history", args=[answer.pk])
+
+
+def version_url(answer: Answer, version: Version) -> str:
+    return reverse("admin:editorial_answer_revision", args=[answer.pk, version.pk])
+
+
+CHANGELIST = "/admin/editorial/answer/"
+
+
+def snapshot(answer: Answer) -> dict:
+    """Everything a refused request must leave as it was."""
+    row = Answer.objects.get(pk=answer.pk)
+    approved = ApprovedVersion.objects.filter(answer=row).first()
+    return {
+        "row": {
+            field: getattr(row, field)
+            for field in (
+                "status",
+                "status_before_archive",
+                "editor_id",
+                "reviewer_id",
+                "version",
+                "question",
+                "text",
+                "flags",
+            )
+        },
+        "sources": list(row.sources.values_list("url", "title", "excerpt")),
+        "events": list(row.events.values_list("id", flat=True)),
+        "versions": Version.objects.get_for_object(row).count(),
+        "approved": approved and (approved.version, approved.question, approved.text),
+    }
+
+
+def messages_of(response) -> list[tuple[int, str]]:
+    return [(message.level, str(message)) for message in response.context["messages"]]
+
+
+def errors_of(response) -> list[str]:
+    return [text for level, text in messages_of(response) if level == levels.ERROR]
+
+
+def successes_of(response) -> list[str]:
+    return [text for level, text in messages_of(response) if level == levels.SUCCESS]
+
+
+def post_step(client, answer: Answer, step: str, **data):
+    payload = {"step": step, "comment": "", "reviewer": "", "editor": "", **data}
+    return client.post(workflow_url(answer), payload, follow=True)
+
+
+STEP_BUTTON = re.compile(r'<button type="submit" name="step" value="([a-z_]+)"')
+
+
+def buttons(response) -> set[str]:
+    return set(STEP_BUTTON.findall(response.content.decode()))
+
+
+def action_choices(response) -> set[str]:
+    html = response.content.decode()
+    select = re.search(r'<select name="action".*?</select>', html, re.S)
+    assert select, "the changelist has no action dropdown"
+    return set(re.findall(r'<option value="([a-z_]+)"', select.group(0)))
+
+
+def event_log(response) -> str:
+    html = response.content.decode()
+    assert 'aria-label="Event log"' in html
+    return html.split('aria-label="Event log"', 1)[1]
+
+
+def change_form_data(answer: Answer, *, new_sources=(), **fields) -> dict:
+    """What the admin change form posts: the content fields and the sources inline."""
+    row = Answer.objects.get(pk=answer.pk)
+    sources = list(row.sources.order_by("id"))
+    data = {
+        "question": row.question,
+        "text": row.text,
+        "sources-TOTAL_FORMS": str(len(sources) + len(new_sources)),
+        "sources-INITIAL_FORMS": str(len(sources)),
+        "sources-MIN_NUM_FORMS": "0",
+        "sources-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    values = [
+        {"id": s.pk, "url": s.url, "title": s.title, "publisher": s.publisher,
+         "accessed_on": s.accessed_on, "excerpt": s.excerpt}
+        for s in sources
+    ] + [{"id": "", **source} for source in new_sources]  # fmt: skip
+    for index, source in enumerate(values):
+        prefix = f"sources-{index}-"
+        data.update(
+            {
+                prefix + "id": source["id"],
+                prefix + "answer": row.pk,
+                prefix + "url": source["url"],
+                prefix + "title": source["title"],
+                prefix + "publisher": source["publisher"],
+                prefix + "accessed_on": source["accessed_on"].isoformat(),
+                prefix + "excerpt": source["excerpt"],
+            }
+        )
+    data.update(fields)
+    return data
+
+
+def admin_edit(client, answer: Answer, *, new_sources=(), **fields):
+    """Save the admin change form; a successful save redirects to the changelist."""
+    response = client.post(
+        change_url(answer), change_form_data(answer, new_sources=new_sources, **fields)
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+def bulk(client, action: str, answers, follow=True, **data):
+    """Post a changelist action; with confirm=..., as the intermediate page posts it."""
+    payload = {"action": action, "_selected_action": [str(a.pk) for a in answers], **data}
+    if "confirm" in data:
+        payload["step"] = action  # the intermediate page's hidden input
+    return client.post(CHANGELIST, payload, follow=follow)
+
+
+# --- the change page offers exactly what the rules allow --------------------------------
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+@pytest.mark.parametrize("state", STATES)
+def test_change_page_offers_exactly_the_allowed_transitions(client, answer, people, state, role):
+    put_in_state(answer, state, people)
+    user = people[role]
+    client.force_login(user)
+
+    response = client.get(change_url(answer))
+
+    assert response.status_code == 200
+    shown = buttons(response) & set(TRANSITIONS)
+    offered = {step.name for step in workflow.available_transitions(answer, user)}
+    assert shown == offered
+    assert shown == {s for s in TRANSITIONS if expected_refusal(state, role, s) is None}
+
+
+@pytest.mark.parametrize(
+    ("state", "role"),
+    [(state, role) for state in STATES for role in STAFF_ROLES],
+)
+def test_change_page_offers_assignments_only_where_they_work(client, answer, people, state, role):
+    put_in_state(answer, state, people)
+    client.force_login(people[role])
+
+    shown = buttons(client.get(change_url(answer))) & set(ASSIGNMENTS)
+
+    # The answer has an editor: claiming is not offered; reassigning is the way.
+    works = {
+        s for s in ("assign_reviewer", "assign_editor") if expected_refusal(state, role, s) is None
+    }
+    assert shown == works
+
+
+def test_approved_answer_offers_assign_editor_to_managing_editor(client, answer, people):
+    # The part of the assignment buttons on approved answers that does work.
+    put_in_state(answer, Status.APPROVED, people)
+    client.force_login(people["managing"])
+
+    assert "assign_editor" in buttons(client.get(change_url(answer)))
+
+
+def test_change_page_explains_why_a_reviewer_cannot_decide(client, answer, people):
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer2"])
+
+    html = client.get(change_url(answer)).content.decode()
+
+    assert '<ul class="refused">' in html
+    assert escape(expected_refusal(Status.IN_REVIEW, "reviewer2", "approve")) in html
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_user_in_no_group_cannot_open_the_change_page(client, answer, people, state):
+    put_in_state(answer, state, people)
+    client.force_login(people["outsider"])
+
+    assert client.get(change_url(answer)).status_code == 403
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(history_url(answer)).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["editor", "editor2"])
+def test_an_editor_may_claim_an_unassigned_answer(client, answer, people, role):
+    assert answer.editor is None
+    user = people[role]
+    client.force_login(user)
+
+    assert "claim" in buttons(client.get(change_url(answer)))
+    response = post_step(client, answer, "claim")
+
+    answer.refresh_from_db()
+    assert answer.editor == user
+    assert successes_of(response) == [f"{answer}: done."]
+    event = answer.events.order_by("-id").first()
+    assert (event.action, event.actor) == (WorkflowEvent.Action.CLAIM, user)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        Status.DRAFT,
+        Status.ARCHIVED,
+    ],
+)
+def test_claim_is_offered_only_where_it_works(client, answer, people, state):
+    if state == Status.ARCHIVED:
+        workflow.archive(answer, people["managing"])
+    answer.refresh_from_db()
+    assert (answer.status, answer.editor) == (state, None)
+    client.force_login(people["editor"])
+
+    offered = "claim" in buttons(client.get(change_url(answer)))
+    response = post_step(client, answer, "claim")
+
+    works = Answer.objects.get(pk=answer.pk).editor == people["editor"]
+    assert works == (state == Status.DRAFT), errors_of(response)  # archived: restore first
+    assert offered == works
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("reviewer", "Only managing editors can assign an editor to an answer."),
+        ("managing", "managing is not an editor."),
+    ],
+)
+def test_a_non_editor_cannot_claim(client, answer, people, role, message):
+    client.force_login(people[role])
+    assert "claim" not in buttons(client.get(change_url(answer)))
+    before = snapshot(answer)
+
+    response = post_step(client, answer, "claim")
+
+    assert errors_of(response) == [message]
+    assert snapshot(answer) == before
+
+
+# --- every step × every role × every state, posted to the workflow view -------------------
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", STATES)
+def test_workflow_post(client, answer, people, state, role, step):
+    put_in_state(answer, state, people)
+    user = people[role]
+    client.force_login(user)
+    before = snapshot(answer)
+    data = {"comment": COMMENT}
+    if step == "assign_reviewer":
+        data["reviewer"] = people["reviewer2"].pk
+    if step == "assign_editor":
+        data["editor"] = people["editor2"].pk
+
+    response = post_step(client, answer, step, **data)
+
+    if role == "outsider":
+        assert response.status_code == 403
+        assert snapshot(answer) == before
+        return
+    assert response.status_code == 200
+    assert response.redirect_chain == [(change_url(answer), 302)]
+    refusal = expected_refusal(state, role, step)
+    answer.refresh_from_db()
+    if refusal is not None:
+        assert errors_of(response) == [refusal]
+        assert successes_of(response) == []
+        assert f'<li class="error">{escape(capfirst(refusal))}</li>' in response.content.decode()
+        assert snapshot(answer) == before
+        return
+
+    assert errors_of(response) == []
+    assert successes_of(response) == [f"{answer}: done."]
+    expected = dict(before["row"])
+    if step in GOES_TO:
+        expected["status"] = GOES_TO[step]
+        expected["status_before_archive"] = state if step == "archive" else ""
+    elif step == "assign_reviewer":
+        expected["reviewer_id"] = people["reviewer2"].pk
+    elif step == "assign_editor":
+        expected["editor_id"] = people["editor2"].pk
+    else:
+        expected["editor_id"] = user.pk
+    assert snapshot(answer)["row"] == expected
+    new_events = list(answer.events.exclude(id__in=before["events"]))
+    assert len(new_events) == 1
+    event = new_events[0]
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        EVENT_ACTION[step],
+        user,
+        state,
+        expected["status"],
+    )
+    assert event.revision is not None
+    assert Version.objects.get_for_object(answer).count() == before["versions"] + 1
+    if step in TRANSITIONS:
+        assert event.comment == COMMENT
+        assert event.revision.get_comment() == f"{LABEL[step]}: {COMMENT}"
+    if step == "approve":
+        assert answer.approved.text == answer.text
+        assert answer.approved.approved_by == user
+
+
+def test_unknown_or_incomplete_step_changes_nothing(client, answer, people):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["superuser"])
+    before = snapshot(answer)
+
+    unknown = post_step(client, answer, "publish")
+    incomplete = client.post(workflow_url(answer), {}, follow=True)
+
+    assert errors_of(unknown) == ["Unknown step 'publish'."]
+    assert errors_of(incomplete) == ["The request was incomplete; nothing was changed."]
+    assert snapshot(answer) == before
+    assert client.get(workflow_url(answer)).status_code == 405
+
+
+# --- four-eyes ------------------------------------------------------------------------
+
+
+def test_editor_reviewer_who_edited_in_the_admin_cannot_review_it(
+    client, answer, editor_reviewer, reviewer, reviewer2
+):
+    client.force_login(editor_reviewer)
+    admin_edit(client, answer, new_sources=[a_source()], text=answer.text + " Edited.")
+    answer.refresh_from_db()
+    assert answer.editor == editor_reviewer
+    assert answer.events.filter(action="edit", actor=editor_reviewer).exists()
+
+    named = post_step(client, answer, "submit", reviewer=editor_reviewer.pk)
+    assert errors_of(named) == [
+        "both edited this answer since its last approval and cannot review it."
+    ]
+    assert Answer.objects.get(pk=answer.pk).status == Status.DRAFT
+
+    picked = post_step(client, answer, "submit")
+    answer.refresh_from_db()
+    assert successes_of(picked) == [f"{answer}: done."]
+    assert answer.status == Status.IN_REVIEW
+    assert answer.reviewer in {reviewer, reviewer2}
+    assert "approve" not in buttons(client.get(change_url(answer)))
+    before = snapshot(answer)
+
+    refused = post_step(client, answer, "approve")
+
+    assert errors_of(refused) == [
+        f"This answer is assigned to {answer.reviewer}; "
+        "only the assigned reviewer can decide on it."
+    ]
+    assert snapshot(answer) == before
+
+
+def test_editor_reviewer_with_approve_any_is_still_bound_by_four_eyes(
+    client, answer, editor_reviewer, reviewer
+):
+    editor_reviewer.user_permissions.add(Permission.objects.get(codename="approve_any_answer"))
+    client.force_login(editor_reviewer)
+    admin_edit(client, answer, new_sources=[a_source()], text=answer.text + " Edited.")
+    post_step(client, answer, "submit")
+    answer.refresh_from_db()
+    assert (answer.status, answer.reviewer) == (Status.IN_REVIEW, reviewer)
+    four_eyes = "You edited this answer since its last approval; another reviewer must approve it."
+
+    page = client.get(change_url(answer))
+    assert "approve" not in buttons(page)
+    assert "request_changes" in buttons(page)
+    assert escape(four_eyes) in page.content.decode()
+    before = snapshot(answer)
+
+    response = post_step(client, answer, "approve", comment="Looks right to me.")
+
+    assert errors_of(response) == [four_eyes]
+    assert snapshot(answer) == before
+
+    # Another reviewer may approve; the four-eyes rule is about people, not the answer.
+    client.force_login(reviewer)
+    assert successes_of(post_step(client, answer, "approve")) == [f"{answer}: done."]
+    assert Answer.objects.get(pk=answer.pk).status == Status.APPROVED
+
+
+@pytest.mark.parametrize("bypass", [False, True])
+def test_superuser_is_bound_by_four_eyes_unless_the_setting_relaxes_it(
+    client, answer, superuser, reviewer, settings, bypass
+):
+    settings.EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = bypass
+    client.force_login(superuser)
+    admin_edit(client, answer, new_sources=[a_source()], text=answer.text + " Edited.")
+    post_step(client, answer, "submit")
+    answer.refresh_from_db()
+    assert (answer.status, answer.reviewer) == (Status.IN_REVIEW, reviewer)
+    assert ("approve" in buttons(client.get(change_url(answer)))) is bypass
+    before = snapshot(answer)
+
+    response = post_step(client, answer, "approve")
+
+    answer.refresh_from_db()
+    if bypass:
+        assert successes_of(response) == [f"{answer}: done."]
+        assert answer.status == Status.APPROVED
+        assert answer.approved.approved_by == superuser
+    else:
+        assert errors_of(response) == [
+            "You edited this answer since its last approval; another reviewer must approve it."
+        ]
+        assert snapshot(answer) == before
+
+
+# --- request changes needs a comment -------------------------------------------------------
+
+
+@pytest.mark.parametrize("comment", ["", "   \n "])
+def test_request_changes_without_a_comment_is_refused(client, answer, people, comment):
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+    before = snapshot(answer)
+
+    response = post_step(client, answer, "request_changes", comment=comment)
+
+    assert errors_of(response) == ["“Request changes” needs a comment saying what to change."]
+    assert snapshot(answer) == before
+
+
+def test_request_changes_comment_shows_in_the_event_log(client, answer, people):
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+    comment = "Which agreement? Cite the MOU & its year."
+    assert escape(comment) not in event_log(client.get(change_url(answer)))
+
+    response = post_step(client, answer, "request_changes", comment=comment)
+
+    answer.refresh_from_db()
+    assert answer.status == Status.CHANGES_REQUESTED
+    log = event_log(response)
+    assert escape(comment) in log
+    assert "Changes requested" in log
+    client.force_login(people["editor"])
+    assert escape(comment) in event_log(client.get(change_url(answer)))
+
+
+# --- content is read-only in review; editing an approved answer keeps the approval -----------
+
+
+def test_in_review_answer_is_read_only_for_its_editor(client, answer, people):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["editor"])
+    assert 'name="text"' in client.get(change_url(answer)).content.decode()
+    workflow.submit(answer, people["editor"])
+    before = snapshot(answer)
+
+    page = client.get(change_url(answer))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert not re.search(r'<textarea[^>]*name="text"', html)
+    assert not re.search(r'<textarea[^>]*name="question"', html)
+    assert "withdraw" in buttons(page)
+
+    response = client.post(change_url(answer), change_form_data(answer, text="Sneaky edit."))
+
+    assert response.status_code == 403
+    assert snapshot(answer) == before
+    assert Answer.objects.get(pk=answer.pk).text != "Sneaky edit."
+
+
+def test_another_editor_cannot_post_the_change_form(client, answer, people):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["editor2"])
+    before = snapshot(answer)
+
+    page = client.get(change_url(answer))
+    assert page.status_code == 200
+    assert not re.search(r'<textarea[^>]*name="text"', page.content.decode())
+    response = client.post(change_url(answer), change_form_data(answer, text="Not mine."))
+
+    assert response.status_code == 403
+    assert snapshot(answer) == before
+
+
+def test_a_source_must_be_a_web_link(client, answer, people):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["editor"])
+    before = snapshot(answer)
+
+    response = client.post(
+        change_url(answer),
+        change_form_data(answer, new_sources=[a_source(url="javascript:alert(1)")]),
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["errors"]
+    assert snapshot(answer) == before
+
+
+def test_editing_an_approved_answer_in_the_admin_sends_it_to_draft(client, answer, people):
+    put_in_state(answer, Status.APPROVED, people)
+    approved_text, approved_version = answer.text, answer.version
+    client.force_login(people["editor"])
+    assert 'name="text"' in client.get(change_url(answer)).content.decode()
+
+    admin_edit(client, answer, text="A corrected answer, with a source.")
+
+    answer.refresh_from_db()
+    assert answer.status == Status.DRAFT
+    assert answer.text == "A corrected answer, with a source."
+    assert answer.version == approved_version + 1
+    assert (answer.approved.text, answer.approved.version) == (approved_text, approved_version)
+    event = answer.events.order_by("-id").first()
+    assert (event.action, event.from_status, event.to_status) == (
+        WorkflowEvent.Action.EDIT,
+        Status.APPROVED,
+        Status.DRAFT,
+    )
+    page = client.get(change_url(answer)).content.decode()
+    assert f"Approved version v{approved_version}" in page
+    assert "until a new approval" in page
+
+
+def test_saving_an_unchanged_form_is_not_an_edit(client, answer, people):
+    put_in_state(answer, Status.APPROVED, people)
+    client.force_login(people["editor"])
+    before = snapshot(answer)
+
+    admin_edit(client, answer)
+
+    assert snapshot(answer) == before
+
+
+# --- bulk actions ----------------------------------------------------------------------
+
+
+ACTIONS = {
+    "editor": {"claim_selected", "submit_selected", "withdraw_selected"},
+    "reviewer": {"approve_selected", "request_changes_selected"},
+    "managing": {
+        "assign_reviewer_selected",
+        "balance_reviewers",
+        "archive_selected",
+        "restore_selected",
+    },
+}
+ACTIONS["editor2"] = ACTIONS["editor"]
+ACTIONS["reviewer2"] = ACTIONS["reviewer"]
+ACTIONS["superuser"] = set().union(*ACTIONS.values())
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_action_dropdown_lists_only_the_roles_actions(client, seeds, people, role):
+    client.force_login(people[role])
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert action_choices(response) == ACTIONS[role]
+
+
+def test_editor_reviewer_gets_both_sets_of_actions(client, seeds, editor_reviewer):
+    client.force_login(editor_reviewer)
+
+    assert action_choices(client.get(CHANGELIST)) == ACTIONS["editor"] | ACTIONS["reviewer"]
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "state"),
+    [
+        ("editor", "approve_selected", Status.IN_REVIEW),
+        ("reviewer", "archive_selected", Status.IN_REVIEW),
+        ("reviewer", "balance_reviewers", Status.DRAFT),
+        ("managing", "submit_selected", Status.DRAFT),
+        ("managing", "withdraw_selected", Status.IN_REVIEW),
+        ("editor", "assign_reviewer_selected", Status.DRAFT),
+        ("editor", "restore_selected", Status.ARCHIVED),
+    ],
+)
+def test_an_action_not_offered_cannot_be_posted(client, answer, people, role, action, state):
+    put_in_state(answer, state, people)
+    client.force_login(people[role])
+    before = snapshot(answer)
+
+    response = bulk(client, action, [answer], confirm="yes", comment=COMMENT)
+
+    assert response.status_code == 200
+    assert (levels.WARNING, "No action selected.") in messages_of(response)
+    assert snapshot(answer) == before
+
+
+def test_outsider_cannot_post_an_action(client, answer, people):
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["outsider"])
+    before = snapshot(answer)
+
+    assert bulk(client, "approve_selected", [answer], follow=False).status_code == 403
+    assert snapshot(answer) == before
+
+
+def test_bulk_approve_reports_each_answer(client, seeds, people):
+    editor, reviewer, reviewer2 = people["editor"], people["reviewer"], people["reviewer2"]
+    approvable, no_source, elsewhere, draft, hedged = ma(2), ma(3), ma(4), ma(6), ma(1)
+    for item in (approvable, elsewhere, draft, hedged):
+        workflow.edit(item, user=editor, sources=[a_source()])
+    workflow.edit(no_source, user=editor, text=no_source.text + " Checked.")
+    for item in (approvable, no_source, hedged):
+        workflow.submit(item, editor, reviewer=reviewer)
+    workflow.submit(elsewhere, editor, reviewer=reviewer2)
+    everything = [approvable, no_source, elsewhere, draft, hedged]
+    refused = [no_source, elsewhere, draft, hedged]
+    before = {item.pk: snapshot(item) for item in refused}
+    client.force_login(reviewer)
+
+    response = bulk(client, "approve_selected", everything)
+
+    assert successes_of(response) == ["Approve: 1 answer(s) done."]
+    assert sorted(errors_of(response)) == sorted(
+        [
+            f"Approve refused for {no_source}: The answer cannot be approved: "
+            "it has no source; add at least one.",
+            f"Approve refused for {elsewhere}: This answer is assigned to reviewer2; "
+            "only the assigned reviewer can decide on it.",
+            f"Approve refused for {draft}: “Approve” is not possible while the answer is draft.",
+            f"Approve refused for {hedged}: The answer cannot be approved: "
+            "it is flagged: llm self-reference or knowledge-cutoff hedge.",
+        ]
+    )
+    approvable.refresh_from_db()
+    assert approvable.status == Status.APPROVED
+    assert approvable.approved.text == approvable.text
+    assert approvable.events.filter(action="approve", actor=reviewer).count() == 1
+    for item in refused:
+        assert snapshot(item) == before[item.pk]
+
+
+def test_bulk_approve_pins_the_time_and_revision_of_the_approval(client, answer, people):
+    # Each answer of a bulk action gets its own revision and event, as a single step does.
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+
+    bulk(client, "approve_selected", [answer])
+
+    answer.refresh_from_db()
+    event = answer.events.get(action="approve")
+    assert answer.approved.approved_at == event.created_at
+    assert answer.approved.revision_id == event.revision_id
+    version = Version.objects.get_for_object(answer).get(revision=answer.approved.revision)
+    assert version.field_dict["status"] == Status.APPROVED
+
+
+def test_single_approve_pins_the_time_and_revision_of_the_approval(client, answer, people):
+    # The same check through the answer page, where it holds.
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+
+    post_step(client, answer, "approve")
+
+    answer.refresh_from_db()
+    event = answer.events.get(action="approve")
+    assert answer.approved.approved_at == event.created_at
+    assert answer.approved.revision_id == event.revision_id
+
+
+def test_bulk_request_changes_asks_for_a_comment_first(client, seeds, people):
+    editor, reviewer = people["editor"], people["reviewer"]
+    first, second = ma(2), ma(3)
+    for item in (first, second):
+        workflow.edit(item, user=editor, sources=[a_source()])
+        workflow.submit(item, editor, reviewer=reviewer)
+    before = {item.pk: snapshot(item) for item in (first, second)}
+    client.force_login(reviewer)
+
+    page = bulk(client, "request_changes_selected", [first, second])
+
+    assert page.status_code == 200
+    assert page.redirect_chain == []
+    html = page.content.decode()
+    assert "Request changes for these 2 answer(s)" in html
+    assert re.search(r'<textarea[^>]*name="comment"[^>]*required', html)
+    assert all(snapshot(item) == before[item.pk] for item in (first, second))
+
+    no_comment = bulk(client, "request_changes_selected", [first, second], confirm="yes")
+
+    assert errors_of(no_comment) == ["A comment is needed saying what to change."]
+    assert "Request changes for these 2 answer(s)" in no_comment.content.decode()
+    assert all(snapshot(item) == before[item.pk] for item in (first, second))
+
+    done = bulk(client, "request_changes_selected", [first, second], confirm="yes", comment=COMMENT)
+
+    assert successes_of(done) == ["Request changes: 2 answer(s) done."]
+    for item in (first, second):
+        item.refresh_from_db()
+        assert item.status == Status.CHANGES_REQUESTED
+        event = item.events.get(action="request_changes")
+        assert (event.actor, event.comment) == (reviewer, COMMENT)
+
+
+def test_bulk_assign_reviewer_by_a_managing_editor(client, seeds, people):
+    editor, managing, reviewer2 = people["editor"], people["managing"], people["reviewer2"]
+    first, second, approved = ma(2), ma(3), ma(4)
+    put_in_state(approved, Status.APPROVED, people)
+    for item in (first, second):
+        workflow.edit(item, user=editor, sources=[a_source()])
+    client.force_login(managing)
+    selected = [first, second, approved]
+
+    page = bulk(client, "assign_reviewer_selected", selected)
+    html = page.content.decode()
+    assert page.redirect_chain == []
+    assert '<select id="id_reviewer" name="reviewer" required>' in html
+    assert f'<option value="{reviewer2.pk}">reviewer2</option>' in html
+    assert Answer.objects.filter(pk__in=[first.pk, second.pk], reviewer__isnull=False).count() == 0
+
+    nobody = bulk(client, "assign_reviewer_selected", selected, confirm="yes")
+    assert errors_of(nobody) == ["Choose a reviewer, or use “Balance reviewers”."]
+    assert Answer.objects.filter(pk__in=[first.pk, second.pk], reviewer__isnull=False).count() == 0
+
+    done = bulk(client, "assign_reviewer_selected", selected, confirm="yes", reviewer=reviewer2.pk)
+
+    assert successes_of(done) == ["Assign reviewer: 2 answer(s) done."]
+    assert errors_of(done) == [
+        f"Assign reviewer refused for {approved}: Reviewers are assigned to answers "
+        "still being worked on, not to approved ones."
+    ]
+    for item in (first, second):
+        item.refresh_from_db()
+        assert (item.reviewer, item.status) == (reviewer2, Status.DRAFT)
+        event = item.events.get(action="assign")
+        assert event.actor == managing
+    assert Answer.objects.get(pk=approved.pk).reviewer == people["reviewer"]
+
+
+def test_balance_picks_the_least_loaded_reviewer_who_has_not_edited(
+    client, seeds, people, editor_reviewer
+):
+    editor, managing = people["editor"], people["managing"]
+    reviewer, reviewer2 = people["reviewer"], people["reviewer2"]
+    for position in (10, 11):  # reviewer has two open reviews
+        workflow.edit(ma(position), user=editor, sources=[a_source()])
+        workflow.submit(ma(position), editor, reviewer=reviewer)
+    touched, untouched = ma(2), ma(3)
+    workflow.edit(touched, user=editor_reviewer, text=touched.text + " Checked.")
+    workflow.assign_editor(touched, managing, editor)  # still edited by "both" since import
+    workflow.edit(untouched, user=editor, sources=[a_source()])
+    client.force_login(managing)
+
+    response = bulk(client, "balance_reviewers", [touched, untouched])
+
+    assert successes_of(response) == ["Balance reviewers: 2 answer(s) done."]
+    touched.refresh_from_db()
+    untouched.refresh_from_db()
+    # "both" has no open review and sorts first, but edited `touched`; reviewer is loaded.
+    assert touched.reviewer == reviewer2
+    assert untouched.reviewer in {editor_reviewer, reviewer2}
+    assert touched.events.get(action="assign").actor == managing
+
+
+def test_balance_spreads_a_batch_of_drafts(client, seeds, people):
+    editor, reviewer, reviewer2 = people["editor"], people["reviewer"], people["reviewer2"]
+    drafts = [ma(position) for position in (2, 3, 4, 6)]
+    for item in drafts:
+        workflow.edit(item, user=editor, sources=[a_source()])
+    client.force_login(people["managing"])
+
+    bulk(client, "balance_reviewers", drafts)
+
+    chosen = [Answer.objects.get(pk=item.pk).reviewer for item in drafts]
+    assert None not in chosen
+    assert sorted(r.username for r in chosen) == [
+        "reviewer",
+        "reviewer",
+        "reviewer2",
+        "reviewer2",
+    ], (reviewer, reviewer2)
+
+
+# --- history and versions ----------------------------------------------------------------
+
+
+def _version_with(answer: Answer, **fields) -> Version:
+    matches = [
+        version
+        for version in Version.objects.get_for_object(answer).order_by("pk")
+        if all(version.field_dict[key] == value for key, value in fields.items())
+    ]
+    assert matches, fields
+    return matches[-1]
+
+
+def test_version_page_shows_the_old_content_read_only(client, answer, people):
+    put_in_state(answer, Status.APPROVED, people)
+    approved_text = answer.text
+    workflow.edit(answer, user=people["editor"], text="A newer text.", sources=[])
+    old = _version_with(answer, status=Status.APPROVED)
+    client.force_login(people["editor"])
+    history = client.get(history_url(answer))
+    assert history.status_code == 200
+    assert version_url(answer, old) in history.content.decode()
+    before = snapshot(answer)
+
+    page = client.get(version_url(answer, old))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert escape(approved_text.splitlines()[0]) in html
+    assert "A newer text." not in html
+    assert "state Approved" in html
+    assert "https://example.org/x" in html
+    assert not re.search(r'<(textarea|input)[^>]*name="(text|question)"', html)
+    assert 'value="Revert to this version"' in html
+    assert snapshot(answer) == before
+
+
+def test_revert_brings_back_content_not_state(client, answer, people):
+    editor, reviewer = people["editor"], people["reviewer"]
+    put_in_state(answer, Status.APPROVED, people)
+    approved_text = answer.text
+    workflow.edit(
+        answer, user=editor, text="A newer text.", sources=[a_source("https://b.example/")]
+    )
+    workflow.submit(answer, editor)
+    workflow.request_changes(answer, reviewer, comment="Go back to the approved wording.")
+    old = _version_with(answer, status=Status.APPROVED)
+    client.force_login(editor)
+    before = snapshot(answer)
+
+    response = client.post(version_url(answer, old), follow=True)
+
+    assert successes_of(response) == [f"{answer}: reverted; it is a new version now."]
+    answer.refresh_from_db()
+    assert answer.text == approved_text
+    assert answer.status == Status.CHANGES_REQUESTED  # not the old version's "approved"
+    assert (answer.editor, answer.reviewer) == (editor, reviewer)
+    assert answer.version == before["row"]["version"] + 1
+    assert list(answer.sources.values_list("url", flat=True)) == ["https://example.org/x"]
+    assert Version.objects.get_for_object(answer).count() == before["versions"] + 1
+    event = answer.events.order_by("-id").first()
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        WorkflowEvent.Action.REVERT,
+        editor,
+        Status.CHANGES_REQUESTED,
+        Status.CHANGES_REQUESTED,
+    )
+    assert answer.approved.text == approved_text
+
+
+def test_revert_of_an_approved_answer_returns_it_to_draft(client, answer, people):
+    editor = people["editor"]
+    workflow.edit(answer, user=editor, sources=[a_source()])
+    first = _version_with(answer, text=answer.text)
+    workflow.edit(answer, user=editor, text="Second wording.")
+    workflow.submit(answer, editor, reviewer=people["reviewer"])
+    workflow.approve(answer, people["reviewer"])
+    client.force_login(editor)
+
+    client.post(version_url(answer, first))
+
+    answer.refresh_from_db()
+    assert answer.text == first.field_dict["text"]
+    assert answer.status == Status.DRAFT
+    assert answer.approved.text == "Second wording."
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        (
+            "editor",
+            "The answer is in review and read-only; withdraw it to draft to edit it.",
+        ),
+        ("reviewer", "Only editors can change questions, answers and sources."),
+    ],
+)
+def test_revert_is_refused_while_in_review(client, answer, people, role, message):
+    editor = people["editor"]
+    workflow.edit(answer, user=editor, sources=[a_source()])
+    old = _version_with(answer, text=answer.text)
+    workflow.edit(answer, user=editor, text="Second wording.")
+    workflow.submit(answer, editor, reviewer=people["reviewer"])
+    client.force_login(people[role])
+    before = snapshot(answer)
+
+    page = client.get(version_url(answer, old))
+    assert page.status_code == 200
+    assert "Revert to this version" not in page.content.decode()
+    response = client.post(version_url(answer, old), follow=True)
+
+    assert errors_of(response) == [message]
+    assert snapshot(answer) == before
+
+
+def test_outsider_cannot_see_or_revert_a_version(client, answer, people):
+    workflow.edit(answer, user=people["editor"], text="Second wording.")
+    old = Version.objects.get_for_object(answer).order_by("pk").first()
+    client.force_login(people["outsider"])
+    before = snapshot(answer)
+
+    assert client.get(version_url(answer, old)).status_code == 403
+    assert client.post(version_url(answer, old)).status_code == 403
+    assert snapshot(answer) == before
+
+
+def test_version_from_a_bulk_action_holds_only_this_answers_sources(client, seeds, people):
+    # Bulk actions make one revision per answer, so its version carries only its sources.
+    editor, managing = people["editor"], people["managing"]
+    mine, other = ma(2), ma(3)
+    workflow.edit(mine, user=editor, sources=[a_source("https://mine.example/")])
+    workflow.edit(other, user=editor, sources=[a_source("https://other.example/")])
+    client.force_login(managing)
+    bulk(client, "archive_selected", [mine, other])
+    bulk(client, "restore_selected", [mine, other])
+    assert set(
+        Answer.objects.filter(pk__in=[mine.pk, other.pk]).values_list("status", flat=True)
+    ) == {Status.DRAFT}
+    workflow.edit(mine, user=editor, sources=[a_source("https://newer.example/")])
+    archived = _version_with(mine, status=Status.ARCHIVED)
+    client.force_login(editor)
+
+    page = client.get(version_url(mine, archived)).content.decode()
+    client.post(version_url(mine, archived))
+
+    assert "https://mine.example/" in page
+    assert "https://other.example/" not in page
+    assert list(mine.sources.values_list("url", flat=True)) == ["https://mine.example/"]
+    assert list(other.sources.values_list("url", flat=True)) == ["https://other.example/"]
+
+
+def test_revert_to_a_reimport_version_touches_only_this_answer(client, seeds, people, tmp_path):
+    editor = people["editor"]
+    mine, other = ma(2), ma(3)
+    workflow.edit(mine, user=editor, sources=[a_source("https://mine.example/")])
+    workflow.edit(other, user=editor, sources=[a_source("https://other.example/")])
+    # The machine text of both changes upstream: both edited answers get a conflict,
+    # recorded in one revision of the re-import.
+    seed = seeds[0].name
+    text = (FIXTURES / seed).read_text(encoding="utf-8")
+    changed = text.replace(mine.imported_text, mine.imported_text + " Updated.").replace(
+        other.imported_text, other.imported_text + " Updated."
+    )
+    assert changed != text
+    (tmp_path / seed).write_text(changed, encoding="utf-8")
+    assert import_paths([tmp_path / seed]).total("conflicting") == 2
+    reimported = Version.objects.get_for_object(mine).order_by("-pk").first()
+    assert reimported.revision.version_set.filter(object_id=str(other.pk)).exists()
+    workflow.edit(mine, user=editor, sources=[a_source("https://newer.example/")])
+    other_before = snapshot(other)
+    client.force_login(editor)
+
+    page = client.get(version_url(mine, reimported)).content.decode()
+    client.post(version_url(mine, reimported))
+
+    assert "https://mine.example/" in page
+    assert "https://other.example/" not in page
+    assert list(mine.sources.values_list("url", flat=True)) == ["https://mine.example/"]
+    assert snapshot(other) == other_before
+
+
+# --- quality flags ----------------------------------------------------------------------
+
+
+def test_change_page_highlights_the_hedge(client, seeds, people):
+    hedged = ma(1)
+    client.force_login(people["editor"])
+
+    html = client.get(change_url(hedged)).content.decode()
+
+    assert '<mark class="flag-hedge">As of my knowledge cutoff</mark> in September' in html
+    assert '<mark class="flag-hedge">as of my last update</mark>' in html
+    assert '<span class="flag flag-blocking"' in html
+
+
+def test_list_shows_flags_and_filters_on_them(client, answer, people):
+    workflow.edit(answer, user=people["editor"], sources=[a_source()])
+    answer.refresh_from_db()
+    assert answer.flag_level != FlagLevel.BLOCKING
+    hedged = ma(1)
+    client.force_login(people["editor"])
+
+    everything = client.get(CHANGELIST)
+    html = everything.content.decode()
+    assert re.search(r'<th scope="col" class="[^"]*\bcolumn-flag_list\b', html)
+    assert (
+        '<span class="flag flag-blocking" '
+        'title="LLM self-reference or knowledge-cutoff hedge">hedge</span>'
+    ) in html
+    assert everything.context["cl"].result_count == 40
+
+    blocking = client.get(CHANGELIST, {"flag": "blocking"})
+    shown = {a.pk for a in blocking.context["cl"].result_list}
+    assert blocking.context["cl"].result_count == 39
+    assert hedged.pk in shown
+    assert answer.pk not in shown
+    assert shown == set(
+        Answer.objects.filter(flag_level=FlagLevel.BLOCKING).values_list("pk", flat=True)
+    )
+
+    hedges = client.get(CHANGELIST, {"flag": "hedge"})
+    shown = {a.pk for a in hedges.context["cl"].result_list}
+    assert hedged.pk in shown
+    assert answer.pk not in shown
+    assert all("hedge" in a.flag_codes for a in hedges.context["cl"].result_list)
+
+
+def test_user_text_is_escaped_everywhere(client, answer, people):
+    editor, reviewer = people["editor"], people["reviewer"]
+    client.force_login(editor)
+    admin_edit(
+        client,
+        answer,
+        question=f"Does the RMV share {XSS} data?",
+        text=f"It does not. {XSS} As of my last update it did not.",
+        new_sources=[a_source(title=f"Title {XSS}", excerpt=f"Quote {XSS}")],
+    )
+    post_step(client, answer, "submit", comment=f"Please look {XSS}", reviewer=reviewer.pk)
+    client.force_login(reviewer)
+    post_step(client, answer, "request_changes", comment=f"Fix {XSS}")
+    answer.refresh_from_db()
+    assert XSS in answer.question and XSS in answer.text
+    edited = _version_with(answer, text=answer.text, status=Status.DRAFT)
+    client.force_login(editor)
+
+    pages = {
+        "change": client.get(change_url(answer)),
+        "list": client.get(CHANGELIST),
+        "search": client.get(CHANGELIST, {"q": "script"}),
+        "history": client.get(history_url(answer)),
+        "version": client.get(version_url(answer, edited)),
+    }
+
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        assert XSS not in html, name
+        assert XSS_ESCAPED in html, name
+    change = pages["change"].content.decode()
+    assert change.count(XSS_ESCAPED) >= 4  # question, text, flagged text, comments
+    assert f"Fix {XSS_ESCAPED}" in event_log(pages["change"])
+    assert f"Please look {XSS_ESCAPED}" in pages["history"].content.decode()
+    assert f"Title {XSS_ESCAPED}" in pages["version"].content.decode()
+    assert f"Quote {XSS_ESCAPED}" in pages["version"].content.decode()
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def test_submit_emails_the_reviewer(
+    client, answer, people, mailoutbox, django_capture_on_commit_callbacks
+):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["editor"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_step(client, answer, "submit", comment="Ready.")
+
+    assert [m.to for m in mailoutbox] == [["reviewer@example.org"]]
+    assert mailoutbox[0].subject == f"Review requested: {answer}"
+    assert "Ready." in mailoutbox[0].body
+
+
+def test_submit_to_a_named_reviewer_emails_that_reviewer(
+    client, answer, people, mailoutbox, django_capture_on_commit_callbacks
+):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["editor"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_step(client, answer, "submit", reviewer=people["reviewer2"].pk)
+
+    answer.refresh_from_db()
+    assert (answer.status, answer.reviewer) == (Status.IN_REVIEW, people["reviewer2"])
+    assert [m.to for m in mailoutbox] == [["reviewer2@example.org"]]
+
+
+def test_request_changes_emails_the_editor(
+    client, answer, people, mailoutbox, django_capture_on_commit_callbacks
+):
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_step(client, answer, "request_changes", comment=COMMENT)
+
+    assert [m.to for m in mailoutbox] == [["editor@example.org"]]
+    assert mailoutbox[0].subject == f"Changes requested: {answer}"
+    assert COMMENT in mailoutbox[0].body
+
+
+def test_approve_emails_the_editor(
+    client, answer, people, mailoutbox, django_capture_on_commit_callbacks
+):
+    put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_step(client, answer, "approve")
+
+    assert [m.to for m in mailoutbox] == [["editor@example.org"]]
+    assert mailoutbox[0].subject == f"Approved: {answer}"
+
+
+@pytest.mark.parametrize(
+    ("role", "step", "state"),
+    [
+        ("reviewer2", "approve", Status.IN_REVIEW),
+        ("reviewer", "request_changes", Status.IN_REVIEW),  # no comment
+        ("editor2", "submit", Status.DRAFT),
+    ],
+)
+def test_a_refused_step_sends_no_email(
+    client, answer, people, mailoutbox, django_capture_on_commit_callbacks, role, step, state
+):
+    put_in_state(answer, state, people)
+    client.force_login(people[role])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_step(client, answer, step)
+
+    assert len(errors_of(response)) == 1
+    assert mailoutbox == []
