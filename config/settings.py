@@ -75,6 +75,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("timeout", 20)
     options.setdefault("transaction_mode", "IMMEDIATE")
+    # WAL: a long export download reads while editors keep saving.
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
