@@ -8,6 +8,7 @@ from pathlib import Path
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -671,8 +672,6 @@ class AnswerAdmin(AnswerExportMixin, VersionAdmin):
 def _user_or_none(pk):
     if not pk:
         return None
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.filter(pk=pk).first()
 
 
