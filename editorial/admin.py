@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -163,6 +164,8 @@ for _status, _label in Status.choices:
 class SourceInline(admin.StackedInline):
     model = Source
     extra = 0
+    # A link typed without a scheme is taken as https, as Django 6 will by default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = [("url", "title"), ("publisher", "accessed_on"), "excerpt"]
 
     # Sources are part of the answer's content: editable exactly when the answer is.
