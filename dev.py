@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import subprocess
 import sys
 import venv
@@ -46,6 +47,14 @@ def run(*args: str, env: dict[str, str] | None = None) -> None:
 
 
 def local_env() -> dict[str, str]:
+    """Development settings, also written to .env so plain `manage.py` commands work too."""
+    dotenv = ROOT / ".env"
+    if not dotenv.exists():
+        dotenv.write_text(
+            "# Written by dev.py for local development; never commit, never use in production.\n"
+            "DEBUG=1\n"
+            f"SECRET_KEY=dev-{secrets.token_urlsafe(40)}\n"
+        )
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")  # local development and demo only
     (ROOT / "var").mkdir(exist_ok=True)
