@@ -547,19 +547,19 @@ class AnswerAdmin(AnswerExportMixin, VersionAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        user = request.user
+        step_of_action = {
+            "claim_selected": "claim",
+            "submit_selected": "submit",
+            "withdraw_selected": "withdraw",
+            "approve_selected": "approve",
+            "request_changes_selected": "request_changes",
+            "assign_reviewer_selected": "assign_reviewer",
+            "balance_reviewers": "assign_reviewer",
+            "archive_selected": "archive",
+            "restore_selected": "restore",
+        }
         allowed = {
-            "claim_selected": workflow.is_editor(user),
-            "submit_selected": workflow.is_editor(user),
-            "withdraw_selected": workflow.is_editor(user),
-            "approve_selected": workflow.is_reviewer(user)
-            or user.has_perm("editorial.approve_any_answer"),
-            "request_changes_selected": workflow.is_reviewer(user)
-            or user.has_perm("editorial.approve_any_answer"),
-            "assign_reviewer_selected": workflow.can_assign(user),
-            "balance_reviewers": workflow.can_assign(user),
-            "archive_selected": workflow.can_archive(user),
-            "restore_selected": workflow.can_archive(user),
+            name: workflow.has_part_in(step, request.user) for name, step in step_of_action.items()
         }
         return {name: action for name, action in actions.items() if allowed.get(name, True)}
 

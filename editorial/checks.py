@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -136,15 +137,13 @@ def refresh_flags(answer_ids: Iterable[int]) -> None:
     affected_prints.discard("")
     Answer.objects.bulk_update(targets, ["text_fingerprint"])
 
-    partners = Answer.objects.active().filter(text_fingerprint__in=affected_prints)
-    all_ids = ids | set(partners.values_list("pk", flat=True))
-    copies = dict(
+    partners = list(
         Answer.objects.active()
         .filter(text_fingerprint__in=affected_prints)
-        .values_list("text_fingerprint")
-        .annotate(n=Count("id"))
-        .values_list("text_fingerprint", "n")
+        .values_list("pk", "text_fingerprint")
     )
+    copies = Counter(print_ for _, print_ in partners)
+    all_ids = ids | {pk for pk, _ in partners}
     answers = list(
         Answer.objects.filter(pk__in=all_ids)
         .annotate(source_count=Count("sources"))

@@ -74,6 +74,15 @@ def is_reviewer(user) -> bool:
     return user.is_active and user.has_perm("editorial.review_answer")
 
 
+def can_decide_any(user) -> bool:
+    return user.is_active and user.has_perm("editorial.approve_any_answer")
+
+
+def may_decide(user) -> bool:
+    """Approving and requesting changes is a reviewer's part, or an "approve any" holder's."""
+    return is_reviewer(user) or can_decide_any(user)
+
+
 def can_assign(user) -> bool:
     return user.is_active and user.has_perm("editorial.assign_answer")
 
@@ -128,29 +137,23 @@ def editors_since_approval(answer: Answer) -> set[int]:
     return set(edits.values_list("actor_id", flat=True))
 
 
-def reviewers():
-    """Active users who hold the review permission through a group or directly."""
-    permission = Permission.objects.get(
-        content_type__app_label="editorial", codename="review_answer"
-    )
+def _holders(codename: str):
+    """Active users who hold an editorial permission through a group or directly."""
+    permission = Permission.objects.get(content_type__app_label="editorial", codename=codename)
     return (
         get_user_model()
         .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
         .filter(is_active=True)
         .distinct()
     )
+
+
+def reviewers():
+    return _holders("review_answer")
 
 
 def editors():
-    permission = Permission.objects.get(
-        content_type__app_label="editorial", codename="change_answer"
-    )
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
-        .filter(is_active=True)
-        .distinct()
-    )
+    return _holders("change_answer")
 
 
 def _four_eyes_applies(user) -> bool:
@@ -210,8 +213,7 @@ def _guard_withdraw(answer: Answer, user) -> None:
 
 def _guard_review(answer: Answer, user, step: Step) -> None:
     _require_state(answer, step)
-    may_any = user.is_active and user.has_perm("editorial.approve_any_answer")
-    if not may_any:
+    if not can_decide_any(user):
         if not is_reviewer(user):
             raise WorkflowError("Only reviewers can approve or request changes.")
         if answer.reviewer_id != user.pk:
@@ -263,14 +265,36 @@ def available_transitions(answer: Answer, user) -> list[Step]:
     return [step for name, step in STEPS.items() if _refusal(name, answer, user) is None]
 
 
+def _editor_part(user, answer: Answer | None) -> bool:
+    return is_editor(user) if answer is None else is_responsible_editor(answer, user)
+
+
+# Whose part each step is; a refusal is worth explaining only to someone whose part it is.
+STEP_ROLES: dict[str, Callable[..., bool]] = {
+    "claim": lambda user, answer=None: is_editor(user),
+    "submit": _editor_part,
+    "withdraw": _editor_part,
+    "approve": lambda user, answer=None: may_decide(user),
+    "request_changes": lambda user, answer=None: may_decide(user),
+    "assign_reviewer": lambda user, answer=None: can_assign(user),
+    "archive": lambda user, answer=None: can_archive(user),
+    "restore": lambda user, answer=None: can_archive(user),
+}
+
+
+def has_part_in(step: str, user, answer: Answer | None = None) -> bool:
+    """Whether taking this step is this user's part at all (on this answer, if given)."""
+    return STEP_ROLES[step](user, answer)
+
+
 def refused_transitions(answer: Answer, user) -> dict[str, str]:
-    """Steps the answer's state allows but a rule refuses this user, with the reason."""
+    """Steps the state allows and that are this user's part, but a rule refuses, with why."""
     return {
         name: reason
         for name, step in STEPS.items()
         if answer.status in step.sources
+        and has_part_in(name, user, answer)
         and (reason := _refusal(name, answer, user)) is not None
-        and not reason.startswith("Only ")
     }
 
 
