@@ -10,7 +10,6 @@ flat in the number of answers. Every finished export is recorded with the hash o
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import json
 import re
@@ -26,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
+from editorial.diffs import words_changed
 from editorial.models import Answer, ApprovedVersion, Document, ExportRecord, Status
 
 CHUNK_SIZE = 2000  # rows per database fetch: a few MB of text at most
@@ -316,15 +316,6 @@ def write_faq(records: Iterable[Record]) -> Iterator[str]:
 
 
 # --- pairs: machine text beside approved text -------------------------------------------
-
-
-def words_changed(before: str, after: str) -> float:
-    """Share of words changed: words removed plus words added, over the words of both texts."""
-    old, new = before.split(), after.split()
-    if old == new:  # the common case of a text left as imported, without the diff's cost
-        return 0.0
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return round(1.0 - matcher.ratio(), 4)
 
 
 def write_pairs(records: Iterable[Record]) -> Iterator[str]:
