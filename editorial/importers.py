@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from editorial import checks
-from editorial.models import Answer, Document, Status, WorkflowEvent
+from editorial.models import Answer, Document, Source, Status, WorkflowEvent
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
 
@@ -315,10 +315,16 @@ def import_file(path: str | Path, *, user=None) -> FileResult:
                 document.content_hash, document.subject = content_hash, subject
                 document.imported_at, document.imported_by = now, user
                 document.save()
-            existing = {
-                answer.position: answer
-                for answer in document.answers.annotate(source_count=Count("sources"))
-            }
+            # Locked: an editor's save or a workflow step racing the re-import waits for it,
+            # and the re-import decides "untouched" on rows nobody can change meanwhile.
+            existing = {answer.position: answer for answer in document.answers.select_for_update()}
+            source_counts = dict(
+                Source.objects.filter(answer__document=document)
+                .values_list("answer")
+                .annotate(n=Count("id"))
+            )
+            for answer in existing.values():
+                answer.source_count = source_counts.get(answer.pk, 0)
             for item in items:
                 answer = existing.get(item.position)
                 if answer is None:
@@ -342,12 +348,15 @@ def import_file(path: str | Path, *, user=None) -> FileResult:
                     answer.question = answer.imported_question = item.question
                     answer.text = answer.imported_text = item.answer
                     answer.version += 1
-                    answer.save()
+                    answer.save(
+                        update_fields=["question", "imported_question", "text", "imported_text",
+                                       "version", "updated_at"]
+                    )  # fmt: skip
                     result.updated += 1
                     action, comment = WorkflowEvent.Action.REIMPORT, f"From {path.name}"
                 else:
                     answer.incoming_question, answer.incoming_text = item.question, item.answer
-                    answer.save()
+                    answer.save(update_fields=["incoming_question", "incoming_text", "updated_at"])
                     result.conflicting += 1
                     action = WorkflowEvent.Action.CONFLICT
                     comment = (

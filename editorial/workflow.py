@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from reversion.models import Version
 
@@ -29,6 +29,18 @@ Action = WorkflowEvent.Action
 
 class WorkflowError(Exception):
     """A workflow rule forbids this step; the message says which and why."""
+
+
+class StaleVersionError(WorkflowError):
+    """The page acted on an older version than the one stored: someone saved in between."""
+
+    def __init__(self, *, loaded: int, current: int, message: str = "") -> None:
+        self.loaded, self.current = loaded, current
+        super().__init__(
+            message
+            or f"Someone else saved this answer (now version {current}) after you opened "
+            f"version {loaded}; nothing was changed. See what changed, then try again."
+        )
 
 
 @dataclass(frozen=True)
@@ -343,15 +355,59 @@ def pick_reviewer(answer: Answer, *, exclude: set[int] = frozenset()):
 # --- steps ---------------------------------------------------------------------------------
 
 
-def _locked(answer: Answer) -> Answer:
-    """Re-read the row under a lock so two people acting at once cannot both win."""
-    return Answer.objects.select_for_update().select_related("document").get(pk=answer.pk)
+def _locked(answer: Answer, expected_version: int | None = None) -> Answer:
+    """Re-read the row under a lock so two people acting at once cannot both win.
+
+    With expected_version (what the person's page showed), a step taken from a stale page
+    is refused: nobody acts on content they did not see.
+    """
+    locked = Answer.objects.select_for_update().select_related("document").get(pk=answer.pk)
+    check_version(locked, expected_version)
+    return locked
+
+
+def check_version(
+    answer: Answer, expected_version: int | None, expected_status: str | None = None
+) -> None:
+    """Refuse a write from a page that showed another version (or state) than the stored one.
+
+    The state matters to a content save: saving an answer approved meanwhile would send it
+    back to draft, a consequence the person never saw on their page.
+    """
+    if expected_version is not None and answer.version != expected_version:
+        raise StaleVersionError(loaded=expected_version, current=answer.version)
+    if expected_status and answer.status != expected_status:
+        now, then = answer.get_status_display().lower(), Status(expected_status).label.lower()
+        raise StaleVersionError(
+            loaded=answer.version,
+            current=answer.version,
+            message=f"The answer became {now} while you had this page open (it showed "
+            f"{then}); nothing was saved. Save again to apply your text to it as it is now.",
+        )
+
+
+def _bump_version(answer: Answer) -> None:
+    """Compare-and-set in the database: exactly one increment per landed content change."""
+    bumped = Answer.objects.filter(pk=answer.pk, version=answer.version).update(
+        version=F("version") + 1
+    )
+    if bumped != 1:
+        current = Answer.objects.values_list("version", flat=True).get(pk=answer.pk)
+        raise StaleVersionError(loaded=answer.version, current=current)
+    answer.version += 1
 
 
 def _own_revision() -> None:
     """A step's revision carries its own comment and event; it must not merge into another."""
     if reversion.is_active():
         raise RuntimeError("Workflow steps make their own revision; call them outside one.")
+
+
+# What a step may write: never the content, so a step cannot undo a content save.
+STEP_FIELDS = [
+    "status", "status_before_archive", "editor", "reviewer",
+    "imported_question", "imported_text", "incoming_question", "incoming_text", "updated_at",
+]  # fmt: skip
 
 
 def _save_with_event(
@@ -361,7 +417,7 @@ def _save_with_event(
     with reversion.create_revision():
         reversion.set_user(user)
         reversion.set_comment(f"{label}: {comment}" if comment else label)
-        answer.save()
+        answer.save(update_fields=STEP_FIELDS)
         reversion.add_meta(
             WorkflowEvent,
             answer=answer,
@@ -388,11 +444,12 @@ def _transition(
     comment: str = "",
     guard_kwargs: dict | None = None,
     before_save: Callable[[Answer], None] | None = None,
+    expected_version: int | None = None,
 ) -> Answer:
     step = STEPS[name]
     comment = (comment or "").strip()
     with transaction.atomic():
-        locked = _locked(answer)
+        locked = _locked(answer, expected_version)
         _GUARDS[name](locked, user, **(guard_kwargs or {}))
         if step.needs_comment and not comment:
             raise WorkflowError(f"“{step.label}” needs a comment saying what to change.")
@@ -419,7 +476,14 @@ def _refresh_instance(answer: Answer, fresh: Answer) -> None:
         answer.refresh_from_db()
 
 
-def submit(answer: Answer, user, reviewer=None, comment: str = "") -> Answer:
+def submit(
+    answer: Answer,
+    user,
+    reviewer=None,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> Answer:
     """Send the answer to a reviewer: the one given, the one assigned, or the least loaded."""
 
     def choose_reviewer(locked: Answer) -> None:
@@ -443,6 +507,7 @@ def submit(answer: Answer, user, reviewer=None, comment: str = "") -> Answer:
         comment=comment,
         guard_kwargs={"reviewer": reviewer},
         before_save=choose_reviewer,
+        expected_version=expected_version,
     )
     _notify(
         locked.reviewer,
@@ -452,13 +517,22 @@ def submit(answer: Answer, user, reviewer=None, comment: str = "") -> Answer:
     return locked
 
 
-def withdraw(answer: Answer, user, comment: str = "") -> Answer:
-    return _transition("withdraw", answer, user, comment=comment)
+def withdraw(
+    answer: Answer, user, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
+    return _transition("withdraw", answer, user, comment=comment, expected_version=expected_version)
 
 
-def approve(answer: Answer, user, comment: str = "") -> Answer:
-    """Approve and pin what was approved: export uses it until the next approval."""
-    locked = _transition("approve", answer, user, comment=comment)
+def approve(
+    answer: Answer, user, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
+    """Approve and pin what was approved: export uses it until the next approval.
+
+    With expected_version, the pinned content is exactly the version the reviewer saw.
+    """
+    locked = _transition(
+        "approve", answer, user, comment=comment, expected_version=expected_version
+    )
     event = locked.events.filter(action=Action.APPROVE).latest("id")
     ApprovedVersion.objects.update_or_create(
         answer=locked,
@@ -480,8 +554,12 @@ def approve(answer: Answer, user, comment: str = "") -> Answer:
     return locked
 
 
-def request_changes(answer: Answer, user, comment: str = "") -> Answer:
-    locked = _transition("request_changes", answer, user, comment=comment)
+def request_changes(
+    answer: Answer, user, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
+    locked = _transition(
+        "request_changes", answer, user, comment=comment, expected_version=expected_version
+    )
     _notify(
         locked.editor,
         f"Changes requested: {locked}",
@@ -490,14 +568,21 @@ def request_changes(answer: Answer, user, comment: str = "") -> Answer:
     return locked
 
 
-def archive(answer: Answer, user, comment: str = "") -> Answer:
+def archive(
+    answer: Answer, user, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
     def remember(locked: Answer) -> None:
         locked.status_before_archive = locked.status
 
-    return _transition("archive", answer, user, comment=comment, before_save=remember)
+    return _transition(
+        "archive", answer, user, comment=comment, before_save=remember,
+        expected_version=expected_version,
+    )  # fmt: skip
 
 
-def restore(answer: Answer, user, comment: str = "") -> Answer:
+def restore(
+    answer: Answer, user, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
     """Return an archived answer to the state it was archived from."""
 
     def back(locked: Answer) -> None:
@@ -506,13 +591,23 @@ def restore(answer: Answer, user, comment: str = "") -> Answer:
             locked.status = Status.DRAFT
         locked.status_before_archive = ""
 
-    return _transition("restore", answer, user, comment=comment, before_save=back)
+    return _transition(
+        "restore", answer, user, comment=comment, before_save=back,
+        expected_version=expected_version,
+    )  # fmt: skip
 
 
-def assign_reviewer(answer: Answer, user, reviewer=None, comment: str = "") -> Answer:
+def assign_reviewer(
+    answer: Answer,
+    user,
+    reviewer=None,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> Answer:
     """Assign by hand, or pick the least-loaded eligible reviewer when none is given."""
     with transaction.atomic():
-        locked = _locked(answer)
+        locked = _locked(answer, expected_version)
         if not can_assign(user):
             raise WorkflowError("Only managing editors can assign reviewers.")
         if not may_assign_reviewer(locked, user):
@@ -545,10 +640,12 @@ def assign_reviewer(answer: Answer, user, reviewer=None, comment: str = "") -> A
     return locked
 
 
-def assign_editor(answer: Answer, user, editor, comment: str = "") -> Answer:
+def assign_editor(
+    answer: Answer, user, editor, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
     """A managing editor makes someone responsible; an editor may claim an unassigned answer."""
     with transaction.atomic():
-        locked = _locked(answer)
+        locked = _locked(answer, expected_version)
         claiming = editor.pk == user.pk and locked.editor_id is None
         if not (can_assign(user) or (claiming and is_editor(user))):
             raise WorkflowError("Only managing editors can assign an editor to an answer.")
@@ -572,27 +669,32 @@ def assign_editor(answer: Answer, user, editor, comment: str = "") -> Answer:
     return locked
 
 
-def claim(answer: Answer, user) -> Answer:
-    return assign_editor(answer, user, user)
+def claim(answer: Answer, user, *, expected_version: int | None = None) -> Answer:
+    return assign_editor(answer, user, user, expected_version=expected_version)
 
 
 # --- edits ---------------------------------------------------------------------------------
 
 
-def begin_edit(answer: Answer, *, user, comment: str = "", action: str = Action.EDIT) -> None:
-    """Apply the rules of an edit to an answer about to be saved inside a revision.
+def begin_edit(answer: Answer, *, user, comment: str = "", action: str = Action.EDIT) -> list[str]:
+    """Apply the rules of an edit to a locked answer about to be saved inside a revision.
 
-    Callers save the answer (and its sources) inside the same revision afterwards: the
-    admin through its form, `edit` and `revert` below directly. Editing an approved
-    answer returns it to draft; its approved version stays pinned for export.
+    Returns the fields the caller saves: the content, the version (raised here by a
+    compare-and-set) and only what the edit rule itself changed; never a stale status,
+    editor or reviewer. Callers save the answer (and its sources) inside the same
+    revision: the admin through its form, `edit` and `revert` below directly. Editing an
+    approved answer returns it to draft; its approved version stays pinned for export.
     """
     check_can_edit(answer, user)
     from_status = answer.status
+    fields = ["question", "text", "version", "updated_at"]
     if answer.editor_id is None:
         answer.editor = user
+        fields.append("editor")
     if answer.status == Status.APPROVED:
         answer.status = Status.DRAFT
-    answer.version += 1
+        fields.append("status")
+    _bump_version(answer)
     reversion.add_meta(
         WorkflowEvent,
         answer=answer,
@@ -602,12 +704,15 @@ def begin_edit(answer: Answer, *, user, comment: str = "", action: str = Action.
         to_status=answer.status,
         comment=comment,
     )
+    return fields
 
 
-def mark_import_merged(answer: Answer, *, user, comment: str = "") -> Answer:
+def mark_import_merged(
+    answer: Answer, *, user, comment: str = "", expected_version: int | None = None
+) -> Answer:
     """The editor has merged a re-import by hand: it becomes the new imported baseline."""
     with transaction.atomic():
-        locked = _locked(answer)
+        locked = _locked(answer, expected_version)
         check_can_edit(locked, user)
         if not locked.has_import_conflict:
             raise WorkflowError("No re-import is waiting to be merged.")
@@ -643,21 +748,17 @@ def edit(
     """Change the question, answer text and/or sources under the workflow rules."""
     _own_revision()
     with transaction.atomic():
-        locked = _locked(answer)
-        if expected_version is not None and locked.version != expected_version:
-            raise WorkflowError(
-                "Someone else saved this answer while you were editing; reload and merge."
-            )
+        locked = _locked(answer, expected_version)
         with reversion.create_revision():
             reversion.set_user(user)
             reversion.set_comment(comment or "Edited")
-            begin_edit(locked, user=user, comment=comment)
+            fields = begin_edit(locked, user=user, comment=comment)
             if question is not None:
                 locked.question = question
             if text is not None:
                 locked.text = text
             locked.full_clean(exclude=["document", "editor", "reviewer"])
-            locked.save()
+            locked.save(update_fields=fields)
             if sources is not None:
                 _replace_sources(locked, sources)
         finish_edit(locked)
@@ -684,7 +785,14 @@ def version_sources(version: Version) -> list[dict]:
     ]
 
 
-def revert(answer: Answer, *, user, version_id: int, comment: str = "") -> Answer:
+def revert(
+    answer: Answer,
+    *,
+    user,
+    version_id: int,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Answer:
     """Bring back the question, text and sources of an earlier version; it is an edit."""
     version = (
         Version.objects.get_for_object(answer)
@@ -703,13 +811,13 @@ def revert(answer: Answer, *, user, version_id: int, comment: str = "") -> Answe
     note = comment or f"Reverted to the version of {when}"
     _own_revision()
     with transaction.atomic():
-        locked = _locked(answer)
+        locked = _locked(answer, expected_version)
         with reversion.create_revision():
             reversion.set_user(user)
             reversion.set_comment(note)
-            begin_edit(locked, user=user, comment=note, action=Action.REVERT)
+            update_fields = begin_edit(locked, user=user, comment=note, action=Action.REVERT)
             locked.question, locked.text = fields["question"], fields["text"]
-            locked.save()
+            locked.save(update_fields=update_fields)
             _replace_sources(locked, old_sources)
         finish_edit(locked)
     _refresh_instance(answer, locked)
