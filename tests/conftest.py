@@ -71,6 +71,20 @@ def outsider(django_user_model):
 
 
 @pytest.fixture
+def people(editor, editor2, reviewer, reviewer2, managing, superuser, outsider) -> dict:
+    """One person per role, by role name."""
+    return {
+        "editor": editor,
+        "editor2": editor2,
+        "reviewer": reviewer,
+        "reviewer2": reviewer2,
+        "managing": managing,
+        "superuser": superuser,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
 def answer(seeds) -> Answer:
     """Massachusetts question 2: no hedge, so only the missing source blocks approval."""
     return Answer.objects.get(document__subject="Massachusetts", position=2)

@@ -40,6 +40,9 @@ def change_form_data(answer: Answer, **changes) -> dict[str, str]:
         "sources-INITIAL_FORMS": str(len(sources)),
         "sources-MIN_NUM_FORMS": "0",
         "sources-MAX_NUM_FORMS": "1000",
+        # The version the page showed when it was loaded.
+        "loaded_version": str(Answer.objects.get(pk=answer.pk).version),
+        "loaded_status": Answer.objects.get(pk=answer.pk).status,
         "_save": "Save",
     }
     for index, source in enumerate(sources):

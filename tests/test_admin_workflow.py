@@ -156,19 +156,6 @@ def expected_refusal(state: str, role: str, step: str) -> str | None:
 # --- helpers ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def people(editor, editor2, reviewer, reviewer2, managing, superuser, outsider) -> dict:
-    return {
-        "editor": editor,
-        "editor2": editor2,
-        "reviewer": reviewer,
-        "reviewer2": reviewer2,
-        "managing": managing,
-        "superuser": superuser,
-        "outsider": outsider,
-    }
-
-
 def put_in_state(answer: Answer, state: str, people: dict) -> Answer:
     """Bring the answer to `state` through the workflow, `editor` and `reviewer` on it."""
     editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
@@ -249,11 +236,19 @@ def successes_of(response) -> list[str]:
 
 
 def post_step(client, answer: Answer, step: str, **data):
-    payload = {"step": step, "comment": "", "reviewer": "", "editor": "", **data}
+    """What a step button posts: the step, its inputs and the version the page showed."""
+    payload = {
+        "step": step,
+        "comment": "",
+        "reviewer": "",
+        "editor": "",
+        "loaded_version": Answer.objects.get(pk=answer.pk).version,
+        **data,
+    }
     return client.post(workflow_url(answer), payload, follow=True)
 
 
-STEP_BUTTON = re.compile(r'<button type="submit" name="step" value="([a-z_]+)"')
+STEP_BUTTON = re.compile(r'<button type="submit" form="answer_form" name="step" value="([a-z_]+)"')
 
 
 def buttons(response) -> set[str]:
@@ -284,6 +279,8 @@ def change_form_data(answer: Answer, *, new_sources=(), **fields) -> dict:
         "sources-INITIAL_FORMS": str(len(sources)),
         "sources-MIN_NUM_FORMS": "0",
         "sources-MAX_NUM_FORMS": "1000",
+        "loaded_version": str(row.version),
+        "loaded_status": row.status,
         "_save": "Save",
     }
     values = [
@@ -308,6 +305,11 @@ def change_form_data(answer: Answer, *, new_sources=(), **fields) -> dict:
     return data
 
 
+def revert_form(answer: Answer) -> dict:
+    """What the version page's revert button posts: the version the page showed."""
+    return {"loaded_version": Answer.objects.get(pk=answer.pk).version, "comment": ""}
+
+
 def admin_edit(client, answer: Answer, *, new_sources=(), **fields):
     """Save the admin change form; a successful save redirects to the changelist."""
     response = client.post(
@@ -320,6 +322,15 @@ def admin_edit(client, answer: Answer, *, new_sources=(), **fields):
 def bulk(client, action: str, answers, follow=True, **data):
     """Post a changelist action; with confirm=..., as the intermediate page posts it."""
     payload = {"action": action, "_selected_action": [str(a.pk) for a in answers], **data}
+    # Each row of the list (and of the intermediate page) carries the version it shows.
+    payload.update(
+        {
+            f"loaded_version_{pk}": str(version)
+            for pk, version in Answer.objects.filter(pk__in=[a.pk for a in answers]).values_list(
+                "pk", "version"
+            )
+        }
+    )
     if "confirm" in data:
         payload["step"] = action  # the intermediate page's hidden input
     return client.post(CHANGELIST, payload, follow=follow)
@@ -469,15 +480,20 @@ def test_workflow_post(client, answer, people, state, role, step):
         assert snapshot(answer) == before
         return
     assert response.status_code == 200
-    assert response.redirect_chain == [(change_url(answer), 302)]
     refusal = expected_refusal(state, role, step)
     answer.refresh_from_db()
     if refusal is not None:
+        # The answer page again, not a redirect: the typed comment is still there.
+        assert response.redirect_chain == []
         assert errors_of(response) == [refusal]
         assert successes_of(response) == []
-        assert f'<li class="error">{escape(capfirst(refusal))}</li>' in response.content.decode()
+        html = response.content.decode()
+        assert f'<li class="error">{escape(capfirst(refusal))}</li>' in html
+        if 'id="id_wf_comment"' in html:
+            assert f">{escape(COMMENT)}</textarea>" in html
         assert snapshot(answer) == before
         return
+    assert response.redirect_chain == [(change_url(answer), 302)]
 
     assert errors_of(response) == []
     assert successes_of(response) == [f"{answer}: done."]
@@ -666,7 +682,12 @@ def test_in_review_answer_is_read_only_for_its_editor(client, answer, people):
 
     response = client.post(change_url(answer), change_form_data(answer, text="Sneaky edit."))
 
-    assert response.status_code == 403
+    # Refused inside the admin, not on a bare 403: the reason, and the typing to copy.
+    assert response.status_code == 200
+    assert errors_of(response) == [
+        "The answer is in review and read-only; withdraw it to draft to edit it."
+    ]
+    assert ">Sneaky edit.</textarea>" in response.content.decode()
     assert snapshot(answer) == before
     assert Answer.objects.get(pk=answer.pk).text != "Sneaky edit."
 
@@ -681,7 +702,11 @@ def test_another_editor_cannot_post_the_change_form(client, answer, people):
     assert not re.search(r'<textarea[^>]*name="text"', page.content.decode())
     response = client.post(change_url(answer), change_form_data(answer, text="Not mine."))
 
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert errors_of(response) == [
+        "editor is the editor of this answer; ask a managing editor to reassign it."
+    ]
+    assert ">Not mine.</textarea>" in response.content.decode()
     assert snapshot(answer) == before
 
 
@@ -815,7 +840,11 @@ def test_bulk_approve_reports_each_answer(client, seeds, people):
     before = {item.pk: snapshot(item) for item in refused}
     client.force_login(reviewer)
 
-    response = bulk(client, "approve_selected", everything)
+    shown = bulk(client, "approve_selected", everything)  # first, what would be approved
+    assert shown.status_code == 200
+    assert shown.content.decode().count('class="content-diff"') == len(everything)
+    assert snapshot(approvable)["row"]["status"] == Status.IN_REVIEW
+    response = bulk(client, "approve_selected", everything, confirm="yes")
 
     assert successes_of(response) == ["Approve: 1 answer(s) done."]
     assert sorted(errors_of(response)) == sorted(
@@ -837,12 +866,64 @@ def test_bulk_approve_reports_each_answer(client, seeds, people):
         assert snapshot(item) == before[item.pk]
 
 
+def test_bulk_approve_acts_only_on_the_versions_its_page_showed(client, seeds, people):
+    editor, reviewer = people["editor"], people["reviewer"]
+    seen, changed = ma(2), ma(3)
+    for item in (seen, changed):
+        put_in_state(item, Status.IN_REVIEW, people)
+    client.force_login(reviewer)
+    shown = bulk(client, "approve_selected", [seen, changed])
+    page_versions = dict(
+        re.findall(r'name="loaded_version_(\d+)" value="(\d+)"', shown.content.decode())
+    )
+    assert page_versions == {str(seen.pk): str(seen.version), str(changed.pk): str(changed.version)}
+    workflow.withdraw(changed, editor)
+    workflow.edit(changed, user=editor, text="Rewritten while the reviewer looked.")
+    workflow.submit(changed, editor, reviewer=reviewer)
+    before = snapshot(changed)
+
+    payload = {
+        "action": "approve_selected",
+        "_selected_action": [str(seen.pk), str(changed.pk)],
+        "confirm": "yes",
+        "step": "approve_selected",
+        "comment": "",
+        **{f"loaded_version_{pk}": version for pk, version in page_versions.items()},
+    }
+    response = client.post(CHANGELIST, payload, follow=True)
+
+    assert successes_of(response) == ["Approve: 1 answer(s) done."]
+    [refusal] = errors_of(response)
+    assert refusal.startswith(f"Approve refused for {changed}: Someone else saved this answer")
+    assert snapshot(changed) == before
+    seen.refresh_from_db()
+    assert seen.status == Status.APPROVED
+
+
+def test_bulk_actions_without_the_versions_shown_change_nothing(client, answer, people):
+    put_in_state(answer, Status.DRAFT, people)
+    client.force_login(people["managing"])
+    before = snapshot(answer)
+
+    response = client.post(
+        CHANGELIST,
+        {"action": "archive_selected", "_selected_action": [str(answer.pk)]},
+        follow=True,
+    )
+
+    assert errors_of(response) == [
+        f"Archive refused for {answer}: The page did not say which version of this answer "
+        "it showed; reload it and try again."
+    ]
+    assert snapshot(answer) == before
+
+
 def test_bulk_approve_pins_the_time_and_revision_of_the_approval(client, answer, people):
     # Each answer of a bulk action gets its own revision and event, as a single step does.
     put_in_state(answer, Status.IN_REVIEW, people)
     client.force_login(people["reviewer"])
 
-    bulk(client, "approve_selected", [answer])
+    bulk(client, "approve_selected", [answer], confirm="yes")
 
     answer.refresh_from_db()
     event = answer.events.get(action="approve")
@@ -1028,7 +1109,7 @@ def test_revert_brings_back_content_not_state(client, answer, people):
     client.force_login(editor)
     before = snapshot(answer)
 
-    response = client.post(version_url(answer, old), follow=True)
+    response = client.post(version_url(answer, old), revert_form(answer), follow=True)
 
     assert successes_of(response) == [f"{answer}: reverted; it is a new version now."]
     answer.refresh_from_db()
@@ -1057,7 +1138,7 @@ def test_revert_of_an_approved_answer_returns_it_to_draft(client, answer, people
     workflow.approve(answer, people["reviewer"])
     client.force_login(editor)
 
-    client.post(version_url(answer, first))
+    client.post(version_url(answer, first), revert_form(answer))
 
     answer.refresh_from_db()
     assert answer.text == first.field_dict["text"]
@@ -1087,7 +1168,7 @@ def test_revert_is_refused_while_in_review(client, answer, people, role, message
     page = client.get(version_url(answer, old))
     assert page.status_code == 200
     assert "Revert to this version" not in page.content.decode()
-    response = client.post(version_url(answer, old), follow=True)
+    response = client.post(version_url(answer, old), revert_form(answer), follow=True)
 
     assert errors_of(response) == [message]
     assert snapshot(answer) == before
@@ -1100,7 +1181,7 @@ def test_outsider_cannot_see_or_revert_a_version(client, answer, people):
     before = snapshot(answer)
 
     assert client.get(version_url(answer, old)).status_code == 403
-    assert client.post(version_url(answer, old)).status_code == 403
+    assert client.post(version_url(answer, old), revert_form(answer)).status_code == 403
     assert snapshot(answer) == before
 
 
@@ -1121,7 +1202,7 @@ def test_version_from_a_bulk_action_holds_only_this_answers_sources(client, seed
     client.force_login(editor)
 
     page = client.get(version_url(mine, archived)).content.decode()
-    client.post(version_url(mine, archived))
+    client.post(version_url(mine, archived), revert_form(mine))
 
     assert "https://mine.example/" in page
     assert "https://other.example/" not in page
@@ -1151,7 +1232,7 @@ def test_revert_to_a_reimport_version_touches_only_this_answer(client, seeds, pe
     client.force_login(editor)
 
     page = client.get(version_url(mine, reimported)).content.decode()
-    client.post(version_url(mine, reimported))
+    client.post(version_url(mine, reimported), revert_form(mine))
 
     assert "https://mine.example/" in page
     assert "https://other.example/" not in page

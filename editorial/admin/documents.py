@@ -1,0 +1,125 @@
+"""Documents: one per imported file, with answer counts by status and the import page."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from editorial import workflow
+from editorial.admin.exports import DocumentExportMixin, export_selected_documents
+from editorial.admin.records import ReadOnlyAdmin
+from editorial.importers import ImportSummary, import_paths
+from editorial.models import Document, Status
+
+
+@admin.register(Document)
+class DocumentAdmin(DocumentExportMixin, ReadOnlyAdmin):
+    list_display = ["name", "subject", "answer_count", *[f"count_{s}" for s in Status.values]]
+    list_filter = ["subject"]
+    search_fields = ["name", "subject"]
+    readonly_fields = ["name", "subject", "content_hash", "imported_at", "imported_by"]
+    actions = [export_selected_documents]
+
+    def get_queryset(self, request):
+        counts = {
+            f"n_{status}": Count("answers", filter=Q(answers__status=status))
+            for status in Status.values
+        }
+        return super().get_queryset(request).annotate(n_answers=Count("answers"), **counts)
+
+    change_list_template = "admin/editorial/document/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="editorial_document_import",
+            ),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": workflow.can_import(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload files; each is imported whole or not at all, as by import_answers."""
+        if not workflow.can_import(request.user):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            summary = _import_uploads(form.cleaned_data["files"], user=request.user)
+            for result in summary.failed:
+                messages.error(request, result.error)
+            level = messages.WARNING if summary.failed else messages.SUCCESS
+            messages.add_message(request, level, f"Import: {summary}")
+            return HttpResponseRedirect(reverse("admin:editorial_document_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import answers",
+            "opts": self.opts,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/editorial/document/import.html", context)
+
+    @admin.display(description="answers", ordering="n_answers")
+    def answer_count(self, obj):
+        url = reverse("admin:editorial_answer_changelist") + f"?document__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.n_answers)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Django's documented recipe for several files in one field."""
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        widget=MultipleFileInput(attrs={"accept": ".txt,.jsonl,.csv"}),
+        help_text="Numbered text (.txt), JSONL or CSV; a file keeps its name as the document.",
+    )
+
+
+def _import_uploads(uploads, *, user) -> ImportSummary:
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for upload in uploads:
+            # The name identifies the document; never let it choose a folder.
+            target = Path(folder) / Path(upload.name).name
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            paths.append(target)
+        summary = import_paths(paths, user=user)
+    for result in summary.files:
+        result.path = Path(result.path).name
+        result.error = result.error.replace(f"{folder}/", "")
+    return summary
+
+
+def _status_counter(status: str, label: str):
+    @admin.display(description=label.lower(), ordering=f"n_{status}")
+    def counter(self, obj):
+        return getattr(obj, f"n_{status}")
+
+    return counter
+
+
+for _status, _label in Status.choices:
+    setattr(DocumentAdmin, f"count_{_status}", _status_counter(_status, _label))

@@ -1,0 +1,68 @@
+"""List filters of the answer list: quality flags, the person's own work, re-imports."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+
+from editorial import checks
+from editorial.models import FlagLevel
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "quality flag"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [("blocking", "Any blocking flag"), ("none", "No flag")] + [
+            (code, flag.label) for code, flag in checks.FLAGS.items()
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "blocking":
+            return queryset.filter(flag_level=FlagLevel.BLOCKING)
+        if value == "none":
+            return queryset.filter(flags="")
+        if value in checks.FLAGS:
+            # Codes are whole words in a space-separated list.
+            return queryset.filter(
+                Q(flags=value)
+                | Q(flags__startswith=f"{value} ")
+                | Q(flags__endswith=f" {value}")
+                | Q(flags__contains=f" {value} ")
+            )
+        return queryset
+
+
+class MineFilter(admin.SimpleListFilter):
+    title = "my work"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("review", "My review queue"), ("drafts", "My drafts"), ("all", "Assigned to me")]
+
+    def queryset(self, request, queryset):
+        user = request.user
+        if self.value() == "review":
+            return queryset.for_reviewer(user)
+        if self.value() == "drafts":
+            return queryset.drafts_of(user)
+        if self.value() == "all":
+            return queryset.filter(Q(editor=user) | Q(reviewer=user))
+        return queryset
+
+
+class ConflictFilter(admin.SimpleListFilter):
+    title = "re-import"
+    parameter_name = "conflict"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "New import waiting to be merged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                Q(incoming_text__isnull=False) | Q(incoming_question__isnull=False)
+            )
+        return queryset

@@ -1,0 +1,272 @@
+"""History, diffs, revert and the review panel of an answer.
+
+The comparisons themselves live in editorial.diffs (no screens); this module only picks
+the two sides (a saved version, the approved version, the text as imported, the answer
+now) and shows them. A revert is an edit: it goes through workflow.revert and its rules.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from reversion.models import Version
+
+from editorial import workflow
+from editorial.diffs import ContentDiff, Snapshot, diff_content
+from editorial.models import Answer, ApprovedVersion, Status, WorkflowEvent
+
+# Named sides of a comparison, besides a saved version's id.
+CURRENT, APPROVED, IMPORTED = "current", "approved", "imported"
+
+
+def current_snapshot(answer: Answer) -> Snapshot:
+    return Snapshot(
+        question=answer.question,
+        text=answer.text,
+        sources=tuple(source.as_dict() for source in answer.sources.all()),
+        label=f"version {answer.version} (now)",
+    )
+
+
+def approved_snapshot(approved: ApprovedVersion) -> Snapshot:
+    return Snapshot(
+        question=approved.question,
+        text=approved.text,
+        sources=tuple(approved.sources),
+        label=f"approved version {approved.version}",
+    )
+
+
+def imported_snapshot(answer: Answer) -> Snapshot:
+    return Snapshot(
+        question=answer.imported_question, text=answer.imported_text, label="as imported"
+    )
+
+
+def version_snapshot(version: Version) -> Snapshot:
+    data = version.field_dict
+    when = timezone.localtime(version.revision.date_created).strftime("%Y-%m-%d %H:%M")
+    return Snapshot(
+        question=data["question"],
+        text=data["text"],
+        sources=tuple(workflow.version_sources(version)),
+        label=f"version {data.get('version', '?')} of {when}",
+    )
+
+
+def numbered_version(answer: Answer, number: int) -> Version | None:
+    """The newest saved version carrying this version number (steps keep the number)."""
+    for version in Version.objects.get_for_object(answer).select_related("revision"):
+        if version.field_dict.get("version") == number:
+            return version
+    return None
+
+
+def review_baseline(answer: Answer) -> Snapshot:
+    """What a reviewer compares against: the last approved version, or the import."""
+    try:
+        return approved_snapshot(answer.approved)
+    except ApprovedVersion.DoesNotExist:
+        return imported_snapshot(answer)
+
+
+def latest_editor_comment(answer: Answer) -> WorkflowEvent | None:
+    """The editor's latest word to the reviewer: a comment on a submit, edit or revert."""
+    return (
+        answer.events.filter(
+            action__in=[
+                WorkflowEvent.Action.SUBMIT,
+                WorkflowEvent.Action.EDIT,
+                WorkflowEvent.Action.REVERT,
+            ],
+            actor_id=answer.editor_id,
+        )
+        .exclude(comment="")
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+
+
+class RevertForm(forms.Form):
+    loaded_version = forms.IntegerField()
+    comment = forms.CharField(required=False)
+
+
+class ReviewPagesMixin:
+    """History with chosen comparisons, the version page with revert, the review panel."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="{}_{}_compare".format(*info),
+            ),
+        ] + super().get_urls()
+
+    def _answer_for(self, request, object_id) -> Answer:
+        answer = self.get_object(request, unquote(object_id))
+        if answer is None:
+            raise Http404
+        if not self.has_view_permission(request, answer):
+            raise PermissionDenied
+        return answer
+
+    def compare_url(self, answer: Answer, old: str | int, new: str | int = CURRENT) -> str:
+        url = reverse("admin:editorial_answer_compare", args=[answer.pk])
+        return f"{url}?from={old}&to={new}"
+
+    def review_context(self, request, answer: Answer, *, stale=None) -> dict:
+        """The review panel (diff since approval or import, comment, sources) and links."""
+        context = {
+            "approved": ApprovedVersion.objects.filter(answer=answer)
+            .select_related("approved_by")
+            .first(),
+            "since_import_url": self.compare_url(answer, IMPORTED),
+        }
+        if context["approved"]:
+            context["since_approval_url"] = self.compare_url(answer, APPROVED)
+        if answer.status == Status.IN_REVIEW:
+            context["review_diff"] = diff_content(review_baseline(answer), current_snapshot(answer))
+            context["editor_comment"] = latest_editor_comment(answer)
+            context["review_sources"] = answer.sources.order_by("id")
+        if stale is not None:
+            context["stale_diff"] = self.stale_diff(answer, stale.loaded)
+        return context
+
+    def stale_diff(self, answer: Answer, loaded: int) -> ContentDiff | None:
+        """What changed between the version a stale page showed and the answer now."""
+        version = numbered_version(answer, loaded)
+        if version is None:
+            return None
+        return diff_content(version_snapshot(version), current_snapshot(answer))
+
+    def _side(self, answer: Answer, key: str) -> Snapshot:
+        if key == CURRENT:
+            return current_snapshot(answer)
+        if key == IMPORTED:
+            return imported_snapshot(answer)
+        if key == APPROVED:
+            approved = ApprovedVersion.objects.filter(answer=answer).first()
+            if approved is None:
+                raise Http404("This answer has never been approved.")
+            return approved_snapshot(approved)
+        if not key.isdigit():
+            raise Http404("Unknown version.")
+        version = get_object_or_404(
+            Version.objects.get_for_object(answer).select_related("revision"), pk=key
+        )
+        return version_snapshot(version)
+
+    def compare_view(self, request, object_id):
+        answer = self._answer_for(request, object_id)
+        old = self._side(answer, request.GET.get("from", IMPORTED))
+        new = self._side(answer, request.GET.get("to", CURRENT))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Changes: {answer}",
+            "opts": self.opts,
+            "object": answer,
+            "diff": diff_content(old, new),
+        }
+        return TemplateResponse(request, "admin/editorial/answer/compare.html", context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        answer = self._answer_for(request, object_id)
+        versions = (
+            Version.objects.get_for_object(answer)
+            .select_related("revision", "revision__user")
+            .order_by("-revision__date_created", "-pk")
+        )
+        rows = []
+        for version in versions:
+            data = version.field_dict
+            rows.append(
+                {
+                    "version": version,
+                    "number": data.get("version"),
+                    "status": Status(data["status"]).label,
+                    "url": reverse("admin:editorial_answer_revision", args=[answer.pk, version.pk]),
+                    "diff_url": self.compare_url(answer, version.pk),
+                }
+            )
+        approved = ApprovedVersion.objects.filter(answer=answer).exists()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {answer}",
+            "opts": self.opts,
+            "object": answer,
+            "versions": rows,
+            "compare_url": reverse("admin:editorial_answer_compare", args=[answer.pk]),
+            "since_approval_url": self.compare_url(answer, APPROVED) if approved else None,
+            "since_import_url": self.compare_url(answer, IMPORTED),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # reversion's own view writes the old row back, workflow fields included; ours
+        # shows the version beside the answer now and reverts only its content, as an
+        # edit the rules allow, from the version the person saw.
+        answer = self._answer_for(request, object_id)
+        version = get_object_or_404(
+            Version.objects.get_for_object(answer).select_related("revision__user"),
+            pk=version_id,
+        )
+        stale = None
+        if request.method == "POST":
+            form = RevertForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "The request was incomplete; nothing was changed.")
+            else:
+                try:
+                    workflow.revert(
+                        answer,
+                        user=request.user,
+                        version_id=version.pk,
+                        comment=form.cleaned_data["comment"],
+                        expected_version=form.cleaned_data["loaded_version"],
+                    )
+                except workflow.StaleVersionError as error:
+                    messages.error(request, str(error))
+                    stale = error
+                except workflow.WorkflowError as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, f"{answer}: reverted; it is a new version now.")
+                    return HttpResponseRedirect(
+                        reverse("admin:editorial_answer_change", args=[answer.pk])
+                    )
+            answer.refresh_from_db()
+        data = version.field_dict
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{answer} as of {version.revision.date_created:%Y-%m-%d %H:%M}",
+            "opts": self.opts,
+            "object": answer,
+            "version": version,
+            "number": data.get("version"),
+            "data": data,
+            "status": Status(data["status"]).label,
+            "sources": workflow.version_sources(version),
+            "can_revert": workflow.can_edit(answer, request.user),
+            # Reverting replaces the answer now with this version: that is the change shown.
+            "revert_diff": diff_content(current_snapshot(answer), version_snapshot(version)),
+            "stale_diff": self.stale_diff(answer, stale.loaded) if stale else None,
+        }
+        return TemplateResponse(request, "admin/editorial/answer/version.html", context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied  # answers are archived, never deleted, so nothing to recover
+
+    def recoverlist_view(self, request, extra_context=None):
+        raise PermissionDenied
