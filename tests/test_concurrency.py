@@ -258,6 +258,25 @@ def test_a_step_button_on_a_stale_page_takes_no_step_and_keeps_the_typing(answer
     assert "“Submit for review” was not done" in html
 
 
+def test_a_step_refused_after_the_answer_left_draft_keeps_the_typing(answer, people):
+    editor = people["editor"]
+    put_in_state(answer, Status.DRAFT, people)
+    client = tab(editor)
+    loaded = open_page(client, answer)
+    workflow.submit(answer, editor)  # from another tab
+    before = snapshot(answer)
+    data = change_form_data(answer, text="Typed on the draft page, then Submit.")
+    data.update(loaded_version=str(loaded), loaded_status=loaded.status, step="submit")
+
+    response = client.post(change_url(answer), data)
+
+    assert response.status_code == 200
+    assert snapshot(answer) == before
+    html = response.content.decode()
+    assert "“Submit for review” is not possible while the answer is in review." in html
+    assert ">Typed on the draft page, then Submit.</textarea>" in html  # to copy
+
+
 def test_a_refused_save_keeps_the_typing_inside_the_admin(answer, people):
     editor = people["editor"]
     put_in_state(answer, Status.DRAFT, people)

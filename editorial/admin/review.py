@@ -78,16 +78,9 @@ def review_baseline(answer: Answer) -> Snapshot:
 
 
 def latest_editor_comment(answer: Answer) -> WorkflowEvent | None:
-    """The editor's latest word to the reviewer: a comment on a submit, edit or revert."""
+    """The editor's latest word to the reviewer: the comment typed when submitting."""
     return (
-        answer.events.filter(
-            action__in=[
-                WorkflowEvent.Action.SUBMIT,
-                WorkflowEvent.Action.EDIT,
-                WorkflowEvent.Action.REVERT,
-            ],
-            actor_id=answer.editor_id,
-        )
+        answer.events.filter(action=WorkflowEvent.Action.SUBMIT, actor_id=answer.editor_id)
         .exclude(comment="")
         .select_related("actor")
         .order_by("-id")

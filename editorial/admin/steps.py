@@ -76,12 +76,16 @@ class WorkflowStepsMixin:
                 return response
         try:
             self._run_step(request, answer, data, expected_version=expected)
-        except StaleVersionError as error:
-            return self.page_again(
-                request, object_id, error=str(error), comment=data["comment"], stale=error
-            )
         except WorkflowError as error:
-            return self.page_again(request, object_id, error=str(error), comment=data["comment"])
+            stale = error if isinstance(error, StaleVersionError) else None
+            return self.page_again(
+                request,
+                object_id,
+                error=str(error),
+                comment=data["comment"],
+                stale=stale,
+                kept=_unsaved_typing(request, answer),
+            )
         messages.success(request, f"{answer}: done.")
         return HttpResponseRedirect(self._after_step(request, answer, data["step"]))
 
@@ -401,6 +405,18 @@ def _loaded_versions(request) -> dict[int, int]:
 
 def _label(step: str) -> str:
     return workflow.STEPS[step].label if step in workflow.STEPS else step.replace("_", " ")
+
+
+def _unsaved_typing(request, answer: Answer) -> dict | None:
+    """Typing posted with a step that could not be saved (the answer stopped being
+    editable meanwhile): shown back so that it can be copied, never silently dropped."""
+    if "question" not in request.POST:
+        return None
+    typed = _typed(request)
+    stored = Answer.objects.get(pk=answer.pk)
+    if (typed["question"], typed["text"]) == (stored.question, stored.text):
+        return None
+    return typed
 
 
 def _typed(request) -> dict:
