@@ -24,14 +24,17 @@ class Flag:
     code: str
     level: FlagLevel
     label: str
+    short: str  # for a list column, where the label does not fit
 
 
-HEDGE = Flag("hedge", FlagLevel.BLOCKING, "LLM self-reference or knowledge-cutoff hedge")
-EMPTY = Flag("empty", FlagLevel.BLOCKING, "Empty answer")
-NO_SOURCE = Flag("no_source", FlagLevel.BLOCKING, "No source")
-UNSOURCED_CLAIM = Flag("unsourced_claim", FlagLevel.WARNING, "Specific claim with no source")
-DUPLICATE = Flag("duplicate", FlagLevel.WARNING, "Same answer text as another answer")
-TRUNCATED = Flag("truncated", FlagLevel.WARNING, "Ends mid-sentence")
+HEDGE = Flag("hedge", FlagLevel.BLOCKING, "LLM self-reference or knowledge-cutoff hedge", "Hedge")
+EMPTY = Flag("empty", FlagLevel.BLOCKING, "Empty answer", "Empty")
+NO_SOURCE = Flag("no_source", FlagLevel.BLOCKING, "No source", "No source")
+UNSOURCED_CLAIM = Flag(
+    "unsourced_claim", FlagLevel.WARNING, "Specific claim with no source", "Unsourced claim"
+)
+DUPLICATE = Flag("duplicate", FlagLevel.WARNING, "Same answer text as another answer", "Duplicate")
+TRUNCATED = Flag("truncated", FlagLevel.WARNING, "Ends mid-sentence", "Ends mid-sentence")
 
 FLAGS: dict[str, Flag] = {
     flag.code: flag for flag in (HEDGE, EMPTY, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED)

@@ -36,6 +36,11 @@ class Document(models.Model):
     subject = models.CharField(
         max_length=100, blank=True, help_text="Detected from the text (the state)."
     )
+    title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What people call the document; the subject until a managing editor renames it.",
+    )
     imported_at = models.DateTimeField()
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -50,7 +55,16 @@ class Document(models.Model):
         permissions = [("import_documents", "Can import documents")]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.label} ({self.name})" if self.label != self.name else self.name
+
+    @property
+    def label(self) -> str:
+        """The name people read: the title, else the detected subject, else the file name."""
+        return self.title or self.subject or self.name
+
+
+# How much of the question an answer's name carries ("Massachusetts · Q1 · What is …").
+QUESTION_IN_NAME = 60
 
 
 class Answer(models.Model):
@@ -143,7 +157,10 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.document.name} #{self.position}"
+        question = " ".join(self.question.split())
+        if len(question) > QUESTION_IN_NAME:
+            question = question[: QUESTION_IN_NAME - 1].rstrip() + "…"
+        return f"{self.document.label} · Q{self.position} · {question}"
 
     @property
     def has_import_conflict(self) -> bool:
@@ -292,3 +309,23 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export of {self.answer_count} answers"
+
+
+class Notice(models.Model):
+    """A workflow event someone must act on (a request for changes), until they read it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    event = models.ForeignKey(WorkflowEvent, on_delete=models.CASCADE, related_name="notices")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-event_id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "event"], name="notice_once_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.recipient}"

@@ -18,11 +18,12 @@ from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
 from editorial import checks
-from editorial.models import Answer, ApprovedVersion, Source, Status, WorkflowEvent
+from editorial.models import Answer, ApprovedVersion, Notice, Source, Status, WorkflowEvent
 
 Action = WorkflowEvent.Action
 
@@ -179,7 +180,7 @@ def _blocking_reasons(answer: Answer) -> list[str]:
     for flag in checks.blocking_flags(answer):
         if flag is checks.NO_SOURCE:
             continue  # reported above, and only while the setting asks for a source
-        reasons.append(f"it is flagged: {flag.label.lower()}")
+        reasons.append(f"it is flagged “{flag.label}”")
     return reasons
 
 
@@ -213,6 +214,10 @@ def _guard_submit(answer: Answer, user, reviewer=None) -> None:
     _require_state(answer, STEPS["submit"])
     if not is_responsible_editor(answer, user):
         raise WorkflowError("Only the answer's editor can submit it for review.")
+    # A reviewer must never receive work that approval would refuse.
+    reasons = _blocking_reasons(answer)
+    if reasons:
+        raise WorkflowError("Fix this before submitting: " + "; ".join(reasons) + ".")
     if reviewer is not None:
         _check_reviewer_eligible(answer, reviewer)
 
@@ -327,6 +332,21 @@ def _check_reviewer_eligible(answer: Answer, reviewer) -> None:
         )
 
 
+def eligible_reviewers(answer: Answer) -> list:
+    """The reviewers the rules allow for this answer: what a reviewer choice may offer."""
+    edited = editors_since_approval(answer)
+    return [
+        reviewer
+        for reviewer in reviewers().order_by("username")
+        if not (reviewer.pk in edited and _four_eyes_applies(reviewer))
+    ]
+
+
+def display_name(user) -> str:
+    """How people are named in messages and e-mails: their full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
 def pick_reviewer(answer: Answer, *, exclude: set[int] = frozenset()):
     """The least-loaded reviewer who has not edited the answer.
 
@@ -429,10 +449,18 @@ def _save_with_event(
         )
 
 
-def _notify(user, subject: str, body: str) -> None:
+def answer_url(answer: Answer) -> str:
+    """The answer's page as a link that works from an e-mail."""
+    path = reverse("admin:editorial_answer_change", args=[answer.pk])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _notify(user, answer: Answer, subject: str, body: str) -> None:
+    """E-mail someone the step that is now theirs, naming the answer and linking to it."""
     if user is not None and user.email:
+        message = f"{body.strip()}\n\nOpen it: {answer_url(answer)}\n"
         transaction.on_commit(
-            lambda: send_mail(subject, body, None, [user.email], fail_silently=False)
+            lambda: send_mail(f"{subject}: {answer}", message, None, [user.email])
         )
 
 
@@ -444,6 +472,7 @@ def _transition(
     comment: str = "",
     guard_kwargs: dict | None = None,
     before_save: Callable[[Answer], None] | None = None,
+    after_save: Callable[[Answer, WorkflowEvent], None] | None = None,
     expected_version: int | None = None,
 ) -> Answer:
     step = STEPS[name]
@@ -466,6 +495,9 @@ def _transition(
             comment=comment,
             label=step.label,
         )
+        if after_save:
+            # In the same transaction: what the step pins or records lands with it or not at all.
+            after_save(locked, locked.events.filter(action=name).latest("id"))
     _refresh_instance(answer, locked)
     return locked
 
@@ -511,8 +543,9 @@ def submit(
     )
     _notify(
         locked.reviewer,
-        f"Review requested: {locked}",
-        f"{user} submitted “{locked.question}” for your review.\n\n{comment}".strip(),
+        locked,
+        "Review requested",
+        f"{display_name(user)} submitted “{locked.question}” for your review.\n\n{comment}",
     )
     return locked
 
@@ -530,26 +563,35 @@ def approve(
 
     With expected_version, the pinned content is exactly the version the reviewer saw.
     """
+
+    def pin(locked: Answer, event: WorkflowEvent) -> None:
+        ApprovedVersion.objects.update_or_create(
+            answer=locked,
+            defaults={
+                "question": locked.question,
+                "text": locked.text,
+                "sources": [source.as_dict() for source in locked.sources.order_by("id")],
+                "approved_by": user,
+                "approved_at": event.created_at,
+                "version": locked.version,
+                "revision": event.revision,
+            },
+        )
+
     locked = _transition(
-        "approve", answer, user, comment=comment, expected_version=expected_version
-    )
-    event = locked.events.filter(action=Action.APPROVE).latest("id")
-    ApprovedVersion.objects.update_or_create(
-        answer=locked,
-        defaults={
-            "question": locked.question,
-            "text": locked.text,
-            "sources": [source.as_dict() for source in locked.sources.order_by("id")],
-            "approved_by": user,
-            "approved_at": event.created_at,
-            "version": locked.version,
-            "revision": event.revision,
-        },
+        "approve",
+        answer,
+        user,
+        comment=comment,
+        after_save=pin,
+        expected_version=expected_version,
     )
     _notify(
         locked.editor,
-        f"Approved: {locked}",
-        f"{user} approved “{locked.question}”.\n\n{comment}".strip(),
+        locked,
+        "Approved",
+        f"{display_name(user)} approved version {locked.version} of “{locked.question}”; it is now "
+        f"the exported one.\n\n{comment}",
     )
     return locked
 
@@ -557,13 +599,24 @@ def approve(
 def request_changes(
     answer: Answer, user, comment: str = "", *, expected_version: int | None = None
 ) -> Answer:
+    def leave_notice(locked: Answer, event: WorkflowEvent) -> None:
+        # Unread until the editor opens the answer: their home page lists it till then.
+        if locked.editor_id is not None:
+            Notice.objects.create(recipient_id=locked.editor_id, event=event)
+
     locked = _transition(
-        "request_changes", answer, user, comment=comment, expected_version=expected_version
+        "request_changes",
+        answer,
+        user,
+        comment=comment,
+        after_save=leave_notice,
+        expected_version=expected_version,
     )
     _notify(
         locked.editor,
-        f"Changes requested: {locked}",
-        f"{user} asks for changes to “{locked.question}”:\n\n{comment}",
+        locked,
+        "Changes requested",
+        f"{display_name(user)} asks for changes to “{locked.question}”:\n\n{comment}",
     )
     return locked
 
@@ -634,8 +687,9 @@ def assign_reviewer(
     if locked.status == Status.IN_REVIEW:
         _notify(
             chosen,
-            f"Review requested: {locked}",
-            f"{user} assigned you to review “{locked.question}”.",
+            locked,
+            "Review requested",
+            f"{display_name(user)} assigned you to review “{locked.question}”.",
         )
     return locked
 

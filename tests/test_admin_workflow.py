@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 from reversion.models import Version
 
-from editorial import workflow
+from editorial import checks, workflow
 from editorial.importers import import_paths
 from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
 from tests.conftest import FIXTURES
@@ -93,6 +93,20 @@ EVENT_ACTION = {
     "assign_reviewer": WorkflowEvent.Action.ASSIGN,
     "assign_editor": WorkflowEvent.Action.CLAIM,
     "claim": WorkflowEvent.Action.CLAIM,
+}
+
+
+# What the page says a step did; the people have no full names, so usernames stand.
+SAID = {
+    "submit": "submitted to reviewer reviewer",
+    "withdraw": "withdrawn from review; it is a draft you can edit again",
+    "approve": "approved version {answer.version}; it is now the exported one",
+    "request_changes": "changes requested of editor",
+    "archive": "archived; it is left out of exports until restored",
+    "restore": "restored to draft",
+    "assign_reviewer": "reviewer2 is now its reviewer",
+    "assign_editor": "editor2 is now its editor",
+    "claim": "you are now its editor",
 }
 
 
@@ -411,7 +425,7 @@ def test_an_editor_may_claim_an_unassigned_answer(client, answer, people, role):
 
     answer.refresh_from_db()
     assert answer.editor == user
-    assert successes_of(response) == [f"{answer}: done."]
+    assert successes_of(response) == [f"{answer}: you are now its editor."]
     event = answer.events.order_by("-id").first()
     assert (event.action, event.actor) == (WorkflowEvent.Action.CLAIM, user)
 
@@ -496,7 +510,7 @@ def test_workflow_post(client, answer, people, state, role, step):
     assert response.redirect_chain == [(change_url(answer), 302)]
 
     assert errors_of(response) == []
-    assert successes_of(response) == [f"{answer}: done."]
+    assert successes_of(response) == [f"{answer}: {SAID[step].format(answer=answer)}."]
     expected = dict(before["row"])
     if step in GOES_TO:
         expected["status"] = GOES_TO[step]
@@ -561,7 +575,7 @@ def test_editor_reviewer_who_edited_in_the_admin_cannot_review_it(
 
     picked = post_step(client, answer, "submit")
     answer.refresh_from_db()
-    assert successes_of(picked) == [f"{answer}: done."]
+    assert successes_of(picked) == [f"{answer}: submitted to reviewer {answer.reviewer}."]
     assert answer.status == Status.IN_REVIEW
     assert answer.reviewer in {reviewer, reviewer2}
     assert "approve" not in buttons(client.get(change_url(answer)))
@@ -600,7 +614,8 @@ def test_editor_reviewer_with_approve_any_is_still_bound_by_four_eyes(
 
     # Another reviewer may approve; the four-eyes rule is about people, not the answer.
     client.force_login(reviewer)
-    assert successes_of(post_step(client, answer, "approve")) == [f"{answer}: done."]
+    approved = successes_of(post_step(client, answer, "approve"))
+    assert approved == [f"{answer}: approved version {answer.version}; it is now the exported one."]
     assert Answer.objects.get(pk=answer.pk).status == Status.APPROVED
 
 
@@ -621,7 +636,9 @@ def test_superuser_is_bound_by_four_eyes_unless_the_setting_relaxes_it(
 
     answer.refresh_from_db()
     if bypass:
-        assert successes_of(response) == [f"{answer}: done."]
+        assert successes_of(response) == [
+            f"{answer}: approved version {answer.version}; it is now the exported one."
+        ]
         assert answer.status == Status.APPROVED
         assert answer.approved.approved_by == superuser
     else:
@@ -826,14 +843,20 @@ def test_outsider_cannot_post_an_action(client, answer, people):
     assert snapshot(answer) == before
 
 
-def test_bulk_approve_reports_each_answer(client, seeds, people):
+def test_bulk_approve_reports_each_answer(client, seeds, people, settings):
     editor, reviewer, reviewer2 = people["editor"], people["reviewer"], people["reviewer2"]
     approvable, no_source, elsewhere, draft, hedged = ma(2), ma(3), ma(4), ma(6), ma(1)
     for item in (approvable, elsewhere, draft, hedged):
         workflow.edit(item, user=editor, sources=[a_source()])
+    workflow.edit(hedged, user=editor, text=checks.HEDGE_RE.sub("Per the record", hedged.text))
     workflow.edit(no_source, user=editor, text=no_source.text + " Checked.")
+    # Submitting refuses what approval would refuse, so these two reach review before the
+    # rules grew stricter: the source rule switched on, the hedge check widened.
+    settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = False
     for item in (approvable, no_source, hedged):
         workflow.submit(item, editor, reviewer=reviewer)
+    settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = True
+    Answer.objects.filter(pk=hedged.pk).update(flags="hedge", flag_level=FlagLevel.BLOCKING)
     workflow.submit(elsewhere, editor, reviewer=reviewer2)
     everything = [approvable, no_source, elsewhere, draft, hedged]
     refused = [no_source, elsewhere, draft, hedged]
@@ -846,7 +869,7 @@ def test_bulk_approve_reports_each_answer(client, seeds, people):
     assert snapshot(approvable)["row"]["status"] == Status.IN_REVIEW
     response = bulk(client, "approve_selected", everything, confirm="yes")
 
-    assert successes_of(response) == ["Approve: 1 answer(s) done."]
+    assert successes_of(response) == [f"Approve: 1 answer(s) done: {approvable}."]
     assert sorted(errors_of(response)) == sorted(
         [
             f"Approve refused for {no_source}: The answer cannot be approved: "
@@ -855,7 +878,7 @@ def test_bulk_approve_reports_each_answer(client, seeds, people):
             "only the assigned reviewer can decide on it.",
             f"Approve refused for {draft}: “Approve” is not possible while the answer is draft.",
             f"Approve refused for {hedged}: The answer cannot be approved: "
-            "it is flagged: llm self-reference or knowledge-cutoff hedge.",
+            "it is flagged “LLM self-reference or knowledge-cutoff hedge”.",
         ]
     )
     approvable.refresh_from_db()
@@ -892,7 +915,7 @@ def test_bulk_approve_acts_only_on_the_versions_its_page_showed(client, seeds, p
     }
     response = client.post(CHANGELIST, payload, follow=True)
 
-    assert successes_of(response) == ["Approve: 1 answer(s) done."]
+    assert successes_of(response) == [f"Approve: 1 answer(s) done: {seen}."]
     [refusal] = errors_of(response)
     assert refusal.startswith(f"Approve refused for {changed}: Someone else saved this answer")
     assert snapshot(changed) == before
@@ -972,7 +995,7 @@ def test_bulk_request_changes_asks_for_a_comment_first(client, seeds, people):
 
     done = bulk(client, "request_changes_selected", [first, second], confirm="yes", comment=COMMENT)
 
-    assert successes_of(done) == ["Request changes: 2 answer(s) done."]
+    assert successes_of(done) == [f"Request changes: 2 answer(s) done: {first}; {second}."]
     for item in (first, second):
         item.refresh_from_db()
         assert item.status == Status.CHANGES_REQUESTED
@@ -1002,7 +1025,7 @@ def test_bulk_assign_reviewer_by_a_managing_editor(client, seeds, people):
 
     done = bulk(client, "assign_reviewer_selected", selected, confirm="yes", reviewer=reviewer2.pk)
 
-    assert successes_of(done) == ["Assign reviewer: 2 answer(s) done."]
+    assert successes_of(done) == [f"Assign reviewer: 2 answer(s) done: {first}; {second}."]
     assert errors_of(done) == [
         f"Assign reviewer refused for {approved}: Reviewers are assigned to answers "
         "still being worked on, not to approved ones."
@@ -1020,7 +1043,7 @@ def test_balance_picks_the_least_loaded_reviewer_who_has_not_edited(
 ):
     editor, managing = people["editor"], people["managing"]
     reviewer, reviewer2 = people["reviewer"], people["reviewer2"]
-    for position in (10, 11):  # reviewer has two open reviews
+    for position in (11, 12):  # reviewer has two open reviews
         workflow.edit(ma(position), user=editor, sources=[a_source()])
         workflow.submit(ma(position), editor, reviewer=reviewer)
     touched, untouched = ma(2), ma(3)
@@ -1031,7 +1054,9 @@ def test_balance_picks_the_least_loaded_reviewer_who_has_not_edited(
 
     response = bulk(client, "balance_reviewers", [touched, untouched])
 
-    assert successes_of(response) == ["Balance reviewers: 2 answer(s) done."]
+    assert successes_of(response) == [
+        f"Balance reviewers: 2 answer(s) done: {touched}; {untouched}."
+    ]
     touched.refresh_from_db()
     untouched.refresh_from_db()
     # "both" has no open review and sorts first, but edited `touched`; reviewer is loaded.
@@ -1265,8 +1290,8 @@ def test_list_shows_flags_and_filters_on_them(client, answer, people):
     html = everything.content.decode()
     assert re.search(r'<th scope="col" class="[^"]*\bcolumn-flag_list\b', html)
     assert (
-        '<span class="flag flag-blocking" '
-        'title="LLM self-reference or knowledge-cutoff hedge">hedge</span>'
+        '<span class="flag flag-blocking" title="Blocking: LLM self-reference or '
+        'knowledge-cutoff hedge"><span class="flag-level">⛔</span> Hedge</span>'
     ) in html
     assert everything.context["cl"].result_count == 40
 
@@ -1293,7 +1318,7 @@ def test_user_text_is_escaped_everywhere(client, answer, people):
         client,
         answer,
         question=f"Does the RMV share {XSS} data?",
-        text=f"It does not. {XSS} As of my last update it did not.",
+        text=f"It does not. {XSS} It did not in 2004 either.",
         new_sources=[a_source(title=f"Title {XSS}", excerpt=f"Quote {XSS}")],
     )
     post_step(client, answer, "submit", comment=f"Please look {XSS}", reviewer=reviewer.pk)

@@ -124,27 +124,29 @@ def test_changes_since_last_approval_show_only_the_new_edit(client, answer, peop
 def test_the_review_panel_shows_the_changes_flags_sources_and_editor_comment(client, seeds, people):
     editor, reviewer = people["editor"], people["reviewer"]
     hedged = Answer.objects.get(document__subject="Massachusetts", position=1)
+    text = hedged.text.replace("As of my knowledge cutoff in September 2021, the", "The")
     workflow.edit(
         hedged,
         user=editor,
-        text=hedged.text.replace("As of my", "Per the", 1),
+        text=text.replace("accurate as of my last update", "accurate"),
         sources=[a_source("https://example.org/law", title="Chapter 90")],
     )
-    workflow.submit(hedged, editor, reviewer=reviewer, comment="Removed one hedge; see Chapter 90.")
+    workflow.submit(hedged, editor, reviewer=reviewer, comment="Removed the hedges; see Ch. 90.")
     client.force_login(reviewer)
 
     page = client.get(change_url(hedged)).content.decode()
 
     panel = page.split('aria-label="Review"', 1)[1].split('aria-label="Workflow"', 1)[0]
-    assert "reviewer reviewer" in panel
-    assert "Removed one hedge; see Chapter 90." in panel
-    assert parts(panel)["Answer"] == {"del": ["As of my"], "ins": ["Per the"]}
-    assert '<mark class="flag-hedge"' in panel  # the hedge still left is highlighted
+    assert "Reviewer: reviewer" in panel
+    assert "Removed the hedges; see Ch. 90." in panel
+    assert parts(panel)["Answer"] == {
+        "del": ["As of my knowledge cutoff in September 2021, the", " as of my last update"],
+        "ins": ["The"],
+    }
+    assert '<mark class="flag-claim">2004</mark>' in panel  # claims to check, highlighted
+    assert '<mark class="flag-hedge"' not in panel
     assert '<a href="https://example.org/law" rel="noopener noreferrer"' in panel
-    assert 'value="request_changes"' in page
-    # A hedge is still in the text: approval is not offered, and the page says why.
-    assert 'value="approve"' not in page
-    assert "it is flagged: llm self-reference or knowledge-cutoff hedge" in page
+    assert 'value="approve"' in page and 'value="request_changes"' in page
 
 
 def test_user_text_is_escaped_in_diffs_and_on_the_review_page(client, answer, people):

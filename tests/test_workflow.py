@@ -18,7 +18,7 @@ from reversion.models import Version
 
 from editorial import checks, workflow
 from editorial.importers import import_file
-from editorial.models import Answer, ApprovedVersion, Status, WorkflowEvent
+from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
 from editorial.workflow import WorkflowError
 
 pytestmark = pytest.mark.django_db
@@ -188,9 +188,13 @@ def test_four_eyes_counts_only_edits_since_last_approval(answer, editor_reviewer
     assert workflow.approve(answer, editor_reviewer).status == Status.APPROVED
 
 
-def test_approval_needs_a_source(answer, editor, reviewer):
+def test_approval_needs_a_source(answer, editor, reviewer, settings):
+    # Submitting already asks for a source; approval asks again, here because the rule was
+    # switched on while the answer waited in review.
+    settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = False
     workflow.claim(answer, editor)
     answer = workflow.submit(answer, editor, reviewer=reviewer)
+    settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = True
     with pytest.raises(WorkflowError, match="no source"):
         workflow.approve(answer, reviewer)
     assert not ApprovedVersion.objects.exists()
@@ -206,15 +210,18 @@ def test_source_requirement_can_be_relaxed(answer, editor, reviewer, settings):
 def test_blocking_flag_refuses_approval(seeds, editor, reviewer):
     hedged = Answer.objects.get(document__subject="Massachusetts", position=1)
     hedged = sourced(hedged, editor)
-    hedged = workflow.submit(hedged, editor, reviewer=reviewer)
-    with pytest.raises(WorkflowError, match="knowledge-cutoff hedge"):
-        workflow.approve(hedged, reviewer)
-    hedged = workflow.request_changes(hedged, reviewer, comment="Drop the cutoff hedge.")
     text = hedged.text.replace("As of my knowledge cutoff in September 2021, the", "The")
     text = text.replace("accurate as of my last update", "accurate")
     hedged = workflow.edit(hedged, user=editor, text=text)
     assert "hedge" not in hedged.flag_codes
-    hedged = workflow.submit(hedged, editor)
+    hedged = workflow.submit(hedged, editor, reviewer=reviewer)
+    # A flag that appears while the answer waits in review (the checks grew stricter):
+    # submitting could not see it, approving must.
+    Answer.objects.filter(pk=hedged.pk).update(flags="hedge", flag_level=FlagLevel.BLOCKING)
+    with pytest.raises(WorkflowError, match="knowledge-cutoff hedge"):
+        workflow.approve(hedged, reviewer)
+    assert not ApprovedVersion.objects.filter(answer=hedged).exists()
+    checks.refresh_flags([hedged.pk])
     assert workflow.approve(hedged, reviewer).status == Status.APPROVED
 
 
@@ -563,3 +570,37 @@ def test_merging_a_reimport_clears_the_conflict(answer, editor, reviewer, tmp_pa
     assert merged.events.last().action == WorkflowEvent.Action.MERGE
     with pytest.raises(WorkflowError, match="No re-import is waiting"):
         workflow.mark_import_merged(merged, user=editor)
+
+
+# --- submit checks what approval will check -------------------------------------------------
+
+
+def test_submit_with_a_blocking_flag_is_refused_with_its_label(seeds, editor, reviewer):
+    hedged = Answer.objects.get(document__subject="Massachusetts", position=1)
+    hedged = workflow.edit(hedged, user=editor, sources=[SOURCE])
+    assert "hedge" in hedged.flag_codes
+
+    with pytest.raises(WorkflowError) as refusal:
+        workflow.submit(hedged, editor, reviewer=reviewer)
+
+    assert str(refusal.value) == (
+        "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff hedge”."
+    )
+    assert Answer.objects.get(pk=hedged.pk).status == Status.DRAFT
+    fixed = checks.HEDGE_RE.sub("Per the record", hedged.text)
+    hedged = workflow.edit(hedged, user=editor, text=fixed)
+    assert workflow.submit(hedged, editor, reviewer=reviewer).status == Status.IN_REVIEW
+
+
+def test_submit_without_a_source_says_so(answer, editor, reviewer):
+    with pytest.raises(WorkflowError, match="Fix this before submitting: it has no source"):
+        workflow.submit(answer, editor, reviewer=reviewer)
+
+
+def test_eligible_reviewers_leave_out_whoever_edited_since_approval(
+    answer, editor_reviewer, reviewer, reviewer2
+):
+    assert workflow.eligible_reviewers(answer) == [editor_reviewer, reviewer, reviewer2]
+    workflow.edit(answer, user=editor_reviewer, sources=[SOURCE])
+
+    assert workflow.eligible_reviewers(answer) == [reviewer, reviewer2]

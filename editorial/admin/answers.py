@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from reversion.admin import VersionAdmin
 
@@ -21,15 +22,36 @@ from editorial.admin.exports import AnswerExportMixin
 from editorial.admin.filters import ConflictFilter, FlagFilter, MineFilter
 from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import WorkflowStepsMixin
-from editorial.models import Answer, Source
+from editorial.models import Answer, FlagLevel, Notice, Source
+
+
+class TextInput(forms.CharField):
+    """Text from a browser's textarea: its CRLF line ends read as the LF stored.
+
+    Without this an untouched multi-line answer reads as changed (a version, an edit, a
+    claim) every time its page is posted.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 class SourceInline(admin.StackedInline):
     model = Source
     extra = 0
     # A link typed without a scheme is taken as https, as Django 6 will by default.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"form_class": TextInput},
+    }
     fields = [("url", "title"), ("publisher", "accessed_on"), "excerpt"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "accessed_on":
+            # A source is added on the day it is read, almost always.
+            kwargs["initial"] = timezone.localdate
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # Sources are part of the answer's content: editable exactly when the answer is.
     def has_add_permission(self, request, obj=None):
@@ -55,6 +77,7 @@ class AnswerForm(forms.ModelForm):
     class Meta:
         model = Answer
         fields = ["question", "text"]
+        field_classes = {"question": TextInput, "text": TextInput}
         widgets = {
             "question": forms.Textarea(attrs={"rows": 2, "style": "width: 95%"}),
             "text": forms.Textarea(attrs={"rows": 18, "style": "width: 95%"}),
@@ -93,7 +116,7 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
     list_display = [
         "position",
         "short_question",
-        "document",
+        "document_label",
         "status_with_version",
         "flag_list",
         "editor",
@@ -171,6 +194,10 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
     def short_question(self, obj):
         return obj.question if len(obj.question) <= 90 else obj.question[:89] + "…"
 
+    @admin.display(description="document", ordering="document__name")
+    def document_label(self, obj):
+        return obj.document.label
+
     @admin.display(description="status", ordering="status")
     def status_with_version(self, obj):
         # The list's bulk actions act on the version each row showed, as the page does.
@@ -183,12 +210,20 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
 
     @admin.display(description="flags", ordering="-flag_level")
     def flag_list(self, obj):
+        # The level is said in words too, not only by colour.
         return format_html_join(
             " ",
-            '<span class="flag flag-{}" title="{}">{}</span>',
+            '<span class="flag flag-{}" title="{}: {}">'
+            '<span class="flag-level">{}</span> {}</span>',
             (
-                (checks.FLAGS[code].level.label.lower(), checks.FLAGS[code].label, code)
-                for code in obj.flag_codes
+                (
+                    flag.level.label.lower(),
+                    flag.level.label,
+                    flag.label,
+                    "⛔" if flag.level == FlagLevel.BLOCKING else "⚠",
+                    flag.short,
+                )
+                for flag in map(checks.FLAGS.__getitem__, obj.flag_codes)
             ),
         )
 
@@ -239,6 +274,14 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
             workflow.finish_edit(answer)
         # A step posted with the typing acts on exactly the version this save made.
         request.editorial_saved_version = answer.version
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and unquote(object_id).isdigit():
+            # Opening the answer reads the requests for changes waiting on it.
+            Notice.objects.filter(
+                recipient=request.user, event__answer_id=unquote(object_id), read_at__isnull=True
+            ).update(read_at=timezone.now())
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

@@ -16,18 +16,30 @@ from django.utils.html import format_html
 
 from editorial import workflow
 from editorial.admin.exports import DocumentExportMixin, export_selected_documents
-from editorial.admin.records import ReadOnlyAdmin
 from editorial.importers import ImportSummary, import_paths
 from editorial.models import Document, Status
 
 
 @admin.register(Document)
-class DocumentAdmin(DocumentExportMixin, ReadOnlyAdmin):
-    list_display = ["name", "subject", "answer_count", *[f"count_{s}" for s in Status.values]]
+class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
+    list_display = ["label", "name", "answer_count", *[f"count_{s}" for s in Status.values]]
+    list_display_links = ["label", "name"]
     list_filter = ["subject"]
-    search_fields = ["name", "subject"]
+    search_fields = ["title", "name", "subject"]
+    # Only the title is anyone's to change (managing editors): the rest is what was imported.
+    fields = ["title", "name", "subject", "content_hash", "imported_at", "imported_by"]
     readonly_fields = ["name", "subject", "content_hash", "imported_at", "imported_by"]
     actions = [export_selected_documents]
+
+    def has_add_permission(self, request):
+        return False  # documents come from imports
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # their answers' history must survive
+
+    @admin.display(description="title", ordering="title")
+    def label(self, obj):
+        return obj.label
 
     def get_queryset(self, request):
         counts = {

@@ -40,7 +40,12 @@ class MineFilter(admin.SimpleListFilter):
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
-        return [("review", "My review queue"), ("drafts", "My drafts"), ("all", "Assigned to me")]
+        return [
+            ("review", "My review queue"),
+            ("drafts", "My drafts"),
+            ("all", "Assigned to me"),
+            ("unassigned", "No editor yet"),
+        ]
 
     def queryset(self, request, queryset):
         user = request.user
@@ -50,6 +55,8 @@ class MineFilter(admin.SimpleListFilter):
             return queryset.drafts_of(user)
         if self.value() == "all":
             return queryset.filter(Q(editor=user) | Q(reviewer=user))
+        if self.value() == "unassigned":
+            return queryset.claimable()
         return queryset
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from reversion.models import Version
 
 from editorial import workflow
@@ -193,12 +194,17 @@ class ReviewPagesMixin:
                 }
             )
         approved = ApprovedVersion.objects.filter(answer=answer).exists()
+        # Compared by default: the newest version with other content than now, to now.
+        earlier = [row for row in rows if row["number"] != answer.version]
+        default_from = (earlier or rows or [{"version": None}])[0]["version"]
         context = {
             **self.admin_site.each_context(request),
             "title": f"History: {answer}",
+            "module_name": capfirst(self.opts.verbose_name_plural),
             "opts": self.opts,
             "object": answer,
             "versions": rows,
+            "default_from": default_from,
             "compare_url": reverse("admin:editorial_answer_compare", args=[answer.pk]),
             "since_approval_url": self.compare_url(answer, APPROVED) if approved else None,
             "since_import_url": self.compare_url(answer, IMPORTED),
@@ -241,6 +247,7 @@ class ReviewPagesMixin:
                     )
             answer.refresh_from_db()
         data = version.field_dict
+        snapshot = version_snapshot(version)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{answer} as of {version.revision.date_created:%Y-%m-%d %H:%M}",
@@ -251,9 +258,9 @@ class ReviewPagesMixin:
             "data": data,
             "status": Status(data["status"]).label,
             "sources": workflow.version_sources(version),
-            "can_revert": workflow.can_edit(answer, request.user),
             # Reverting replaces the answer now with this version: that is the change shown.
-            "revert_diff": diff_content(current_snapshot(answer), version_snapshot(version)),
+            "revert_diff": (revert_diff := diff_content(current_snapshot(answer), snapshot)),
+            "can_revert": revert_diff.changed and workflow.can_edit(answer, request.user),
             "stale_diff": self.stale_diff(answer, stale.loaded) if stale else None,
         }
         return TemplateResponse(request, "admin/editorial/answer/version.html", context)

@@ -75,7 +75,7 @@ class WorkflowStepsMixin:
                 messages.error(request, f"“{_label(data['step'])}” was not done: see below.")
                 return response
         try:
-            self._run_step(request, answer, data, expected_version=expected)
+            done = self._run_step(request, answer, data, expected_version=expected)
         except WorkflowError as error:
             stale = error if isinstance(error, StaleVersionError) else None
             return self.page_again(
@@ -86,7 +86,7 @@ class WorkflowStepsMixin:
                 stale=stale,
                 kept=_unsaved_typing(request, answer),
             )
-        messages.success(request, f"{answer}: done.")
+        messages.success(request, what_happened(data["step"], done))
         return HttpResponseRedirect(self._after_step(request, answer, data["step"]))
 
     def page_again(self, request, object_id, *, error, comment="", stale=None, kept=None):
@@ -95,7 +95,12 @@ class WorkflowStepsMixin:
         page_request = copy.copy(request)
         page_request.method = "GET"
         page_request.POST = QueryDict()
-        context = {"kept_comment": comment, "stale": stale, "kept_content": kept}
+        context = {
+            "kept_comment": comment,
+            "stale": stale,
+            "kept_content": kept,
+            "stale_step": True,
+        }
         return self.change_view(page_request, object_id, extra_context=context)
 
     def _after_step(self, request, answer: Answer, step: str) -> str:
@@ -125,7 +130,6 @@ class WorkflowStepsMixin:
         save_request = copy.copy(request)
         save_request.POST = request.POST.copy()
         save_request.POST.pop("step")
-        save_request.POST["_continue"] = "1"
         response = super().change_view(save_request, object_id)
         # Set by save_related: the version this save made, which the step then acts on.
         return response, getattr(save_request, "editorial_saved_version", None)
@@ -144,27 +148,28 @@ class WorkflowStepsMixin:
             return self.page_again(request, object_id, error=str(error), kept=_typed(request))
         return None
 
-    def _run_step(self, request, answer: Answer, data: dict, *, expected_version: int) -> None:
+    def _run_step(self, request, answer: Answer, data: dict, *, expected_version: int) -> Answer:
         user, comment, step = request.user, data["comment"], data["step"]
         version = {"expected_version": expected_version}
         reviewer = _user_or_none(data.get("reviewer"))
         if step == "submit":
-            workflow.submit(answer, user, reviewer=reviewer, comment=comment, **version)
-        elif step == "assign_reviewer":
-            workflow.assign_reviewer(answer, user, reviewer=reviewer, comment=comment, **version)
-        elif step == "assign_editor":
+            return workflow.submit(answer, user, reviewer=reviewer, comment=comment, **version)
+        if step == "assign_reviewer":
+            return workflow.assign_reviewer(
+                answer, user, reviewer=reviewer, comment=comment, **version
+            )
+        if step == "assign_editor":
             editor = _user_or_none(data.get("editor"))
             if editor is None:
                 raise WorkflowError("Choose an editor.")
-            workflow.assign_editor(answer, user, editor, comment=comment, **version)
-        elif step == "claim":
-            workflow.claim(answer, user, **version)
-        elif step == "merge_import":
-            workflow.mark_import_merged(answer, user=user, comment=comment, **version)
-        elif step in {"withdraw", "approve", "request_changes", "archive", "restore"}:
-            getattr(workflow, step)(answer, user, comment=comment, **version)
-        else:
-            raise WorkflowError(f"Unknown step {step!r}.")
+            return workflow.assign_editor(answer, user, editor, comment=comment, **version)
+        if step == "claim":
+            return workflow.claim(answer, user, **version)
+        if step == "merge_import":
+            return workflow.mark_import_merged(answer, user=user, comment=comment, **version)
+        if step in {"withdraw", "approve", "request_changes", "archive", "restore"}:
+            return getattr(workflow, step)(answer, user, comment=comment, **version)
+        raise WorkflowError(f"Unknown step {step!r}.")
 
     def workflow_context(self, request, answer: Answer) -> dict:
         """What the workflow panel shows: exactly the steps the rules allow this person."""
@@ -179,9 +184,10 @@ class WorkflowStepsMixin:
             "can_assign_editor": workflow.may_assign_editor(answer, user),
             "can_claim": workflow.may_claim(answer, user),
             "can_merge": answer.has_import_conflict and workflow.can_edit(answer, user),
-            "reviewer_choices": workflow.reviewers().order_by("username"),
+            # Only people the rules allow: choosing one the step would refuse is a dead end.
+            "reviewer_choices": workflow.eligible_reviewers(answer),
             "editor_choices": workflow.editors().order_by("username"),
-            "events": answer.events.select_related("actor"),
+            "events": answer.events.select_related("actor").order_by("-id"),
         }
 
     # --- bulk actions: each answer goes through the workflow and reports its outcome -----
@@ -221,7 +227,9 @@ class WorkflowStepsMixin:
             else:
                 done.append(answer)
         if done:
-            messages.success(request, f"{label}: {len(done)} answer(s) done.")
+            names = "; ".join(str(answer) for answer in done[:3])
+            more = f"; and {len(done) - 3} more" if len(done) > 3 else ""
+            messages.success(request, f"{label}: {len(done)} answer(s) done: {names}{more}.")
         for answer, reason in refused:
             messages.error(request, f"{label} refused for {answer}: {reason}")
 
@@ -391,6 +399,26 @@ class WorkflowStepsMixin:
 class BulkStepForm(forms.Form):
     comment = forms.CharField(required=False)
     reviewer = forms.IntegerField(required=False)
+
+
+def what_happened(step: str, answer: Answer) -> str:
+    """The message after a step: what it did, in the words of the people involved."""
+    name = workflow.display_name
+    said = {
+        "submit": lambda: f"submitted to reviewer {name(answer.reviewer)}",
+        "withdraw": lambda: "withdrawn from review; it is a draft you can edit again",
+        "approve": lambda: f"approved version {answer.version}; it is now the exported one",
+        "request_changes": lambda: (
+            f"changes requested of {name(answer.editor)}" if answer.editor else "changes requested"
+        ),
+        "archive": lambda: "archived; it is left out of exports until restored",
+        "restore": lambda: f"restored to {answer.get_status_display().lower()}",
+        "assign_reviewer": lambda: f"{name(answer.reviewer)} is now its reviewer",
+        "assign_editor": lambda: f"{name(answer.editor)} is now its editor",
+        "claim": lambda: "you are now its editor",
+        "merge_import": lambda: "the re-import is marked merged",
+    }
+    return f"{answer}: {said[step]()}."
 
 
 def _loaded_versions(request) -> dict[int, int]:

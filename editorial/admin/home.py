@@ -1,0 +1,161 @@
+"""Each person's home page: their own work first, each item one click from it.
+
+Every list here is a fixed number of aggregated queries (counts, the first few items with
+what they show joined in), so the page costs the same with 2 documents or 2,000.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+
+from editorial import workflow
+from editorial.models import Answer, Document, Notice, Status, WorkflowEvent
+
+# How many items a list shows before "all N" takes over.
+SHOWN = 8
+
+
+def answers_url(**filters) -> str:
+    """The answer list, filtered as given (the admin's own query parameters)."""
+    url = reverse("admin:editorial_answer_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def _listing(queryset, url: str) -> dict:
+    """A count, the first items and the link to all of them: two queries."""
+    return {"count": queryset.count(), "items": list(queryset[:SHOWN]), "url": url}
+
+
+def _latest_event(action: str, field: str):
+    return Subquery(
+        WorkflowEvent.objects.filter(answer=OuterRef("pk"), action=action)
+        .order_by("-id")
+        .values(field)[:1]
+    )
+
+
+def editor_home(user) -> dict:
+    mine = Answer.objects.filter(editor=user).select_related("document")
+    unread = Notice.objects.filter(recipient=user, read_at__isnull=True)
+    changes = (
+        mine.filter(status=Status.CHANGES_REQUESTED)
+        .annotate(
+            request_comment=_latest_event(WorkflowEvent.Action.REQUEST_CHANGES, "comment"),
+            requested_at=_latest_event(WorkflowEvent.Action.REQUEST_CHANGES, "created_at"),
+            requested_by_username=_latest_event(
+                WorkflowEvent.Action.REQUEST_CHANGES, "actor__username"
+            ),
+            unread=Exists(unread.filter(event__answer=OuterRef("pk"))),
+        )
+        .order_by("-unread", "requested_at")
+    )
+    return {
+        "unread_count": unread.count(),
+        "changes_requested": _listing(
+            changes,
+            answers_url(editor__id__exact=user.pk, status__exact=Status.CHANGES_REQUESTED),
+        ),
+        "drafts": _listing(
+            mine.filter(status=Status.DRAFT),
+            answers_url(editor__id__exact=user.pk, status__exact=Status.DRAFT),
+        ),
+        "in_review": _listing(
+            mine.filter(status=Status.IN_REVIEW),
+            answers_url(editor__id__exact=user.pk, status__exact=Status.IN_REVIEW),
+        ),
+        "claimable": _listing(
+            Answer.objects.claimable().select_related("document"),
+            answers_url(mine="unassigned"),
+        ),
+    }
+
+
+def reviewer_home(user) -> dict:
+    queue = (
+        Answer.objects.for_reviewer(user)
+        .select_related("document", "editor")
+        .annotate(submitted_at=_latest_event(WorkflowEvent.Action.SUBMIT, "created_at"))
+        .order_by("submitted_at", "pk")
+    )
+    decided = (
+        WorkflowEvent.objects.filter(
+            actor=user,
+            action__in=[WorkflowEvent.Action.APPROVE, WorkflowEvent.Action.REQUEST_CHANGES],
+        )
+        .select_related("answer__document")
+        .order_by("-id")
+    )
+    return {
+        "queue": {**_listing(queue, answers_url(mine="review")), "oldest": queue.first()},
+        "decided": list(decided[:SHOWN]),
+    }
+
+
+def managing_home() -> dict:
+    counts = {
+        f"n_{status}": Count("answers", filter=Q(answers__status=status)) for status in Status
+    }
+    documents = []
+    for document in Document.objects.annotate(n_answers=Count("answers"), **counts):
+        active = document.n_answers - document.n_archived
+        bars = [
+            {
+                "status": status,
+                "label": status.label,
+                "count": getattr(document, f"n_{status}"),
+                "share": round(100 * getattr(document, f"n_{status}") / active) if active else 0,
+                "url": answers_url(document__id__exact=document.pk, status__exact=status),
+            }
+            for status in Status
+            if status != Status.ARCHIVED
+        ]
+        documents.append(
+            {
+                "document": document,
+                "active": active,
+                "bars": bars,
+                "approved_share": round(100 * document.n_approved / active) if active else 0,
+                "url": answers_url(document__id__exact=document.pk),
+            }
+        )
+    reviewers = workflow.reviewers().annotate(
+        in_review=Count("reviewed_answers", filter=Q(reviewed_answers__status=Status.IN_REVIEW)),
+        assigned=Count(
+            "reviewed_answers",
+            filter=Q(reviewed_answers__status__in=[Status.DRAFT, Status.CHANGES_REQUESTED]),
+        ),
+    )
+    return {
+        "documents": documents,
+        "reviewers": [
+            {"user": reviewer, "url": answers_url(reviewer__id__exact=reviewer.pk)}
+            | {"in_review": reviewer.in_review, "assigned": reviewer.assigned}
+            for reviewer in reviewers.order_by("-in_review", "username")
+        ],
+        "blocked": _listing(
+            Answer.objects.blocked().select_related("document"), answers_url(flag="blocking")
+        ),
+        "reimports": _listing(
+            Answer.objects.reimport_waiting().select_related("document"),
+            answers_url(conflict="yes"),
+        ),
+        "unassigned": _listing(
+            Answer.objects.claimable().select_related("document"),
+            answers_url(mine="unassigned"),
+        ),
+    }
+
+
+def home_context(request) -> dict:
+    """The parts of the home page that are this person's to act on."""
+    user = request.user
+    if not user.is_active or not user.is_staff:
+        return {}
+    return {
+        "editor_home": editor_home(user) if workflow.is_editor(user) else None,
+        "reviewer_home": reviewer_home(user) if workflow.may_decide(user) else None,
+        "managing_home": managing_home() if workflow.can_assign(user) else None,
+    }
