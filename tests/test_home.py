@@ -149,11 +149,15 @@ def test_home_queries_do_not_grow_with_documents(
         workflow.edit(answer, user=people["editor"], sources=[a_source()])
     assert Document.objects.count() == 50
 
-    with django_assert_max_num_queries(len(at_two)):
+    with (
+        django_assert_max_num_queries(len(at_two)),
+        CaptureQueriesContext(connection) as at_fifty,
+    ):
         page = client.get(HOME).content.decode()
+    assert len(at_fifty) == len(at_two)
     if role in {"managing", "superuser"}:
         assert page.count('class="status-bar"') == 50
-    print(f"{role}: {len(at_two)} queries at 2 and at 50 documents")
+    print(f"{role}: {len(at_two)} queries at 2 documents, {len(at_fifty)} at 50")
 
 
 def test_user_text_is_escaped_on_the_home_pages(client, day, people):

@@ -15,6 +15,7 @@ from editorial import workflow
 from editorial.models import Answer, Status, WorkflowEvent
 from tests.test_admin_workflow import (
     a_source,
+    bulk,
     change_url,
     errors_of,
     history_url,
@@ -168,6 +169,7 @@ def test_user_text_is_escaped_in_diffs_and_on_the_review_page(client, answer, pe
     }
     first = Version.objects.get_for_object(answer).order_by("pk").first()
     pages["version"] = client.get(version_url(answer, first)).content.decode()
+    pages["bulk approve"] = bulk(client, "approve_selected", [answer]).content.decode()
     for name, page in pages.items():
         assert XSS not in page, name
     assert escape(XSS) in pages["review"] and escape(XSS) in pages["compare"]
