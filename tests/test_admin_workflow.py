@@ -896,9 +896,8 @@ def test_bulk_approve_acts_only_on_the_versions_its_page_showed(client, seeds, p
         put_in_state(item, Status.IN_REVIEW, people)
     client.force_login(reviewer)
     shown = bulk(client, "approve_selected", [seen, changed])
-    page_versions = dict(
-        re.findall(r'name="loaded_version_(\d+)" value="(\d+)"', shown.content.decode())
-    )
+    carried = re.search(r'name="loaded_versions" value="([\d:,]+)"', shown.content.decode())
+    page_versions = dict(pair.split(":") for pair in carried.group(1).split(","))
     assert page_versions == {str(seen.pk): str(seen.version), str(changed.pk): str(changed.version)}
     workflow.withdraw(changed, editor)
     workflow.edit(changed, user=editor, text="Rewritten while the reviewer looked.")
@@ -911,7 +910,7 @@ def test_bulk_approve_acts_only_on_the_versions_its_page_showed(client, seeds, p
         "confirm": "yes",
         "step": "approve_selected",
         "comment": "",
-        **{f"loaded_version_{pk}": version for pk, version in page_versions.items()},
+        "loaded_versions": carried.group(1),
     }
     response = client.post(CHANGELIST, payload, follow=True)
 
@@ -921,6 +920,45 @@ def test_bulk_approve_acts_only_on_the_versions_its_page_showed(client, seeds, p
     assert snapshot(changed) == before
     seen.refresh_from_db()
     assert seen.status == Status.APPROVED
+
+
+def test_select_all_moves_along_answers_the_list_never_showed(client, seeds, people):
+    # "Select all 40" from a page of 25: archiving needs no look at the content, so the
+    # answers not shown are archived as they are, each under its rules and lock.
+    client.force_login(people["managing"])
+    shown = list(Answer.objects.order_by("document__name", "position")[:25])
+    payload = {
+        "action": "archive_selected",
+        "_selected_action": [str(a.pk) for a in shown],
+        "select_across": "1",
+        **{f"loaded_version_{a.pk}": str(a.version) for a in shown},
+    }
+
+    response = client.post(CHANGELIST, payload, follow=True)
+
+    assert successes_of(response)[0].startswith("Archive: 40 answer(s) done: ")
+    assert not Answer.objects.exclude(status=Status.ARCHIVED).exists()
+
+
+def test_select_all_approve_shows_every_answer_and_carries_every_version(client, seeds, people):
+    reviewer = people["reviewer"]
+    for position in (2, 3, 4):
+        put_in_state(ma(position), Status.IN_REVIEW, people)
+    client.force_login(reviewer)
+    payload = {
+        "action": "approve_selected",
+        "_selected_action": [str(ma(2).pk)],
+        "select_across": "1",
+        f"loaded_version_{ma(2).pk}": str(ma(2).version),
+    }
+
+    page = client.post(CHANGELIST + "?status__exact=in_review", payload)
+
+    html = page.content.decode()
+    assert html.count('class="content-diff"') == 3
+    carried = re.search(r'name="loaded_versions" value="([\d:,]+)"', html).group(1)
+    assert sorted(carried.split(",")) == sorted(f"{ma(n).pk}:{ma(n).version}" for n in (2, 3, 4))
+    assert Answer.objects.filter(status=Status.IN_REVIEW).count() == 3  # until confirmed
 
 
 def test_bulk_actions_without_the_versions_shown_change_nothing(client, answer, people):

@@ -210,18 +210,25 @@ class WorkflowStepsMixin:
         }
         return {name: action for name, action in actions.items() if allowed.get(name, True)}
 
-    def _apply(self, request, queryset, label: str, step) -> None:
-        """Take the step on each answer, from the version the list (or page) showed of it."""
+    def _apply(self, request, queryset, label: str, step, *, decision: bool = False) -> None:
+        """Take the step on each answer, from the version the list (or page) showed of it.
+
+        "Select all" reaches answers the list page never showed: a step that only moves
+        them along (archive, assign…) takes them as they are, its rules checked under the
+        lock; a decision on their content needs the page that showed them (approve and
+        request changes always pass through one).
+        """
         done, refused = [], []
         versions = _loaded_versions(request)
+        across = request.POST.get("select_across") == "1"
         for answer in queryset.select_related("document"):
             try:
-                if answer.pk not in versions:
+                if answer.pk not in versions and (decision or not across):
                     raise WorkflowError(
                         "The page did not say which version of this answer it showed; "
                         "reload it and try again."
                     )
-                step(answer, versions[answer.pk])
+                step(answer, versions.get(answer.pk))
             except WorkflowError as error:
                 refused.append((answer, str(error)))
             else:
@@ -277,6 +284,7 @@ class WorkflowStepsMixin:
                 lambda a, v: workflow.approve(
                     a, request.user, comment=data["comment"], expected_version=v
                 ),
+                decision=True,
             ),
         )
 
@@ -295,6 +303,7 @@ class WorkflowStepsMixin:
                 lambda a, v: workflow.request_changes(
                     a, request.user, comment=data["comment"], expected_version=v
                 ),
+                decision=True,
             ),
         )
 
@@ -422,13 +431,21 @@ def what_happened(step: str, answer: Answer) -> str:
 
 
 def _loaded_versions(request) -> dict[int, int]:
-    """The version of each answer that the posting page showed, by answer id."""
+    """The version of each answer that the posting page showed, by answer id.
+
+    A list row carries `loaded_version_<id>`; an intermediate page carries them all in one
+    field, `loaded_versions` ("id:version,…"), so a large selection stays one field.
+    """
     prefix = "loaded_version_"
-    return {
-        int(key.removeprefix(prefix)): int(value)
+    pairs = [
+        (key.removeprefix(prefix), value)
         for key, value in request.POST.items()
-        if key.startswith(prefix) and key.removeprefix(prefix).isdigit() and value.isdigit()
-    }
+        if key.startswith(prefix)
+    ]
+    for pair in request.POST.get("loaded_versions", "").split(","):
+        pk, _, version = pair.partition(":")
+        pairs.append((pk, version))
+    return {int(pk): int(version) for pk, version in pairs if pk.isdigit() and version.isdigit()}
 
 
 def _label(step: str) -> str:
