@@ -15,9 +15,6 @@ class AnswerQuerySet(models.QuerySet):
     def for_reviewer(self, user) -> AnswerQuerySet:
         return self.needs_review().filter(reviewer=user)
 
-    def drafts_of(self, user) -> AnswerQuerySet:
-        return self.filter(editor=user, status__in=["draft", "changes_requested"])
-
     def claimable(self) -> AnswerQuerySet:
         """Answers nobody is responsible for yet: any editor may claim them."""
         return self.active().filter(editor__isnull=True)

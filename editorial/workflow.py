@@ -210,12 +210,12 @@ def check_can_edit(answer: Answer, user) -> None:
         )
 
 
-def _guard_submit(answer: Answer, user, reviewer=None) -> None:
+def _guard_submit(answer: Answer, user, reviewer=None, *, check_content: bool = True) -> None:
     _require_state(answer, STEPS["submit"])
     if not is_responsible_editor(answer, user):
         raise WorkflowError("Only the answer's editor can submit it for review.")
     # A reviewer must never receive work that approval would refuse.
-    reasons = _blocking_reasons(answer)
+    reasons = _blocking_reasons(answer) if check_content else []
     if reasons:
         raise WorkflowError("Fix this before submitting: " + "; ".join(reasons) + ".")
     if reviewer is not None:
@@ -280,6 +280,19 @@ _GUARDS: dict[str, Callable[..., None]] = {
 def available_transitions(answer: Answer, user) -> list[Step]:
     """The steps this user may take on this answer now (what the admin offers as buttons)."""
     return [step for name, step in STEPS.items() if _refusal(name, answer, user) is None]
+
+
+def offered_steps(answer: Answer, user) -> list[Step]:
+    """The step buttons to show: the steps allowed now, and submit while only the content
+    stands in its way, since the button saves the editor's typing first and checks again."""
+    allowed = available_transitions(answer, user)
+    if STEPS["submit"] not in allowed and can_edit(answer, user):
+        try:
+            _guard_submit(answer, user, check_content=False)
+        except WorkflowError:
+            return allowed
+        return [step for step in STEPS.values() if step in allowed or step.name == "submit"]
+    return allowed
 
 
 def _editor_part(user, answer: Answer | None) -> bool:
@@ -716,7 +729,7 @@ def assign_editor(
             user=user,
             action=Action.CLAIM,
             from_status=locked.status,
-            comment=f"Editor: {previous or 'nobody'} → {editor}. {comment}".strip().rstrip("."),
+            comment=f"{previous or 'nobody'} → {editor}. {comment}".strip().rstrip("."),
             label="Editor assigned",
         )
     _refresh_instance(answer, locked)

@@ -97,7 +97,7 @@ def test_the_flags_column_says_the_level_and_a_readable_name(client, seeds, peop
 
     assert (
         '<span class="flag flag-blocking" title="Blocking: LLM self-reference or '
-        'knowledge-cutoff hedge"><span class="flag-level">⛔</span> Hedge</span>'
+        'knowledge-cutoff hedge"><span class="flag-level">✖</span> Hedge</span>'
     ) in page
     assert '<span class="flag-level">⚠</span> Unsourced claim</span>' in page
 
@@ -162,3 +162,36 @@ def test_a_browsers_line_ends_are_not_an_edit(client, seeds, people):
     client.post(change_url(answer), {**data, "_save": "Save"})
     answer.refresh_from_db()
     assert answer.text == typed.replace("\r\n", "\n")
+
+
+def test_submit_is_offered_while_only_the_content_blocks_it_and_saves_the_fix(
+    client, answer, people
+):
+    # No source yet: the editor adds one on the page and presses Submit without saving.
+    editor = people["editor"]
+    workflow.claim(answer, editor)
+    client.force_login(editor)
+    page = client.get(change_url(answer)).content.decode()
+    assert 'value="submit"' in page
+    assert "Fix this before submitting: it has no source; add at least one." in page
+    data = change_form_data(answer, new_sources=[a_source()])
+    data.update(step="submit", comment="Sourced.", reviewer=people["reviewer"].pk)
+    del data["_save"]
+
+    response = client.post(change_url(answer), data, follow=True)
+
+    answer.refresh_from_db()
+    assert answer.status == Status.IN_REVIEW
+    assert list(answer.sources.values_list("url", flat=True)) == ["https://example.org/x"]
+    assert f"{answer}: submitted to reviewer reviewer." in successes_of(response)
+
+
+def test_the_editor_sees_the_request_for_changes_at_the_top(client, answer, people):
+    put_in_state(answer, Status.CHANGES_REQUESTED, people)
+    client.force_login(people["editor"])
+
+    page = client.get(change_url(answer)).content.decode()
+
+    top = page.split('aria-label="Workflow"', 1)[1].split("</section>", 1)[0]
+    assert '<p class="change-request"><strong>Changes requested by reviewer</strong>' in top
+    assert "Name the agreement." in top

@@ -1329,7 +1329,7 @@ def test_list_shows_flags_and_filters_on_them(client, answer, people):
     assert re.search(r'<th scope="col" class="[^"]*\bcolumn-flag_list\b', html)
     assert (
         '<span class="flag flag-blocking" title="Blocking: LLM self-reference or '
-        'knowledge-cutoff hedge"><span class="flag-level">⛔</span> Hedge</span>'
+        'knowledge-cutoff hedge"><span class="flag-level">✖</span> Hedge</span>'
     ) in html
     assert everything.context["cl"].result_count == 40
 

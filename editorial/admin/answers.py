@@ -14,6 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from reversion.admin import VersionAdmin
 
@@ -114,16 +115,16 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
     form = AnswerForm
     inlines = [SourceInline]
     list_display = [
-        "position",
+        "number",
         "short_question",
         "document_label",
         "status_with_version",
         "flag_list",
         "editor",
         "reviewer",
-        "updated_at",
+        "updated",
     ]
-    list_display_links = ["position", "short_question"]
+    list_display_links = ["number", "short_question"]
     list_filter = [
         MineFilter,
         "status",
@@ -194,6 +195,14 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
     def short_question(self, obj):
         return obj.question if len(obj.question) <= 90 else obj.question[:89] + "…"
 
+    @admin.display(description="Q", ordering="position")
+    def number(self, obj):
+        return obj.position
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, obj):
+        return date_format(timezone.localtime(obj.updated_at), "M j, H:i")
+
     @admin.display(description="document", ordering="document__name")
     def document_label(self, obj):
         return obj.document.label
@@ -210,6 +219,8 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
 
     @admin.display(description="flags", ordering="-flag_level")
     def flag_list(self, obj):
+        if not obj.flag_codes:
+            return "None"
         # The level is said in words too, not only by colour.
         return format_html_join(
             " ",
@@ -220,7 +231,7 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
                     flag.level.label.lower(),
                     flag.level.label,
                     flag.label,
-                    "⛔" if flag.level == FlagLevel.BLOCKING else "⚠",
+                    "✖" if flag.level == FlagLevel.BLOCKING else "⚠",
                     flag.short,
                 )
                 for flag in map(checks.FLAGS.__getitem__, obj.flag_codes)

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from editorial import checks
-from editorial.models import FlagLevel
+from editorial.models import FlagLevel, Status
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -43,6 +43,8 @@ class MineFilter(admin.SimpleListFilter):
         return [
             ("review", "My review queue"),
             ("drafts", "My drafts"),
+            ("changes", "Changes requested of me"),
+            ("submitted", "Mine in review"),
             ("all", "Assigned to me"),
             ("unassigned", "No editor yet"),
         ]
@@ -52,7 +54,11 @@ class MineFilter(admin.SimpleListFilter):
         if self.value() == "review":
             return queryset.for_reviewer(user)
         if self.value() == "drafts":
-            return queryset.drafts_of(user)
+            return queryset.filter(editor=user, status=Status.DRAFT)
+        if self.value() == "changes":
+            return queryset.filter(editor=user, status=Status.CHANGES_REQUESTED)
+        if self.value() == "submitted":
+            return queryset.filter(editor=user, status=Status.IN_REVIEW)
         if self.value() == "all":
             return queryset.filter(Q(editor=user) | Q(reviewer=user))
         if self.value() == "unassigned":

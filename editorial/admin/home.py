@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from editorial import workflow
@@ -56,15 +57,15 @@ def editor_home(user) -> dict:
         "unread_count": unread.count(),
         "changes_requested": _listing(
             changes,
-            answers_url(editor__id__exact=user.pk, status__exact=Status.CHANGES_REQUESTED),
+            answers_url(mine="changes"),
         ),
         "drafts": _listing(
             mine.filter(status=Status.DRAFT),
-            answers_url(editor__id__exact=user.pk, status__exact=Status.DRAFT),
+            answers_url(mine="drafts"),
         ),
         "in_review": _listing(
             mine.filter(status=Status.IN_REVIEW),
-            answers_url(editor__id__exact=user.pk, status__exact=Status.IN_REVIEW),
+            answers_url(mine="submitted"),
         ),
         "claimable": _listing(
             Answer.objects.claimable().select_related("document"),
@@ -99,7 +100,11 @@ def managing_home() -> dict:
         f"n_{status}": Count("answers", filter=Q(answers__status=status)) for status in Status
     }
     documents = []
-    for document in Document.objects.annotate(n_answers=Count("answers"), **counts):
+    by_label = Coalesce(NullIf("title", Value("")), NullIf("subject", Value("")), "name")
+    ordered = Document.objects.annotate(n_answers=Count("answers"), **counts).order_by(
+        by_label, "name"
+    )
+    for document in ordered:
         active = document.n_answers - document.n_archived
         bars = [
             {

@@ -129,6 +129,13 @@ class ReviewPagesMixin:
         }
         if context["approved"]:
             context["since_approval_url"] = self.compare_url(answer, APPROVED)
+        if answer.status == Status.CHANGES_REQUESTED:
+            context["change_request"] = (
+                answer.events.filter(action=WorkflowEvent.Action.REQUEST_CHANGES)
+                .select_related("actor")
+                .order_by("-id")
+                .first()
+            )
         if answer.status == Status.IN_REVIEW:
             context["review_diff"] = diff_content(review_baseline(answer), current_snapshot(answer))
             context["editor_comment"] = latest_editor_comment(answer)

@@ -113,7 +113,7 @@ class WorkflowStepsMixin:
                 .first()
             )
             if following is not None:
-                messages.info(request, f"Next in your review queue: {following}.")
+                messages.info(request, f"Next in your review queue: {following}")
                 return reverse("admin:editorial_answer_change", args=[following.pk])
         return reverse("admin:editorial_answer_change", args=[answer.pk])
 
@@ -174,9 +174,10 @@ class WorkflowStepsMixin:
     def workflow_context(self, request, answer: Answer) -> dict:
         """What the workflow panel shows: exactly the steps the rules allow this person."""
         user = request.user
-        steps = workflow.available_transitions(answer, user)
+        steps = workflow.offered_steps(answer, user)
         return {
             "steps": steps,
+            "comment_needed_by": next((step.label for step in steps if step.needs_comment), ""),
             "can_choose_reviewer": workflow.may_assign_reviewer(answer, user)
             or any(step.name == "submit" for step in steps),
             "refused": workflow.refused_transitions(answer, user),
