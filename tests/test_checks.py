@@ -1,6 +1,8 @@
 """Quality flags on the real seed corpus and on made-up rephrasings."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from editorial import checks
 from editorial.models import Answer, FlagLevel
@@ -99,3 +101,21 @@ def test_highlight_marks_hedges_and_escapes_text():
     assert "<b>" not in html and "&lt;script&gt;" in html
     assert '<mark class="flag-hedge">As of my last update</mark>' in html
     assert '<mark class="flag-claim">2004</mark>' in html
+
+
+# The quick pre-checks in has_hedge / has_specific_claim must never change an answer.
+_PIECES = [
+    "As of my", "knowledge cutoff", "my last update", "As an AI", "I'm a language model",
+    "I do not have real-time", "I cannot browse", "the Act", "Freedom of Information Act",
+    "Coalition", "§ 12", "in 2004", "executive order", "ACLU", "my", "i can", "as a",
+    "Massachusetts", "policy", "\n", "  ", ".", ",", "A", "i", "ai",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12), st.text(max_size=20))
+def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise):
+    text = " ".join(pieces) + noise
+    assert checks.has_hedge(text) == bool(checks.HEDGE_RE.search(text))
+    assert checks.has_specific_claim(text) == bool(
+        checks.CLAIM_RE.search(text) or checks._EXECUTIVE_ORDER_RE.search(text)
+    )

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from reversion.models import Revision, Version
 
-from editorial import workflow
+from editorial import importers, workflow
 from editorial.importers import (
     ImportFileError,
     decode,
@@ -471,3 +472,100 @@ def test_reimport_updates_untouched_answers_and_never_overwrites_staff_work(tmp_
     assert (again.created, again.updated, again.unchanged, again.conflicting) == (0, 0, 20, 0)
     assert snapshot() == before
     assert Answer.objects.get(pk=q5.pk).incoming_text == new_texts[5]
+
+
+# --- the bulk path for new documents writes what the per-answer path writes ---------------
+
+
+class _Discard(Exception):
+    """Raised to roll back a trial import."""
+
+
+def _written() -> dict:
+    """Everything an import writes, without ids and clock times."""
+    answers = list(
+        Answer.objects.order_by("document__name", "position").values(
+            "document__name", "position", "question", "text", "imported_question",
+            "imported_text", "incoming_question", "incoming_text", "status", "editor",
+            "reviewer", "version", "flags", "flag_level", "text_fingerprint",
+        )
+    )  # fmt: skip
+    versions = []
+    for answer in Answer.objects.order_by("document__name", "position"):
+        for version in Version.objects.get_for_object(answer).select_related("revision"):
+            content = {
+                key: value
+                for key, value in version.field_dict.items()
+                # Flags are derived data: the per-answer path versions the row before they
+                # are computed, the bulk path after; neither is the versioned content.
+                if key not in {"id", "document", "created_at", "updated_at", "flags",
+                               "flag_level", "text_fingerprint"}
+            }  # fmt: skip
+            sources = workflow.version_sources(version)
+            versions.append(
+                (answer.document.name, answer.position, version.object_repr, content, sources,
+                 version.revision.get_comment(), version.revision.user_id)
+            )  # fmt: skip
+    events = list(
+        WorkflowEvent.objects.order_by("answer__document__name", "answer__position", "id")
+        .values_list(
+            "answer__document__name", "answer__position", "action", "from_status",
+            "to_status", "comment", "actor",
+        )
+    )  # fmt: skip
+    revisions_per_file = sorted(
+        comment
+        for _, comment in set(Version.objects.values_list("revision_id", "revision__comment"))
+    )
+    return {
+        "answers": answers,
+        "versions": versions,
+        "events": events,
+        "event revisions match": all(
+            event.revision.version_set.filter(object_id=str(event.answer_id)).exists()
+            for event in WorkflowEvent.objects.select_related("revision")
+        ),
+        "revisions": revisions_per_file,
+    }
+
+
+def _corpus(folder: Path) -> list[Path]:
+    """The seeds, and copies under other states: whole answers repeat across files."""
+    paths = []
+    for seed, (state, new_state, copies) in zip(
+        SEEDS, [("Massachusetts", "Texas", 2), ("Mississippi", "Ohio", 1)], strict=True
+    ):
+        text = seed.read_text(encoding="utf-8")
+        paths.append(seed)
+        for copy in range(copies):
+            path = folder / f"{new_state.lower()}_{copy}.txt"
+            path.write_text(text.replace(state, new_state), encoding="utf-8")
+            paths.append(path)
+    return paths
+
+
+def test_the_bulk_path_writes_exactly_what_the_per_answer_path_writes(
+    db, tmp_path, monkeypatch, django_user_model
+):
+    user = django_user_model.objects.create_user(username="importer")
+    files = _corpus(tmp_path)
+    written = {}
+    for bulk in (False, True):
+        monkeypatch.setattr(importers, "BULK_NEW_DOCUMENTS", bulk)
+        try:
+            with transaction.atomic():
+                # An answer of an earlier import that the corpus repeats: it must get the
+                # duplicate flag either way.
+                import_paths([files[0]], user=user)
+                summary = import_paths(files[1:], user=user)
+                assert not summary.failed, summary.failed
+                written[bulk] = _written()
+                raise _Discard
+        except _Discard:
+            pass
+
+    assert written[True] == written[False]
+    assert len(written[True]["answers"]) == 100
+    assert any("duplicate" in row["flags"] for row in written[True]["answers"])
+    assert written[True]["event revisions match"]
+    assert len(written[True]["revisions"]) == 5  # one per file
