@@ -19,6 +19,7 @@ from pathlib import Path
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import router, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -439,18 +440,19 @@ def create_answers(document: Document, items: list[ParsedAnswer], *, user, now) 
         date_created=now, user=user, comment=f"Imported from {document.name}"
     )
     content_type = ContentType.objects.get_for_model(Answer)
+    database = router.db_for_write(Answer)
     Version.objects.bulk_create(
         [
             Version(
                 revision=revision,
                 content_type=content_type,
                 object_id=str(answer.pk),
-                db=router.db_for_write(Answer),
+                db=database,
                 format="json",
-                serialized_data=serializers.serialize("json", [answer]),
+                serialized_data=data,
                 object_repr=str(answer),
             )
-            for answer in answers
+            for answer, data in zip(answers, _serialized(answers), strict=True)
         ],
         batch_size=BULK_BATCH,
     )
@@ -475,6 +477,17 @@ def create_answers(document: Document, items: list[ParsedAnswer], *, user, now) 
 
 
 BULK_BATCH = 500
+
+
+def _serialized(answers: list[Answer]) -> Iterator[str]:
+    """Each answer as reversion stores it: Django's JSON serialisation of a one-item list.
+
+    Serialised together through the "python" serializer and dumped one by one with the C
+    JSON encoder: Django's "json" serializer writes through json.dump, in Python, at a
+    third of the speed; the JSON is the same (DjangoJSONEncoder, ensure_ascii off).
+    """
+    for item in serializers.serialize("python", answers):
+        yield json.dumps([item], cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:

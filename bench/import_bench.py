@@ -1,0 +1,247 @@
+"""Import benchmark: Editorial's import beside django-import-export and a bulk_create floor.
+
+    .venv/bin/pip install -e '.[bench]'                       # django-import-export, bench only
+    .venv/bin/python bench/import_bench.py [--files 2000] [--more 100] [--json PATH]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/editorial_bench \\
+        .venv/bin/python bench/import_bench.py --files 500
+
+Each figure comes from its own process on its own fresh database (an SQLite file under
+/tmp/editorial-bench, or the PostgreSQL database of DATABASE_URL, flushed), all in this one
+run, on the same generated seed-format files (bench/corpus.py):
+
+- editorial: `import_paths` as `import_answers` runs it: per file atomic, one reversion
+  revision per file, a version and an event per answer, flags;
+- more: 100 further files into the database the editorial run left (its size grows), and
+  the same 100 files into an empty one: the rate must not fall as the database grows;
+- peer-fast / peer-default: django-import-export into the same Answer table, from the same
+  parsed rows (documents created first, untimed), with its fastest documented settings
+  (use_bulk, skip_diff, force_init_instance, batch_size 1000) and with its defaults; it
+  writes no history, no events, no flags;
+- floor: `bulk_create` of the same rows, nothing else.
+
+Prints one table (answers/s, seconds, peak RSS) and the ratios, and writes the figures as
+JSON (--json) so runs can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path(os.environ.get("EDITORIAL_BENCH_DIR", "/tmp/editorial-bench"))
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _setup_django(database: str) -> None:
+    os.environ["DATABASE_URL"] = database
+    os.environ["DEBUG"] = "0"  # DEBUG keeps every query's SQL in memory
+    os.environ.setdefault("SECRET_KEY", "import-benchmark-only-not-a-deployment-secret")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if database.startswith("postgres"):
+        call_command("migrate", verbosity=0)
+        call_command("flush", interactive=False, verbosity=0)
+        call_command("migrate", verbosity=0)  # flush empties the groups too
+    else:
+        call_command("migrate", verbosity=0)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _parsed(files: list[Path]):
+    from editorial.importers import detect_subject, parse_file
+
+    for path in files:
+        _, items = parse_file(path)
+        yield path, detect_subject(items), items
+
+
+def _documents(parsed) -> dict[str, object]:
+    from django.utils import timezone
+
+    from editorial.models import Document
+
+    now = timezone.now()
+    Document.objects.bulk_create(
+        [Document(name=path.name, content_hash=path.name, subject=subject, imported_at=now)
+         for path, subject, _ in parsed]
+    )  # fmt: skip
+    return dict(Document.objects.values_list("name", "pk"))
+
+
+def run_mode(mode: str, folder: Path, database: str) -> dict:
+    """One measurement, in this process, on a fresh database."""
+    _setup_django(database)
+    files = sorted(folder.glob("*.txt"))
+    if mode in {"editorial", "more-empty"}:
+        from editorial.importers import import_paths
+
+        started = time.perf_counter()
+        summary = import_paths(files)
+        seconds = time.perf_counter() - started
+        assert not summary.failed, summary.failed[0].error
+        return {"answers": summary.total("created"), "seconds": seconds}
+    parsed_started = time.perf_counter()
+    parsed = list(_parsed(files))
+    parse_seconds = time.perf_counter() - parsed_started
+    document_ids = _documents(parsed)
+    rows = [
+        (document_ids[path.name], item.position, item.question, item.answer)
+        for path, _, items in parsed
+        for item in items
+    ]
+    if mode == "floor":
+        from editorial.models import Answer
+
+        started = time.perf_counter()
+        Answer.objects.bulk_create(
+            [Answer(document_id=d, position=p, question=q, text=t, imported_question=q,
+                    imported_text=t) for d, p, q, t in rows],
+            batch_size=1000,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started + parse_seconds
+        return {"answers": len(rows), "seconds": seconds}
+    import tablib
+    from import_export import fields, resources
+
+    from editorial.models import Answer
+
+    fast = mode == "peer-fast"
+
+    class AnswerResource(resources.ModelResource):
+        imported_question = fields.Field(attribute="imported_question", column_name="question")
+        imported_text = fields.Field(attribute="imported_text", column_name="text")
+
+        class Meta:
+            model = Answer
+            fields = ("id", "document", "position", "question", "text")
+            if fast:
+                use_bulk = True
+                skip_diff = True
+                force_init_instance = True
+                batch_size = 1000
+
+    dataset = tablib.Dataset(headers=["id", "document", "position", "question", "text"])
+    for document, position, question, text in rows:
+        dataset.append(("", document, position, question, text))
+    started = time.perf_counter()
+    result = AnswerResource().import_data(dataset, raise_errors=True)
+    seconds = time.perf_counter() - started + parse_seconds
+    assert not result.has_errors()
+    assert Answer.objects.count() == len(rows)
+    return {"answers": len(rows), "seconds": seconds}
+
+
+def _measure(mode: str, folder: Path, database: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--mode", mode, "--folder", str(folder), "--database", database],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["rate"] = figures["answers"] / figures["seconds"]
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--more", type=int, default=100)
+    parser.add_argument("--json", type=Path, default=WORK / "import-bench.json")
+    parser.add_argument("--mode")
+    parser.add_argument("--folder", type=Path)
+    parser.add_argument("--database")
+    args = parser.parse_args()
+    if args.mode:  # a child process: one measurement
+        if args.mode == "more":
+            # The database the editorial run left: no migrate, no flush.
+            os.environ["DATABASE_URL"] = args.database
+            os.environ["DEBUG"] = "0"
+            os.environ.setdefault("SECRET_KEY", "import-benchmark-only-not-a-deployment-secret")
+            os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+            import django
+
+            django.setup()
+            from editorial.importers import import_paths
+
+            started = time.perf_counter()
+            summary = import_paths(sorted(args.folder.glob("*.txt")))
+            figures = {
+                "answers": summary.total("created"),
+                "seconds": time.perf_counter() - started,
+            }
+        else:
+            figures = run_mode(args.mode, args.folder, args.database)
+        figures["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        print(json.dumps(figures))
+        return
+
+    from corpus import generate
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    corpus, extra = WORK / f"corpus-{args.files}", WORK / f"more-{args.more}"
+    if not corpus.exists():
+        generate(args.files, corpus)
+    if not extra.exists():
+        generate(args.files + args.more, WORK / "tmp-more")
+        extra.mkdir()
+        for path in sorted((WORK / "tmp-more").glob("*.txt"))[args.files :]:
+            path.rename(extra / path.name)
+    postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+    def database(name: str) -> str:
+        if postgres:
+            return os.environ["DATABASE_URL"]
+        path = WORK / f"{name}.sqlite3"
+        for leftover in WORK.glob(f"{name}.sqlite3*"):
+            leftover.unlink()
+        return f"sqlite:///{path}"
+
+    figures = {}
+    editorial_db = database("editorial")
+    for mode in ("editorial", "peer-fast", "peer-default", "floor"):
+        db = editorial_db if mode == "editorial" else database(mode)
+        figures[mode] = _measure(mode, corpus, db)
+        if mode == "editorial":
+            figures["more (into the large database)"] = _measure("more", extra, editorial_db)
+    figures["more (into an empty database)"] = _measure("more-empty", extra, database("empty"))
+
+    engine = "PostgreSQL" if postgres else "SQLite"
+    answers = figures["editorial"]["answers"]
+    print(f"\nImport of {args.files} files ({answers} answers), {engine}, one run")
+    print(f"{'':34} {'answers/s':>10} {'seconds':>9} {'peak RSS MB':>12}")
+    for name, row in figures.items():
+        print(f"{name:34} {row['rate']:>10.0f} {row['seconds']:>9.2f} {row['peak_rss_mb']:>12.1f}")
+    editorial = figures["editorial"]["rate"]
+    print(
+        f"\neditorial / peer fastest: {editorial / figures['peer-fast']['rate']:.2f} ×"
+        f"   editorial / peer default: {editorial / figures['peer-default']['rate']:.2f} ×"
+        f"   editorial / bulk_create floor: {editorial / figures['floor']['rate']:.2f} ×"
+    )
+    large = figures["more (into the large database)"]["rate"]
+    empty = figures["more (into an empty database)"]["rate"]
+    print(
+        f"{args.more} more files into the large database / into an empty one: {large / empty:.2f}"
+    )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"engine": engine, "files": args.files, **figures}, indent=2))
+    print(f"figures written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
