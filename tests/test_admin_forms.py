@@ -195,3 +195,36 @@ def test_the_editor_sees_the_request_for_changes_at_the_top(client, answer, peop
     top = page.split('aria-label="Workflow"', 1)[1].split("</section>", 1)[0]
     assert '<p class="change-request"><strong>Changes requested by reviewer</strong>' in top
     assert "Name the agreement." in top
+
+
+@pytest.mark.parametrize("params", [{}, {"status__exact": "draft"}, {"q": "ICE"}])
+def test_the_answer_list_costs_the_same_queries_at_25_and_100_rows(
+    client, seeds, people, monkeypatch, params
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from editorial.admin.answers import AnswerAdmin
+
+    client.force_login(people["editor"])
+    counts = {}
+    for rows in (25, 100):
+        monkeypatch.setattr(AnswerAdmin, "list_per_page", rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(CHANGELIST, params)
+        assert response.status_code == 200
+        counts[rows] = len(queries)
+    assert counts[25] == counts[100] <= 12, counts
+
+
+def test_the_document_filter_lists_only_the_chosen_document(client, seeds, people):
+    client.force_login(people["managing"])
+    document = seeds[0]
+
+    page = client.get(CHANGELIST, {"document__id__exact": document.pk})
+
+    assert page.context["cl"].result_count == 20
+    html = page.content.decode()
+    assert f"?document__id__exact={document.pk}" in html
+    assert f"?document__id__exact={seeds[1].pk}" not in html
+    assert client.get(CHANGELIST).context["cl"].result_count == 40

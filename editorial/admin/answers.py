@@ -20,7 +20,13 @@ from reversion.admin import VersionAdmin
 
 from editorial import checks, workflow
 from editorial.admin.exports import AnswerExportMixin
-from editorial.admin.filters import ConflictFilter, FlagFilter, MineFilter
+from editorial.admin.filters import (
+    ConflictFilter,
+    DocumentFilter,
+    FlagFilter,
+    MineFilter,
+    SubjectFilter,
+)
 from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import WorkflowStepsMixin
 from editorial.models import Answer, FlagLevel, Notice, Source
@@ -129,16 +135,18 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         MineFilter,
         "status",
         FlagFilter,
-        ("document__subject", admin.AllValuesFieldListFilter),
+        SubjectFilter,
         ("reviewer", admin.RelatedOnlyFieldListFilter),
         ("editor", admin.RelatedOnlyFieldListFilter),
         ConflictFilter,
-        "document",
+        DocumentFilter,
     ]
     list_select_related = ["document", "editor", "reviewer"]
     search_fields = ["question", "text"]
-    ordering = ["document__name", "position"]
+    # The (document, position) index gives this order without a join or a sort.
+    ordering = ["document_id", "position"]
     list_per_page = 50
+    show_full_result_count = False  # one count per page, not two
     readonly_fields = [
         "document",
         "position",

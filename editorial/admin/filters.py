@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from editorial import checks
-from editorial.models import FlagLevel, Status
+from editorial.models import Document, FlagLevel, Status
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -78,4 +78,49 @@ class ConflictFilter(admin.SimpleListFilter):
             return queryset.filter(
                 Q(incoming_text__isnull=False) | Q(incoming_question__isnull=False)
             )
+        return queryset
+
+
+class DocumentFilter(admin.SimpleListFilter):
+    """One document's answers, reached from the documents list or the home page.
+
+    Lists only the chosen document: a choice per document would put every document of a
+    large corpus on every page of the answer list.
+    """
+
+    title = "document"
+    parameter_name = "document__id__exact"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value or not value.isdigit():
+            return []
+        document = Document.objects.filter(pk=value).first()
+        return [(value, document.label if document else f"Document {value}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(document_id=value)
+        return queryset
+
+
+class SubjectFilter(admin.SimpleListFilter):
+    """The detected subject (the state), read from the documents, not from every answer."""
+
+    title = "subject"
+    parameter_name = "document__subject"
+
+    def lookups(self, request, model_admin):
+        subjects = (
+            Document.objects.exclude(subject="")
+            .order_by("subject")
+            .values_list("subject", flat=True)
+            .distinct()
+        )
+        return [(subject, subject) for subject in subjects]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(document__subject=self.value())
         return queryset
