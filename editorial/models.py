@@ -146,6 +146,8 @@ class Answer(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "reviewer"]),
+            # The answer list filtered by status, in its (document, position) order.
+            models.Index(fields=["status", "document", "position"]),
             models.Index(fields=["flag_level"]),
         ]
         permissions = [

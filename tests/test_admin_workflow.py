@@ -959,6 +959,21 @@ def test_select_all_approve_shows_every_answer_and_carries_every_version(client,
     carried = re.search(r'name="loaded_versions" value="([\d:,]+)"', html).group(1)
     assert sorted(carried.split(",")) == sorted(f"{ma(n).pk}:{ma(n).version}" for n in (2, 3, 4))
     assert Answer.objects.filter(status=Status.IN_REVIEW).count() == 3  # until confirmed
+    # The confirmation posts back "select all" and the versions, not an id per answer.
+    assert html.count('name="_selected_action"') == 1  # Django's admin wants one
+    assert '<input type="hidden" name="select_across" value="1">' in html
+    confirm = {
+        "action": "approve_selected",
+        "select_across": "1",
+        "_selected_action": str(ma(2).pk),
+        "confirm": "yes",
+        "step": "approve_selected",
+        "comment": "",
+        "loaded_versions": carried,
+    }
+    done = client.post(CHANGELIST + "?status__exact=in_review", confirm, follow=True)
+    assert successes_of(done)[0].startswith("Approve: 3 answer(s) done: ")
+    assert Answer.objects.filter(status=Status.APPROVED).count() == 3
 
 
 def test_bulk_actions_without_the_versions_shown_change_nothing(client, answer, people):

@@ -402,6 +402,7 @@ class WorkflowStepsMixin:
             "need_comment": need_comment,
             "reviewer_choices": reviewer_choices,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across") == "1",
         }
         return TemplateResponse(request, "admin/editorial/answer/bulk_step.html", context)
 
