@@ -498,8 +498,8 @@ def _written() -> dict:
                 for key, value in version.field_dict.items()
                 # Flags are derived data: the per-answer path versions the row before they
                 # are computed, the bulk path after; neither is the versioned content.
-                if key not in {"id", "document", "created_at", "updated_at", "flags",
-                               "flag_level", "text_fingerprint"}
+                if key not in {"id", "document", "document_id", "created_at", "updated_at",
+                               "flags", "flag_level", "text_fingerprint"}
             }  # fmt: skip
             sources = workflow.version_sources(version)
             versions.append(
