@@ -169,6 +169,7 @@ def refresh_flags(answer_ids: Iterable[int]) -> None:
 
     partners = list(
         Answer.objects.active()
+        .order_by()
         .filter(text_fingerprint__in=affected_prints)
         .values_list("pk", "text_fingerprint")
     )
@@ -206,6 +207,7 @@ def mark_duplicates(prints: Iterable[str]) -> None:
     updates: dict[tuple[str, int], list[int]] = defaultdict(list)
     for pk, stored in (
         Answer.objects.active()
+        .order_by()  # no join for the default order
         .filter(text_fingerprint__in=prints)
         .exclude(flags__contains=DUPLICATE.code)
         .values_list("pk", "flags")

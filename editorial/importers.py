@@ -411,6 +411,7 @@ def create_answers(document: Document, items: list[ParsedAnswer], *, user, now) 
     prints = [checks.fingerprint(item.answer) for item in items]
     earlier = Counter(
         Answer.objects.active()
+        .order_by()  # no join for the default order: only counted
         .filter(text_fingerprint__in={p for p in prints if p})
         .values_list("text_fingerprint", flat=True)
     )
