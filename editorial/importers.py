@@ -514,9 +514,28 @@ def import_paths(
     """Import every file; a failing file is reported and the others still import."""
     files = list(expand_paths(paths))
     summary = ImportSummary()
-    for path in progress(files) if progress else files:
-        try:
-            summary.files.append(import_file(path, user=user))
-        except ImportFileError as error:
-            summary.files.append(FileResult(path=str(path), error=str(error)))
+    # Files are committed a few at a time: each is still whole or not at all (its own
+    # savepoint inside import_file), and a commit per file cost a sixth of the import.
+    for group in batched(progress(files) if progress else files, FILES_PER_COMMIT):
+        with transaction.atomic():
+            for path in group:
+                try:
+                    summary.files.append(import_file(path, user=user))
+                except ImportFileError as error:
+                    summary.files.append(FileResult(path=str(path), error=str(error)))
     return summary
+
+
+FILES_PER_COMMIT = 20
+
+
+def batched(items: Iterable[Path], size: int) -> Iterator[list[Path]]:
+    """itertools.batched, which Python 3.11 lacks."""
+    group: list[Path] = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
