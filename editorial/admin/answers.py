@@ -228,7 +228,7 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
     @admin.display(description="flags", ordering="-flag_level")
     def flag_list(self, obj):
         if not obj.flag_codes:
-            return "None"
+            return "No flags"
         # The level is said in words too, not only by colour.
         return format_html_join(
             " ",
