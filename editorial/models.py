@@ -148,6 +148,9 @@ class Answer(models.Model):
             models.Index(fields=["status", "reviewer"]),
             # The answer list filtered by status, in its (document, position) order.
             models.Index(fields=["status", "document", "position"]),
+            # Copies of a text found from the index alone: an import asks for every text
+            # it brings, and reading the rows themselves grew with the number of copies.
+            models.Index(fields=["text_fingerprint", "status", "flags"]),
             models.Index(fields=["flag_level"]),
         ]
         permissions = [
