@@ -205,6 +205,10 @@ def parse_jsonl(text: str, path: str | Path) -> list[ParsedAnswer]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise ImportFileError(path, number, f"invalid JSON: {error.msg}") from None
+        except RecursionError:
+            raise ImportFileError(path, number, "invalid JSON: nested too deeply") from None
+        except ValueError as error:  # e.g. an integer of thousands of digits
+            raise ImportFileError(path, number, f"invalid JSON: {error}") from None
         if not isinstance(record, dict):
             raise ImportFileError(path, number, 'expected an object {"question": …, "answer": …}')
         question, answer = _checked_pair(record.get("question"), record.get("answer"), path, number)
@@ -523,6 +527,10 @@ def import_paths(
                     summary.files.append(import_file(path, user=user))
                 except ImportFileError as error:
                     summary.files.append(FileResult(path=str(path), error=str(error)))
+                except Exception as error:  # noqa: BLE001 - one bad file must not stop the rest
+                    # import_file's savepoint has rolled back whatever the file wrote.
+                    reason = f"could not be imported ({type(error).__name__}: {error})"
+                    summary.files.append(FileResult(path=str(path), error=f"{path}: {reason}"))
     return summary
 
 

@@ -569,3 +569,20 @@ def test_the_bulk_path_writes_exactly_what_the_per_answer_path_writes(
     assert any("duplicate" in row["flags"] for row in written[True]["answers"])
     assert written[True]["event revisions match"]
     assert len(written[True]["revisions"]) == 5  # one per file
+
+
+def test_a_hostile_jsonl_file_is_that_files_error_and_the_others_import(tmp_path):
+    deep = tmp_path / "a_deep.jsonl"
+    deep.write_text('{"question": "Q?", "answer": "A."}\n' + "[" * 200_000 + "]" * 200_000 + "\n")
+    huge = tmp_path / "b_huge.jsonl"
+    huge.write_text('{"question": "Q?", "answer": ' + "9" * 5_000 + "}\n")
+    good = tmp_path / "c_good.jsonl"
+    good.write_text('{"question": "Is this fine?", "answer": "Yes."}\n')
+
+    summary = import_paths([deep, huge, good])
+
+    errors = {Path(result.path).name: result.error for result in summary.failed}
+    assert errors["a_deep.jsonl"].endswith("a_deep.jsonl:2: invalid JSON: nested too deeply")
+    assert "b_huge.jsonl:1: invalid JSON:" in errors["b_huge.jsonl"]
+    assert summary.total("created") == 1
+    assert list(Document.objects.values_list("name", flat=True)) == ["c_good.jsonl"]
