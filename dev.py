@@ -3,6 +3,7 @@
 
     python3 dev.py run    # virtualenv, dependencies, database, fixtures, demo accounts, admin
     python3 dev.py test   # virtualenv, dependencies, the test suite (extra args go to pytest)
+    python3 dev.py serve [ADDRESS]   # production: static files, migrate, gunicorn, DEBUG off
 
 The virtual environment lives in .venv and is refreshed when pyproject.toml changes.
 """
@@ -61,11 +62,31 @@ def local_env() -> dict[str, str]:
     return env
 
 
+def serve(address: str) -> None:
+    """Production: settings only from the environment (or ENV_FILE), never the local .env."""
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "0")
+    env.setdefault("ENV_FILE", os.devnull)
+    run("manage.py", "check", "--deploy", "--fail-level", "ERROR", env=env)
+    run("manage.py", "collectstatic", "--no-input", "-v", "0", env=env)
+    run("manage.py", "migrate", "--no-input", "-v", "0", env=env)
+    gunicorn = str(BIN / "gunicorn")
+    # exec: gunicorn receives the signals a process manager sends.
+    os.execve(
+        gunicorn,
+        [gunicorn, "config.wsgi", "--bind", address, "--access-logfile", "-", "--chdir", str(ROOT)],
+        env,
+    )
+
+
 def main(argv: list[str]) -> None:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if command not in {"run", "test"}:
+    if command not in {"run", "test", "serve"}:
         sys.exit(__doc__)
     ensure_environment()
+    if command == "serve":
+        serve(rest[0] if rest else "127.0.0.1:8000")
+        return
     env = local_env()
     if command == "test":
         run("-m", "pytest", *rest, env=env)

@@ -1,8 +1,13 @@
 """Settings come from the environment, and production settings pass the deploy check."""
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,3 +55,53 @@ def test_database_url_selects_postgresql():
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/editorial",
     )
     assert result.stdout.strip().splitlines()[-1] == "postgresql", result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_production_command_serves_the_admin_its_static_files_and_health(tmp_path):
+    """`python3 dev.py serve`: gunicorn with DEBUG off, WhiteNoise serving the static files."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-value",
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; a TLS proxy fronts it in production
+    )
+    server = subprocess.Popen(
+        [sys.executable, "dev.py", "serve", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as health:
+                    assert json.load(health) == {"status": "ok", "database": "sqlite"}
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not answer in 90 s"
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"{base}/static/admin/css/base.css", timeout=5) as css:
+            assert css.status == 200 and b"body" in css.read()
+        with urllib.request.urlopen(f"{base}/static/editorial/editorial.css", timeout=5) as css:
+            assert css.status == 200
+        with urllib.request.urlopen(f"{base}/admin/login/", timeout=5) as login:
+            page = login.read().decode()
+            assert login.status == 200 and "/static/admin/css/base.css" in page
+            assert "Server Error" not in page
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
