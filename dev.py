@@ -58,7 +58,8 @@ def local_env() -> dict[str, str]:
         )
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")  # local development and demo only
-    (ROOT / "var").mkdir(exist_ok=True)
+    # var/static: STATIC_ROOT, filled by collectstatic in production; WhiteNoise wants it to exist.
+    (ROOT / "var" / "static").mkdir(parents=True, exist_ok=True)
     return env
 
 
