@@ -292,6 +292,29 @@ def _is_untouched(answer: Answer) -> bool:
     )
 
 
+def _new_document(path: Path, content_hash: str, items, *, user, now) -> Document:
+    return Document.objects.create(
+        name=path.name,
+        content_hash=content_hash,
+        subject=detect_subject(items),
+        imported_at=now,
+        imported_by=user,
+    )
+
+
+def _new_answer(document: Document, item: ParsedAnswer, **derived) -> Answer:
+    """An answer as imported: the machine text is both the working and the imported text."""
+    return Answer(
+        document=document,
+        position=item.position,
+        question=item.question,
+        text=item.answer,
+        imported_question=item.question,
+        imported_text=item.answer,
+        **derived,
+    )
+
+
 def import_file(path: str | Path, *, user=None) -> FileResult:
     """Import one file atomically; raises ImportFileError and then saves nothing."""
     path = Path(path)
@@ -308,13 +331,7 @@ def import_file(path: str | Path, *, user=None) -> FileResult:
             return result
 
         if document is None and BULK_NEW_DOCUMENTS:
-            document = Document.objects.create(
-                name=path.name,
-                content_hash=content_hash,
-                subject=detect_subject(items),
-                imported_at=now,
-                imported_by=user,
-            )
+            document = _new_document(path, content_hash, items, user=user, now=now)
             result.created = len(create_answers(document, items, user=user, now=now))
             result.document = document
             return result
@@ -323,17 +340,10 @@ def import_file(path: str | Path, *, user=None) -> FileResult:
         with reversion.create_revision():
             reversion.set_user(user)
             reversion.set_comment(f"Imported from {path.name}")
-            subject = detect_subject(items)
             if document is None:
-                document = Document.objects.create(
-                    name=path.name,
-                    content_hash=content_hash,
-                    subject=subject,
-                    imported_at=now,
-                    imported_by=user,
-                )
+                document = _new_document(path, content_hash, items, user=user, now=now)
             else:
-                document.content_hash, document.subject = content_hash, subject
+                document.content_hash, document.subject = content_hash, detect_subject(items)
                 document.imported_at, document.imported_by = now, user
                 document.save()
             # Locked: an editor's save or a workflow step racing the re-import waits for it,
@@ -349,14 +359,8 @@ def import_file(path: str | Path, *, user=None) -> FileResult:
             for item in items:
                 answer = existing.get(item.position)
                 if answer is None:
-                    answer = Answer.objects.create(
-                        document=document,
-                        position=item.position,
-                        question=item.question,
-                        text=item.answer,
-                        imported_question=item.question,
-                        imported_text=item.answer,
-                    )
+                    answer = _new_answer(document, item)
+                    answer.save()
                     result.created += 1
                     action, comment = WorkflowEvent.Action.IMPORT, f"From {path.name}"
                 elif (item.question, item.answer) in {
@@ -428,13 +432,9 @@ def create_answers(document: Document, items: list[ParsedAnswer], *, user, now) 
             is_duplicate=bool(print_) and earlier[print_] + in_file[print_] > 1,
         )
         answers.append(
-            Answer(
-                document=document,
-                position=item.position,
-                question=item.question,
-                text=item.answer,
-                imported_question=item.question,
-                imported_text=item.answer,
+            _new_answer(
+                document,
+                item,
                 flags=" ".join(flag.code for flag in flags),
                 flag_level=checks.level_of(flags),
                 text_fingerprint=print_,

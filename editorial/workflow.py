@@ -336,10 +336,15 @@ def _refusal(name: str, answer: Answer, user) -> str | None:
     return None
 
 
+def _barred_by_four_eyes(reviewer, edited: set[int]) -> bool:
+    """Whether four-eyes keeps this reviewer off an answer these users edited."""
+    return reviewer.pk in edited and _four_eyes_applies(reviewer)
+
+
 def _check_reviewer_eligible(answer: Answer, reviewer) -> None:
     if not is_reviewer(reviewer):
         raise WorkflowError(f"{reviewer} is not a reviewer.")
-    if reviewer.pk in editors_since_approval(answer) and _four_eyes_applies(reviewer):
+    if _barred_by_four_eyes(reviewer, editors_since_approval(answer)):
         raise WorkflowError(
             f"{reviewer} edited this answer since its last approval and cannot review it."
         )
@@ -351,7 +356,7 @@ def eligible_reviewers(answer: Answer) -> list:
     return [
         reviewer
         for reviewer in reviewers().order_by("username")
-        if not (reviewer.pk in edited and _four_eyes_applies(reviewer))
+        if not _barred_by_four_eyes(reviewer, edited)
     ]
 
 

@@ -137,7 +137,9 @@ class ReviewPagesMixin:
                 .first()
             )
         if answer.status == Status.IN_REVIEW:
-            context["review_diff"] = diff_content(review_baseline(answer), current_snapshot(answer))
+            approved = context["approved"]  # already read: the baseline needs no query of its own
+            baseline = approved_snapshot(approved) if approved else imported_snapshot(answer)
+            context["review_diff"] = diff_content(baseline, current_snapshot(answer))
             context["editor_comment"] = latest_editor_comment(answer)
             context["review_sources"] = answer.sources.order_by("id")
         if stale is not None:
