@@ -203,8 +203,10 @@ def mark_duplicates(prints: Iterable[str]) -> None:
     prints = {print_ for print_ in prints if print_}
     if not prints:
         return
-    # One UPDATE per distinct new value (a handful), not a CASE per row as bulk_update.
-    updates: dict[tuple[str, int], list[int]] = defaultdict(list)
+    # One UPDATE per distinct value (a handful), not a CASE per row as bulk_update; each
+    # applies only where the flags are still the ones read, so an edit's own refresh of
+    # them meanwhile is not overwritten.
+    updates: dict[tuple[str, str, int], list[int]] = defaultdict(list)
     for pk, stored in (
         Answer.objects.active()
         .order_by()  # no join for the default order
@@ -214,9 +216,9 @@ def mark_duplicates(prints: Iterable[str]) -> None:
     ):
         codes = stored.split()
         flags = [flag for flag in _IN_ORDER if flag.code in codes or flag is DUPLICATE]
-        updates[" ".join(flag.code for flag in flags), level_of(flags)].append(pk)
-    for (codes, level), pks in updates.items():
-        Answer.objects.filter(pk__in=pks).update(flags=codes, flag_level=level)
+        updates[stored, " ".join(flag.code for flag in flags), level_of(flags)].append(pk)
+    for (stored, codes, level), pks in updates.items():
+        Answer.objects.filter(pk__in=pks, flags=stored).update(flags=codes, flag_level=level)
 
 
 def highlight(text: str) -> SafeString:
