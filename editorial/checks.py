@@ -88,9 +88,10 @@ _HEDGE_NEEDS_ANY = ("my", "i do", "i can")
 _HEDGE_SELF = ("a ai", "an ai", "a a.i.", "an a.i.", "artificial intelligence", "language model",
                "a llm", "an llm")  # fmt: skip
 
-# Claim patterns other than a year need one of these words (or the section sign).
-_YEAR_RE = re.compile(r"\b(?:1[89]|20)\d{2}\b")
-_CLAIM_WORD_RE = re.compile(r"\b(?:Act|Law|Code|Statute|Amendment|" + _ORG_WORDS + r"|ACLU)\b|§")
+# Claim patterns other than a year need one of these words (or the section sign). The
+# year has no \b in front, so the engine can skip to a 1 or 2: has_year() checks it.
+_YEAR_RE = re.compile(r"(?:1[89]|20)\d{2}\b")
+_CLAIM_WORDS = ("Act", "Law", "Code", "Statute", "Amendment", "ACLU", "§", *_ORG_WORDS.split("|"))
 
 
 def has_hedge(text: str) -> bool:
@@ -103,13 +104,23 @@ def has_hedge(text: str) -> bool:
     return bool(HEDGE_RE.search(text))
 
 
+def has_year(text: str) -> bool:
+    """A year from 1800 to 2099 as a word of its own."""
+    return any(
+        not (
+            match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "_")
+        )
+        for match in _YEAR_RE.finditer(text)
+    )
+
+
 def has_specific_claim(text: str) -> bool:
     # The year is the common case and the cheapest test; the full pattern runs only where
-    # one of the words it ends on is present.
+    # one of the words it ends on is present (as a plain substring: the quickest test).
     return bool(
-        _YEAR_RE.search(text)
-        or (_CLAIM_WORD_RE.search(text) and CLAIM_RE.search(text))
-        or _EXECUTIVE_ORDER_RE.search(text)
+        has_year(text)
+        or (any(word in text for word in _CLAIM_WORDS) and CLAIM_RE.search(text))
+        or ("executive" in text.lower() and _EXECUTIVE_ORDER_RE.search(text))
     )
 
 
@@ -140,6 +151,16 @@ def evaluate(*, text: str, source_count: int, is_duplicate: bool) -> list[Flag]:
     if ends_mid_sentence(text):
         flags.append(TRUNCATED)
     return flags
+
+
+def with_duplicate(flags: Iterable[Flag]) -> list[Flag]:
+    """These flags and the duplicate flag, in evaluate()'s order.
+
+    Only the duplicate flag depends on other answers, so flags can be checked once from
+    the text alone and this added when the database shows a copy.
+    """
+    present = set(flags) | {DUPLICATE}
+    return [flag for flag in _IN_ORDER if flag in present]
 
 
 def level_of(flags: Iterable[Flag]) -> FlagLevel:
@@ -194,28 +215,20 @@ def refresh_flags(answer_ids: Iterable[int]) -> None:
     Answer.objects.bulk_update(changed, ["flags", "flag_level"])
 
 
-def mark_duplicates(prints: Iterable[str]) -> None:
-    """Give the duplicate flag to the active answers sharing these text fingerprints.
+def add_duplicate_flag(rows: Iterable[tuple[int, str]]) -> None:
+    """Add the duplicate flag to these answers, given as (pk, flags as read).
 
     Only that flag can change when a copy of their text appears elsewhere, so their other
     flags are kept as stored instead of re-checking their text.
     """
-    prints = {print_ for print_ in prints if print_}
-    if not prints:
-        return
     # One UPDATE per distinct value (a handful), not a CASE per row as bulk_update; each
     # applies only where the flags are still the ones read, so an edit's own refresh of
     # them meanwhile is not overwritten.
     updates: dict[tuple[str, str, int], list[int]] = defaultdict(list)
-    for pk, stored in (
-        Answer.objects.active()
-        .order_by()  # no join for the default order
-        .filter(text_fingerprint__in=prints)
-        .exclude(flags__contains=DUPLICATE.code)
-        .values_list("pk", "flags")
-    ):
-        codes = stored.split()
-        flags = [flag for flag in _IN_ORDER if flag.code in codes or flag is DUPLICATE]
+    for pk, stored in rows:
+        if DUPLICATE.code in stored.split():
+            continue
+        flags = with_duplicate(FLAGS[code] for code in stored.split())
         updates[stored, " ".join(flag.code for flag in flags), level_of(flags)].append(pk)
     for (stored, codes, level), pks in updates.items():
         Answer.objects.filter(pk__in=pks, flags=stored).update(flags=codes, flag_level=level)

@@ -1,7 +1,7 @@
 """Quality flags on the real seed corpus and on made-up rephrasings."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from editorial import checks
@@ -108,13 +108,19 @@ _PIECES = [
     "As of my", "knowledge cutoff", "my last update", "As an AI", "I'm a language model",
     "I do not have real-time", "I cannot browse", "the Act", "Freedom of Information Act",
     "Coalition", "§ 12", "in 2004", "executive order", "ACLU", "my", "i can", "as a",
-    "Massachusetts", "policy", "\n", "  ", ".", ",", "A", "i", "ai",
+    "Massachusetts", "policy", "\n", "  ", ".", ",", "A", "i", "ai", "x", "_", "1", "19",
+    "2018", "1799", "EXECUTIVE ORDERS", "Executive\nOrder", "Board", "Acts", "§§",
 ]  # fmt: skip
 
 
-@given(st.lists(st.sampled_from(_PIECES), max_size=12), st.text(max_size=20))
-def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise):
-    text = " ".join(pieces) + noise
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=12),
+    st.text(max_size=20),
+    st.sampled_from([" ", "", "-"]),  # "" glues pieces into words: x2018, 192018
+)
+@settings(max_examples=300)
+def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
+    text = glue.join(pieces) + noise
     assert checks.has_hedge(text) == bool(checks.HEDGE_RE.search(text))
     assert checks.has_specific_claim(text) == bool(
         checks.CLAIM_RE.search(text) or checks._EXECUTIVE_ORDER_RE.search(text)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reversion.models import Revision, Version
 
 from editorial import importers, workflow
@@ -586,3 +588,15 @@ def test_a_hostile_jsonl_file_is_that_files_error_and_the_others_import(tmp_path
     assert "b_huge.jsonl:1: invalid JSON:" in errors["b_huge.jsonl"]
     assert summary.total("created") == 1
     assert list(Document.objects.values_list("name", flat=True)) == ["c_good.jsonl"]
+
+
+_STATE_PIECES = ["West Virginia", "Virginia", "Kansas", "Arkansas", "New York", "York", "x",
+                 "_", "1", " ", "\n", "District of Columbia", "é", "Texas", "Ohio"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_STATE_PIECES), max_size=10), st.sampled_from(["", " ", "."]))
+@settings(max_examples=300)
+def test_states_named_finds_what_a_whole_word_pattern_finds(pieces, glue):
+    text = glue.join(pieces)
+    names = "|".join(sorted(map(re.escape, importers.US_STATES), key=len, reverse=True))
+    assert list(importers.states_named(text)) == re.findall(rf"\b({names})\b", text)
