@@ -381,10 +381,7 @@ def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
             return result
 
         if document is None and BULK_NEW_DOCUMENTS:
-            document = _new_document(prepared, user=user, now=now)
-            result.created = create_answers(document, prepared, user=user, now=now)
-            result.document = document
-            return result
+            return create_documents([prepared], user=user, now=now)[0]
 
         touched_ids: list[int] = []
         with reversion.create_revision():
@@ -458,75 +455,105 @@ def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
 BULK_NEW_DOCUMENTS = True
 
 
-def create_answers(document: Document, prepared: PreparedFile, *, user, now) -> int:
-    """A new document's answers in bulk, with all the per-answer path writes for each.
+def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult]:
+    """New documents and their answers in bulk, with all the per-answer path writes.
 
-    That is: its quality flags (and the duplicate flag of earlier copies), one version in
-    one reversion revision for the file, and an import event tied to that revision.
-    Rows are inserted directly (insert_copies), so neither signals nor reversion see
-    them: the revision and its versions are written here, serialised as reversion
-    serialises them. Returns the number of answers created.
+    That is, for each answer: its quality flags (and the duplicate flag of earlier
+    copies), one version in one reversion revision per file, and an import event tied to
+    that revision. A handful of statements serve any number of files. Rows are inserted
+    directly (insert_copies), so neither signals nor reversion see them: the revisions and
+    versions are written here, serialised as reversion serialises them. The files' names
+    must be new and distinct.
     """
-    items, prints = prepared.items, prepared.prints
+    documents = Document.objects.bulk_create(
+        [
+            Document(
+                name=file.path.name,
+                content_hash=file.content_hash,
+                subject=file.subject,
+                imported_at=now,
+                imported_by=user,
+            )
+            for file in files
+        ]
+    )
+    prints = [print_ for file in files for print_ in file.prints if print_]
     copies = list(
         Answer.objects.active()
         .order_by()  # no join for the default order
-        .filter(text_fingerprint__in={p for p in prints if p})
+        .filter(text_fingerprint__in=set(prints))
         .values_list("pk", "flags", "text_fingerprint")
     )
-    earlier = Counter(print_ for _, _, print_ in copies)
-    in_file = Counter(p for p in prints if p)
+    count = Counter(print_ for _, _, print_ in copies) + Counter(prints)
     varying = []
-    for item, print_, flags in zip(items, prints, prepared.flags, strict=True):
-        if print_ and earlier[print_] + in_file[print_] > 1:
-            flags = checks.with_duplicate(flags)
-        question, text = item.question, item.answer
-        codes = " ".join(flag.code for flag in flags)
-        level = int(checks.level_of(flags))
-        varying.append((item.position, question, text, question, text, codes, level, print_))
-    answer = _new_answer(document, items[0], created_at=now, updated_at=now)
+    for document, file in zip(documents, files, strict=True):
+        for item, print_, flags in zip(file.items, file.prints, file.flags, strict=True):
+            if print_ and count[print_] > 1:
+                flags = checks.with_duplicate(flags)
+            codes = " ".join(flag.code for flag in flags)
+            level = int(checks.level_of(flags))
+            question, text = item.question, item.answer
+            varying.append(
+                (document.pk, item.position, question, text, question, text, codes, level, print_)
+            )
+    answer = _new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now)
     insert_copies(answer, _ANSWER_VARYING, varying)
-    ids = dict(Answer.objects.filter(document=document).order_by().values_list("position", "pk"))
-
-    revision = Revision.objects.create(
-        date_created=now, user=user, comment=f"Imported from {document.name}"
+    ids = {
+        (document, position): pk
+        for document, position, pk in Answer.objects.filter(document__in=documents)
+        .order_by()
+        .values_list("document", "position", "pk")
+    }
+    revisions = Revision.objects.bulk_create(
+        [
+            Revision(date_created=now, user=user, comment=f"Imported from {document.name}")
+            for document in documents
+        ]
     )
-    # Every version is Django's own serialisation of the file's first answer with the
-    # fields that differ between answers put in: values as the serializer writes them.
+    revision_of = {
+        document.pk: revision.pk for document, revision in zip(documents, revisions, strict=True)
+    }
+    by_pk = {document.pk: document for document in documents}
+    # Every version is Django's own serialisation of the first answer with the fields that
+    # differ between answers put in: values as the serializer writes them.
     answer.pk = None
     template = serializers.serialize("python", [answer])[0]
     fields = json.loads(json.dumps(template["fields"], cls=DjangoJSONEncoder))
-    versions = []
+    versions, events = [], []
     for row in varying:
-        answer.pk, answer.position, answer.question = ids[row[0]], row[0], row[1]
+        document, position = row[0], row[1]
+        answer.pk = ids[document, position]
+        answer.document, answer.position, answer.question = by_pk[document], position, row[2]
         fields.update(zip(_ANSWER_VARYING, row, strict=True))
-        data = {"model": template["model"], "pk": answer.pk, "fields": fields}
-        versions.append((str(answer.pk), json.dumps([data], ensure_ascii=False), str(answer)))
+        data = json.dumps([{"model": template["model"], "pk": answer.pk, "fields": fields}],
+                          ensure_ascii=False)  # fmt: skip
+        versions.append((revision_of[document], str(answer.pk), data, str(answer)))
+        events.append((answer.pk, revision_of[document], f"From {by_pk[document].name}"))
     version = Version(
-        revision=revision,
         content_type=ContentType.objects.get_for_model(Answer),
         db=router.db_for_write(Answer),
         format="json",
     )
-    insert_copies(version, ("object_id", "serialized_data", "object_repr"), versions)
+    insert_copies(version, ("revision", "object_id", "serialized_data", "object_repr"), versions)
     event = WorkflowEvent(
         actor=user,
         action=WorkflowEvent.Action.IMPORT,
         from_status=Status.DRAFT,
         to_status=Status.DRAFT,
-        comment=f"From {document.name}",
-        revision=revision,
         created_at=now,
     )
-    insert_copies(event, ("answer",), [(ids[row[0]],) for row in varying])
-    # Earlier answers with a text this file repeats are duplicates now.
+    insert_copies(event, ("answer", "revision", "comment"), events)
+    # Earlier answers with a text these files repeat are duplicates now.
     checks.add_duplicate_flag((pk, flags) for pk, flags, _ in copies)
-    return len(varying)
+    return [
+        FileResult(path=str(file.path), document=document, created=len(file.items))
+        for document, file in zip(documents, files, strict=True)
+    ]
 
 
 # The fields in which one imported answer differs from another, as create_answers lists them.
 _ANSWER_VARYING = (
-    "position", "question", "text", "imported_question", "imported_text",
+    "document", "position", "question", "text", "imported_question", "imported_text",
     "flags", "flag_level", "text_fingerprint",
 )  # fmt: skip
 
@@ -595,16 +622,39 @@ def import_paths(
             except Exception as error:  # noqa: BLE001 - one bad file must not stop the rest
                 prepared.append(_failed(path, error))
         with transaction.atomic():
+            written = _create_new_documents(prepared, user=user)
             for file in prepared:
                 if isinstance(file, FileResult):
                     summary.files.append(file)
-                    continue
-                try:
-                    summary.files.append(write_file(file, user=user))
-                except Exception as error:  # noqa: BLE001
-                    # write_file's savepoint has rolled back whatever the file wrote.
-                    summary.files.append(_failed(file.path, error))
+                elif file.path in written:
+                    summary.files.append(written[file.path])
+                else:
+                    try:
+                        summary.files.append(write_file(file, user=user))
+                    except Exception as error:  # noqa: BLE001
+                        # write_file's savepoint has rolled back whatever the file wrote.
+                        summary.files.append(_failed(file.path, error))
     return summary
+
+
+def _create_new_documents(prepared: list, *, user) -> dict[Path, FileResult]:
+    """The files of a group that make new documents, written together.
+
+    If that fails, nothing of it stays (a savepoint) and each file is written on its own,
+    so a bad file fails alone.
+    """
+    files = [file for file in prepared if isinstance(file, PreparedFile)]
+    names = Counter(file.path.name for file in files)
+    taken = set(Document.objects.filter(name__in=names).values_list("name", flat=True))
+    new = [file for file in files if names[file.path.name] == 1 and file.path.name not in taken]
+    if not new or not BULK_NEW_DOCUMENTS:
+        return {}
+    try:
+        with transaction.atomic():
+            results = create_documents(new, user=user, now=timezone.now())
+    except Exception:  # noqa: BLE001 - each file is then tried alone, and reports its error
+        return {}
+    return {file.path: result for file, result in zip(new, results, strict=True)}
 
 
 def _failed(path: Path, error: Exception) -> FileResult:

@@ -600,3 +600,36 @@ def test_states_named_finds_what_a_whole_word_pattern_finds(pieces, glue):
     text = glue.join(pieces)
     names = "|".join(sorted(map(re.escape, importers.US_STATES), key=len, reverse=True))
     assert list(importers.states_named(text)) == re.findall(rf"\b({names})\b", text)
+
+
+def _numbered_files(folder: Path, files: int, answers: int, *, tag: str) -> list[Path]:
+    return [
+        write(
+            folder,
+            f"{tag}_{index}.txt",
+            "".join(
+                f"{position}. Question {position} of file {index}?\n"
+                f"Answer {position} of {tag} file {index}, in 2004.\n\n"
+                for position in range(1, answers + 1)
+            ),
+        )
+        for index in range(files)
+    ]
+
+
+def test_import_queries_do_not_grow_with_file_size_or_file_count(tmp_path, django_user_model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = django_user_model.objects.create_user(username="importer")
+    import_paths(_numbered_files(tmp_path / "warm", 1, 1, tag="warm"))  # caches content types
+    counts = {}
+    for files, answers in ((2, 5), (2, 60), (12, 5)):
+        paths = _numbered_files(tmp_path / f"{files}x{answers}", files, answers, tag=f"t{files}x{answers}")
+        with CaptureQueriesContext(connection) as queries:
+            summary = import_paths(paths, user=user)
+        assert summary.total("created") == files * answers and not summary.failed
+        counts[files, answers] = len(queries)
+
+    assert counts[2, 5] == counts[2, 60] == counts[12, 5], counts
+    assert counts[2, 5] <= 15, counts
