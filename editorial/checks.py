@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -213,6 +214,43 @@ def refresh_flags(answer_ids: Iterable[int]) -> None:
             answer.flags, answer.flag_level = codes, level
             changed.append(answer)
     Answer.objects.bulk_update(changed, ["flags", "flag_level"])
+
+
+def first_copies(prints: Iterable[str]) -> list[tuple[int, str, str]]:
+    """Up to two active answers per fingerprint, as (pk, flags, fingerprint).
+
+    Enough to know whether a text is already in use, and to find its one copy that lacks
+    the duplicate flag (two or more copies all carry it). In a large corpus a text repeats
+    thousands of times: reading every copy made each import slower as the database grew,
+    so each fingerprint is one index lookup with a LIMIT, all in one statement.
+    """
+    prints = sorted({print_ for print_ in prints if print_})
+    # The lookup is built once by the ORM; each fingerprint takes its place in the params.
+    sql, template = (
+        Answer.objects.active()
+        .order_by()
+        .filter(text_fingerprint=_PLACEHOLDER)
+        .values_list("pk", "flags", "text_fingerprint")[:2]
+        .query.sql_with_params()
+    )
+    rows: list[tuple[int, str, str]] = []
+    for start in range(0, len(prints), _LOOKUPS_PER_STATEMENT):
+        chunk = prints[start : start + _LOOKUPS_PER_STATEMENT]
+        statement = " UNION ALL ".join(
+            f"SELECT * FROM ({sql}) AS copy_{index}" for index in range(len(chunk))
+        )
+        params = [
+            print_ if value == _PLACEHOLDER else value for print_ in chunk for value in template
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+_PLACEHOLDER = "fingerprint placeholder"
+# SQLite allows 500 terms in a compound SELECT.
+_LOOKUPS_PER_STATEMENT = 200
 
 
 def add_duplicate_flag(rows: Iterable[tuple[int, str]]) -> None:

@@ -478,12 +478,7 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
         ]
     )
     prints = [print_ for file in files for print_ in file.prints if print_]
-    copies = list(
-        Answer.objects.active()
-        .order_by()  # no join for the default order
-        .filter(text_fingerprint__in=set(prints))
-        .values_list("pk", "flags", "text_fingerprint")
-    )
+    copies = checks.first_copies(prints)
     count = Counter(print_ for _, _, print_ in copies) + Counter(prints)
     varying = []
     for document, file in zip(documents, files, strict=True):

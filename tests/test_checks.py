@@ -96,6 +96,30 @@ def test_duplicate_flag_follows_both_copies(seeds, editor):
     assert "duplicate" not in first.flag_codes
 
 
+def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor):
+    from editorial import workflow
+
+    answers = list(Answer.objects.filter(document__subject="Mississippi").order_by("position"))
+    text = answers[0].text
+    for answer in answers[1:4]:
+        workflow.edit(answer, user=editor, text=text)
+    print_ = checks.fingerprint(text)
+    single = answers[5]
+
+    rows = checks.first_copies([print_, single.text_fingerprint, checks.fingerprint("nowhere")])
+
+    ours = [row for row in rows if row[2] == print_]
+    assert len(ours) == 2 and {pk for pk, *_ in ours} <= {a.pk for a in answers[:4]}
+    assert all("duplicate" in flags for _, flags, _ in ours)
+    assert [(pk, print_) for pk, _, print_ in rows if pk == single.pk] == [
+        (single.pk, single.text_fingerprint)
+    ]
+    assert len(rows) == 3
+    # Archived copies do not count.
+    Answer.objects.filter(pk__in=[a.pk for a in answers[:3]]).update(status="archived")
+    assert [pk for pk, _, _ in checks.first_copies([print_])] == [answers[3].pk]
+
+
 def test_highlight_marks_hedges_and_escapes_text():
     html = checks.highlight("<b>x</b> As of my last update, the 2004 law <script>.")
     assert "<b>" not in html and "&lt;script&gt;" in html
