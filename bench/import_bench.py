@@ -45,6 +45,8 @@ def _setup_django(database: str) -> None:
     os.environ["DEBUG"] = "0"  # DEBUG keeps every query's SQL in memory
     os.environ.setdefault("SECRET_KEY", "import-benchmark-only-not-a-deployment-secret")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # A throwaway benchmark database: flush may empty its history (migration 0007).
+    os.environ["EDITORIAL_FLUSH_ERASES_HISTORY"] = "1"
     import django
 
     django.setup()

@@ -133,6 +133,8 @@ EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = env.bool(
 EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = env.bool(
     "EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES", default=False
 )
+# The history is permanent (migration 0007); only a test database may be flushed whole.
+EDITORIAL_FLUSH_ERASES_HISTORY = env.bool("EDITORIAL_FLUSH_ERASES_HISTORY", default=False)
 
 LOGGING = {
     "version": 1,

@@ -9,3 +9,5 @@ from config.settings import *  # noqa: E402, F403
 # Hashing with the default PBKDF2 makes every login in the suite slow for no gain.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Transactional tests are separated by a flush, which empties the history too.
+EDITORIAL_FLUSH_ERASES_HISTORY = True

@@ -8,6 +8,18 @@ class EditorialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     default = True
 
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import pre_delete
+        from reversion.models import Revision, Version
+
+        from editorial import history
+
+        # History that cannot be erased: see editorial.history and migration 0007.
+        connection_created.connect(history.install_sqlite_function)
+        for model in (Revision, Version):
+            pre_delete.connect(history.refuse_delete, sender=model)
+
 
 class EditorialAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with a home page that shows each person their own work."""

@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
+from editorial.history import WorkflowEventQuerySet
 from editorial.querysets import AnswerQuerySet
 
 
@@ -251,6 +252,9 @@ class WorkflowEvent(models.Model):
         "reversion.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Bulk update and delete refused: see editorial.history (the database refuses too).
+    objects = WorkflowEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["answer", "id"]

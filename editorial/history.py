@@ -1,0 +1,95 @@
+"""History that cannot be erased: the event log and reversion's revisions and versions.
+
+Two layers. The database refuses every UPDATE and DELETE of those rows (triggers, see
+migration 0007), whatever the path: the ORM's bulk writes, raw SQL, reversion's
+`deleterevisions`. In front of it, the ORM paths that can name the mistake refuse first
+with a readable `HistoryIsPermanent`: `WorkflowEvent.objects.update()/delete()` and any
+collector delete of a revision or version (`Revision.objects.filter(...).delete()`, which
+is what `deleterevisions` runs).
+
+`unlocked()` lifts both layers for one connection inside one transaction. Only `flush`
+uses it (an empty database, history included, where the settings allow it: the test
+suite's transactional tests); the app itself only ever appends to these tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+
+# The attribute of a Django connection that says the guard is lifted on it.
+_UNLOCKED = "editorial_history_unlocked"
+
+
+class HistoryIsPermanent(IntegrityError):
+    """A write would change or delete the history (an IntegrityError, like the triggers')."""
+
+
+def is_unlocked(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether `unlocked()` is in force on this connection."""
+    return getattr(connections[using], _UNLOCKED, False)
+
+
+@contextmanager
+def unlocked(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Let this connection change and delete history rows, inside one transaction.
+
+    PostgreSQL: a transaction-local setting the triggers read, so it ends with the
+    transaction (or the savepoint) whatever happens. SQLite: the connection's
+    `editorial_history_unlocked()` function, which the triggers call.
+    """
+    connection = connections[using]
+    previous = getattr(connection, _UNLOCKED, False)
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('editorial.history_unlocked', 'on', true)")
+        setattr(connection, _UNLOCKED, True)
+        try:
+            yield
+        finally:
+            setattr(connection, _UNLOCKED, previous)
+        if connection.vendor == "postgresql" and not previous:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('editorial.history_unlocked', 'off', true)")
+
+
+def install_sqlite_function(sender, connection, **kwargs) -> None:
+    """connection_created: give each SQLite connection the function its triggers ask."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "editorial_history_unlocked", 0, lambda: int(getattr(connection, _UNLOCKED, False))
+        )
+
+
+def refuse_delete(sender, instance, using, **kwargs) -> None:
+    """pre_delete of a revision or version: name the mistake before the database does."""
+    if not is_unlocked(using):
+        raise HistoryIsPermanent(
+            f"Editorial history is permanent: {sender._meta.verbose_name_plural} cannot be "
+            "deleted (reversion's deleterevisions and QuerySet.delete() are refused)."
+        )
+
+
+class WorkflowEventQuerySet(models.QuerySet):
+    """The event log: filters as usual; bulk update and delete refused."""
+
+    def update(self, **kwargs):
+        if not is_unlocked(self.db):
+            raise HistoryIsPermanent(
+                "Editorial history is permanent: workflow events cannot be changed."
+            )
+        return super().update(**kwargs)
+
+    update.alters_data = update.queryset_only = True
+
+    def delete(self):
+        if not is_unlocked(self.db):
+            raise HistoryIsPermanent(
+                "Editorial history is permanent: workflow events cannot be deleted."
+            )
+        return super().delete()
+
+    delete.alters_data = delete.queryset_only = True
