@@ -625,7 +625,8 @@ def test_import_queries_do_not_grow_with_file_size_or_file_count(tmp_path, djang
     import_paths(_numbered_files(tmp_path / "warm", 1, 1, tag="warm"))  # caches content types
     counts = {}
     for files, answers in ((2, 5), (2, 60), (12, 5)):
-        paths = _numbered_files(tmp_path / f"{files}x{answers}", files, answers, tag=f"t{files}x{answers}")
+        tag = f"t{files}x{answers}"
+        paths = _numbered_files(tmp_path / tag, files, answers, tag=tag)
         with CaptureQueriesContext(connection) as queries:
             summary = import_paths(paths, user=user)
         assert summary.total("created") == files * answers and not summary.failed
