@@ -133,6 +133,9 @@ EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = env.bool(
 EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = env.bool(
     "EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES", default=False
 )
+# Uploads on the import page: a limit per file and per request, in MB.
+EDITORIAL_IMPORT_MAX_FILE_MB = env.int("EDITORIAL_IMPORT_MAX_FILE_MB", default=10)
+EDITORIAL_IMPORT_MAX_UPLOAD_MB = env.int("EDITORIAL_IMPORT_MAX_UPLOAD_MB", default=50)
 # The history is permanent (migration 0007); only a test database may be flushed whole.
 EDITORIAL_FLUSH_ERASES_HISTORY = env.bool("EDITORIAL_FLUSH_ERASES_HISTORY", default=False)
 

@@ -6,15 +6,18 @@ answer somebody touched keeps its text and gets the new import beside it to merg
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
@@ -28,10 +31,16 @@ from reversion.models import Revision, Version
 from editorial import checks
 from editorial.models import Answer, Document, Source, Status, WorkflowEvent
 
-SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+T = TypeVar("T")
 
-# "12. Question text" – the number, a dot or bracket, then text.
-_NUMBERED_LINE = re.compile(r"^\s*(\d{1,4})[.)]\s+(\S.*?)\s*$")
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+# A file's name is its document's name.
+NAME_LENGTH = Document._meta.get_field("name").max_length
+
+# "12. Question text" – the number, a dot or bracket, then text (trailing space is
+# stripped after the match: a lazy pattern ending in \s*$ took quadratic time on a line
+# of spaces). Up to nine digits: any count of questions, but never an absurd integer.
+_NUMBERED_LINE = re.compile(r"^\s*(\d{1,9})[.)]\s+(\S.*)$")
 
 US_STATES = [
     *"""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida
@@ -97,6 +106,8 @@ class FileResult:
     unchanged: int = 0
     conflicting: int = 0
     error: str = ""
+    # Places where the parser had to choose how to read the file ("path:line: why").
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,11 +121,16 @@ class ImportSummary:
     def failed(self) -> list[FileResult]:
         return [result for result in self.files if result.error]
 
+    @property
+    def warnings(self) -> list[str]:
+        return [warning for result in self.files for warning in result.warnings]
+
     def __str__(self) -> str:
+        warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
         return (
             f"{len(self.files)} file(s): {self.total('created')} created, "
             f"{self.total('updated')} updated, {self.total('unchanged')} unchanged, "
-            f"{self.total('conflicting')} conflicting, {len(self.failed)} failed"
+            f"{self.total('conflicting')} conflicting, {len(self.failed)} failed{warned}"
         )
 
 
@@ -137,18 +153,36 @@ def decode(raw: bytes, path: str | Path) -> str:
     return text
 
 
-def parse_numbered_text(text: str, path: str | Path) -> list[ParsedAnswer]:
+def parse_numbered_text(
+    text: str, path: str | Path, warnings: list[str] | None = None
+) -> list[ParsedAnswer]:
     """Split `N. question` lines from the answer text that follows each.
 
     Answers carry numbered lists of their own, can start with "1." and can hold an item
     with the very number the next question will have. A numbered line is taken for the
-    next question only when it has the expected number and reads as a question (ends
-    with "?"), or – for questions phrased without "?" – when it does not continue the
-    answer's own list.
+    next question when it has the expected number and reads as a question (ends with
+    "?"), or – for questions phrased without "?" – when it does not continue the answer's
+    own list. But a line with the expected number that ends in "?" further on, before the
+    question after it, is preferred: one ambiguous list item never shifts the rest of the
+    file. Each place where a choice was made is added to `warnings` ("path:line: why").
     """
     lines = text.split("\n")
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
+    warnings = [] if warnings is None else warnings
+
+    # Line numbers of the lines reading as question N, by N: the look-ahead below is a
+    # binary search, so no file makes the parser slower than linear (times a log).
+    numbered = [(_NUMBERED_LINE.match(line), line) for line in lines]
+    asking: dict[int, list[int]] = defaultdict(list)
+    for number, (match, _) in enumerate(numbered, start=1):
+        if match and match.group(2).rstrip().endswith("?"):
+            asking[int(match.group(1))].append(number)
+
+    def next_asking(value: int, after: int) -> int | None:
+        found = asking.get(value, [])
+        index = bisect.bisect_right(found, after)
+        return found[index] if index < len(found) else None
 
     items: list[ParsedAnswer] = []
     current: dict | None = None
@@ -159,16 +193,33 @@ def parse_numbered_text(text: str, path: str | Path) -> list[ParsedAnswer]:
         if current is not None:
             items.append(ParsedAnswer(answer="\n".join(answer_lines).strip("\n"), **current))
 
-    for number, line in enumerate(lines, start=1):
-        match = _NUMBERED_LINE.match(line)
+    for number, (match, line) in enumerate(numbered, start=1):
         expected = len(items) + (1 if current is None else 2)
         if match:
-            value, rest = int(match.group(1)), match.group(2)
+            value, rest = int(match.group(1)), match.group(2).rstrip()
             reads_as_question = rest.endswith("?")
             continues_list = previous_item_number is not None and value == previous_item_number + 1
-            if value == expected and (
+            takes = value == expected and (
                 current is None or reads_as_question or (not continues_list and answer_lines)
-            ):
+            )
+            if takes and current is not None and not (reads_as_question and not continues_list):
+                # An item of the answer's list, or a line not phrased as a question: a
+                # line further on with this number that is phrased as one wins.
+                later = next_asking(value, number)
+                following = next_asking(value + 1, number)
+                if later is not None and (following is None or later < following):
+                    takes = False
+                    warnings.append(
+                        f"{path}:{number}: {_quoted(line)} was read as part of answer "
+                        f"{value - 1}, not as question {value}: line {later} "
+                        f"({_quoted(lines[later - 1])}) reads as question {value}"
+                    )
+                elif not reads_as_question and previous_item_number is not None:
+                    warnings.append(
+                        f"{path}:{number}: {_quoted(line)} was taken as question {value}; "
+                        f"it could also be an item of the numbered list in answer {value - 1}"
+                    )
+            if takes:
                 close()
                 current = {"position": value, "question": rest, "line": number}
                 answer_lines = []
@@ -192,6 +243,11 @@ def parse_numbered_text(text: str, path: str | Path) -> list[ParsedAnswer]:
     return items
 
 
+def _quoted(line: str, limit: int = 60) -> str:
+    line = " ".join(line.split())
+    return f'"{line if len(line) <= limit else line[: limit - 1] + "…"}"'
+
+
 def _checked_pair(question: object, answer: object, path: str | Path, line: int) -> tuple:
     if not isinstance(question, str) or not question.strip():
         raise ImportFileError(path, line, "the question is missing or empty")
@@ -210,7 +266,9 @@ def _checked_pair(question: object, answer: object, path: str | Path, line: int)
     return question.strip(), answer.strip("\n")
 
 
-def parse_jsonl(text: str, path: str | Path) -> list[ParsedAnswer]:
+def parse_jsonl(
+    text: str, path: str | Path, warnings: list[str] | None = None
+) -> list[ParsedAnswer]:
     items: list[ParsedAnswer] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -232,7 +290,7 @@ def parse_jsonl(text: str, path: str | Path) -> list[ParsedAnswer]:
     return items
 
 
-def parse_csv(text: str, path: str | Path) -> list[ParsedAnswer]:
+def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) -> list[ParsedAnswer]:
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
     # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
@@ -265,7 +323,8 @@ def parse_csv(text: str, path: str | Path) -> list[ParsedAnswer]:
     return items
 
 
-PARSERS: dict[str, Callable[[str, str | Path], list[ParsedAnswer]]] = {
+# Each takes the text, the path for messages and a list to add warnings to.
+PARSERS: dict[str, Callable[..., list[ParsedAnswer]]] = {
     ".txt": parse_numbered_text,
     ".jsonl": parse_jsonl,
     ".csv": parse_csv,
@@ -282,14 +341,28 @@ def detect_subject(items: Iterable[ParsedAnswer]) -> str:
 
 
 def parse_file(path: Path) -> tuple[bytes, list[ParsedAnswer]]:
+    _parser_for(path)
+    raw = _read(path)
+    return raw, parse_content(path, raw)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ImportFileError(path, 1, f"cannot read the file: {error.strerror}") from None
+
+
+def parse_content(path: Path, raw: bytes, warnings: list[str] | None = None) -> list[ParsedAnswer]:
+    """The answers of a file's bytes; `path` names it (its suffix says the format)."""
+    return _parser_for(path)(decode(raw, path), path, warnings)
+
+
+def _parser_for(path: Path) -> Callable[..., list[ParsedAnswer]]:
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise ImportFileError(path, 1, f"unsupported file type {path.suffix or '(none)'}")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ImportFileError(path, 1, f"cannot read the file: {error.strerror}") from None
-    return raw, parser(decode(raw, path), path)
+    return parser
 
 
 def _is_untouched(answer: Answer) -> bool:
@@ -321,14 +394,28 @@ class PreparedFile:
     prints: list[str]
     # Each answer's flags from its text alone: only the duplicate flag needs the database.
     flags: list[list[checks.Flag]]
+    warnings: list[str] = field(default_factory=list)
 
 
 def prepare_file(path: str | Path) -> PreparedFile:
     """Raises ImportFileError for a file that cannot be read or parsed."""
     path = Path(path)
-    raw, items = parse_file(path)
+    _parser_for(path)  # an unsupported file is refused before it is read
+    return prepare_content(path, _read(path))
+
+
+def prepare_content(path: Path, raw: bytes) -> PreparedFile:
+    """A file's bytes parsed and checked; `path` names it (an upload has no folder)."""
+    _parser_for(path)
+    if len(path.name) > NAME_LENGTH:
+        raise ImportFileError(
+            path, 1, f"the file name is longer than {NAME_LENGTH} characters; shorten it"
+        )
+    warnings: list[str] = []
+    items = parse_content(path, raw, warnings)
     return PreparedFile(
         path=path,
+        warnings=warnings,
         content_hash=hashlib.sha256(raw).hexdigest(),
         items=items,
         subject=detect_subject(items),
@@ -370,7 +457,7 @@ def import_file(path: str | Path, *, user=None) -> FileResult:
 def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
     """Write a prepared file in one transaction (a savepoint inside import_paths')."""
     path, items, content_hash = prepared.path, prepared.items, prepared.content_hash
-    result = FileResult(path=str(path))
+    result = FileResult(path=str(path), warnings=prepared.warnings)
     now = timezone.now()
 
     with transaction.atomic():
@@ -541,7 +628,9 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
     # Earlier answers with a text these files repeat are duplicates now.
     checks.add_duplicate_flag((pk, flags) for pk, flags, _ in copies)
     return [
-        FileResult(path=str(file.path), document=document, created=len(file.items))
+        FileResult(
+            path=str(file.path), document=document, created=len(file.items), warnings=file.warnings
+        )
         for document, file in zip(documents, files, strict=True)
     ]
 
@@ -605,15 +694,31 @@ def import_paths(
 ) -> ImportSummary:
     """Import every file; a failing file is reported and the others still import."""
     files = list(expand_paths(paths))
+    return _import(
+        ((path, partial(prepare_file, path)) for path in (progress(files) if progress else files)),
+        user=user,
+    )
+
+
+def import_contents(contents: Iterable[tuple[str, bytes]], *, user=None) -> ImportSummary:
+    """Import files given as (name, bytes), as uploaded: nothing is written to disk, so any
+    name the database can hold is fine (a file system limits names to 255 bytes)."""
+    return _import(
+        ((Path(name), partial(prepare_content, Path(name), raw)) for name, raw in contents),
+        user=user,
+    )
+
+
+def _import(files: Iterable[tuple[Path, Callable[[], PreparedFile]]], *, user) -> ImportSummary:
     summary = ImportSummary()
     # Files are committed a few at a time: each is still whole or not at all (its own
     # savepoint in write_file), and a commit per file cost a sixth of the import. Each
     # group is read, parsed and checked before its transaction opens.
-    for group in batched(progress(files) if progress else files, FILES_PER_COMMIT):
+    for group in batched(files, FILES_PER_COMMIT):
         prepared: list[PreparedFile | FileResult] = []
-        for path in group:
+        for path, prepare in group:
             try:
-                prepared.append(prepare_file(path))
+                prepared.append(prepare())
             except Exception as error:  # noqa: BLE001 - one bad file must not stop the rest
                 prepared.append(_failed(path, error))
         with transaction.atomic():
@@ -662,9 +767,9 @@ def _failed(path: Path, error: Exception) -> FileResult:
 FILES_PER_COMMIT = 20
 
 
-def batched(items: Iterable[Path], size: int) -> Iterator[list[Path]]:
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """itertools.batched, which Python 3.11 lacks."""
-    group: list[Path] = []
+    group: list[T] = []
     for item in items:
         group.append(item)
         if len(group) == size:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+from collections import Counter
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from editorial import workflow
 from editorial.admin.exports import DocumentExportMixin, export_selected_documents
-from editorial.importers import ImportSummary, import_paths
+from editorial.importers import ImportSummary, import_contents
 from editorial.models import Document, Status
 
 
@@ -67,12 +67,26 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         """Upload files; each is imported whole or not at all, as by import_answers."""
         if not workflow.can_import(request.user):
             raise PermissionDenied
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if request.method == "POST" and length > (_limits()[1] + 1) * MB:
+            # Far over the limit: the files are not even looked at.
+            messages.error(
+                request,
+                f"That upload is {length / MB:.0f} MB; the limit is {_limits()[1]} MB an upload. "
+                "Import the files in several uploads.",
+            )
+            return HttpResponseRedirect(request.path)
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             summary = _import_uploads(form.cleaned_data["files"], user=request.user)
             for result in summary.failed:
                 messages.error(request, result.error)
-            level = messages.WARNING if summary.failed else messages.SUCCESS
+            for warning in summary.warnings[:WARNINGS_SHOWN]:
+                messages.warning(request, f"Check: {warning}")
+            if len(summary.warnings) > WARNINGS_SHOWN:
+                hidden = len(summary.warnings) - WARNINGS_SHOWN
+                messages.warning(request, f"… and {hidden} more place(s) to check.")
+            level = messages.WARNING if summary.failed or summary.warnings else messages.SUCCESS
             messages.add_message(request, level, f"Import: {summary}")
             return HttpResponseRedirect(reverse("admin:editorial_document_changelist"))
         context = {
@@ -87,6 +101,10 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
     def answer_count(self, obj):
         url = reverse("admin:editorial_answer_changelist") + f"?document__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_answers)
+
+
+# Places where the parser had to choose, shown one message each (the rest are counted).
+WARNINGS_SHOWN = 20
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -107,22 +125,44 @@ class ImportForm(forms.Form):
         help_text="Numbered text (.txt), JSONL or CSV; a file keeps its name as the document.",
     )
 
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        per_file, per_upload = _limits()
+        problems = []
+        too_big = [upload for upload in uploads if upload.size > per_file * MB]
+        for upload in too_big:
+            problems.append(
+                f"{upload.name} is {upload.size / MB:.1f} MB; the limit is {per_file} MB a "
+                "file. Split it into smaller files."
+            )
+        total = sum(upload.size for upload in uploads)
+        if total > per_upload * MB:
+            problems.append(
+                f"These files come to {total / MB:.1f} MB; the limit is {per_upload} MB an "
+                "upload. Import them in several uploads."
+            )
+        names = Counter(upload.name for upload in uploads)
+        for name, count in names.items():
+            if count > 1:
+                problems.append(
+                    f"{count} files are named {name}: a name is a document, so only one of them "
+                    "can be imported. Rename them or upload them separately."
+                )
+        if problems:
+            raise forms.ValidationError(problems)
+        return uploads
+
+
+MB = 1024 * 1024
+
+
+def _limits() -> tuple[int, int]:
+    return settings.EDITORIAL_IMPORT_MAX_FILE_MB, settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB
+
 
 def _import_uploads(uploads, *, user) -> ImportSummary:
-    with tempfile.TemporaryDirectory() as folder:
-        paths = []
-        for upload in uploads:
-            # The name identifies the document; never let it choose a folder.
-            target = Path(folder) / Path(upload.name).name
-            with target.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            paths.append(target)
-        summary = import_paths(paths, user=user)
-    for result in summary.files:
-        result.path = Path(result.path).name
-        result.error = result.error.replace(f"{folder}/", "")
-    return summary
+    # Read from memory or Django's temporary file, never saved under the uploaded name.
+    return import_contents(((upload.name, upload.read()) for upload in uploads), user=user)
 
 
 def _status_counter(status: str, label: str):

@@ -45,6 +45,8 @@ class Command(BaseCommand):
                     )
         for result in summary.failed:
             self.stderr.write(result.error)
+        for warning in summary.warnings:
+            self.stderr.write(f"warning: {warning}")
         if not summary.files:
             raise CommandError("No importable files (.txt, .jsonl, .csv) found.")
         self.stdout.write(str(summary))
