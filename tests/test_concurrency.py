@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -409,3 +410,98 @@ def test_50_saves_racing_archive_or_approve_never_undo_a_step(seeds, people, cap
             answer.refresh_from_db()
     with capsys.disabled():
         print(f"\n50 races of a save with a step, landed first: {tally}; 0 steps undone")
+
+
+# --- SQLite: a large import beside editors ------------------------------------------------
+
+_EDITOR_LOOP = """
+import json, os, time
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import OperationalError
+from editorial import workflow
+from editorial.models import Answer
+
+user = get_user_model().objects.create_user("sqlite-editor")
+user.groups.set(Group.objects.filter(name="Editors"))
+ids = list(Answer.objects.filter(document__name__startswith="0").values_list("pk", flat=True))
+saves, locked, slowest, n = [], 0, 0.0, 0
+open(os.environ["EDITOR_READY"], "w").close()
+while not os.path.exists(os.environ["IMPORT_DONE"]) or n < 5:
+    answer = Answer.objects.get(pk=ids[n % len(ids)])
+    text = f"{answer.text} (edit {n})"
+    started = time.perf_counter()
+    try:
+        workflow.edit(answer, user=user, text=text, expected_version=answer.version)
+        saves.append((answer.pk, text))
+    except OperationalError as error:
+        locked += "locked" in str(error)
+    slowest = max(slowest, time.perf_counter() - started)
+    n += 1
+landed = sum(
+    Answer.objects.get(pk=pk).text == text for pk, text in dict(saves).items()
+)
+print(json.dumps({"saves": len(saves), "locked": locked, "slowest": slowest,
+                  "landed": landed, "distinct": len(dict(saves))}))
+"""
+
+
+def test_a_large_sqlite_import_never_locks_editors_out(tmp_path):
+    """Editors save while 16,000 answers and one 10,000-question file are imported.
+
+    Real processes on one SQLite file: the importer parses and checks outside its
+    transactions, so it holds the write lock only to write, within the busy timeout.
+    """
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("about SQLite's single writer; PostgreSQL has row locks")
+    from bench.corpus import generate
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "ENV_FILE": os.devnull,
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'editorial.sqlite3'}",
+        "EDITOR_READY": str(tmp_path / "ready"),
+        "IMPORT_DONE": str(tmp_path / "done"),
+    }
+
+    def manage(*args: str, **kwargs) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=root, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+        )  # fmt: skip
+
+    for step in (("migrate",), ("import_answers", str(root / "fixtures"))):
+        assert manage(*step).wait(timeout=300) == 0
+    corpus = tmp_path / "corpus"
+    generate(800, corpus)  # 16,000 answers
+    (corpus / "zz_long.txt").write_text(
+        "".join(f"{n}. Question {n} of the long file?\nAnswer {n}.\n" for n in range(1, 10_001))
+    )
+    editors = manage("shell", "-c", _EDITOR_LOOP)
+    while not (tmp_path / "ready").exists():
+        assert editors.poll() is None, editors.stderr.read()
+        time.sleep(0.1)
+    importer = manage("import_answers", str(corpus))
+    import_out, import_err = importer.communicate(timeout=900)
+    (tmp_path / "done").touch()
+    editor_out, editor_err = editors.communicate(timeout=300)
+    shutil.rmtree(corpus)
+
+    assert importer.returncode == 0, import_err
+    assert "26000 created" in import_out, import_out
+    figures = json.loads(editor_out.strip().splitlines()[-1])
+    print("SQLite import beside an editor:", figures)
+    assert figures["locked"] == 0, editor_err
+    assert figures["saves"] >= 5
+    assert figures["landed"] == figures["distinct"]  # every save's text is stored
