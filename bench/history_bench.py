@@ -1,14 +1,18 @@
 """History and diff pages of an answer with 200 versions: median and p95 over HTTP.
 
-    .venv/bin/python bench/history_bench.py
+    .venv/bin/python bench/history_bench.py [--json PATH]
+    DATABASE_URL=postgres://…/editorial_bench .venv/bin/python bench/history_bench.py
 
-Builds a throwaway SQLite file (/tmp/editorial-history-bench.sqlite3): the seeds, then 200
+Builds a throwaway SQLite file (/tmp/editorial-history-bench.sqlite3), or flushes the
+PostgreSQL database of DATABASE_URL (history included): the seeds, then 200
 edits of one answer through workflow.edit (a version each), then times the history page,
 a comparison of the first version with now, "changes since import", a version page and
 the change page, signed in as the editor, 11 requests each.
 """
 
+import argparse
 import datetime
+import json
 import os
 import statistics
 import sys
@@ -17,9 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = Path("/tmp/editorial-history-bench.sqlite3")
-for leftover in DB.parent.glob(DB.name + "*"):
-    leftover.unlink()
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+if not POSTGRES:
+    for leftover in DB.parent.glob(DB.name + "*"):
+        leftover.unlink()
+    os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+os.environ["EDITORIAL_FLUSH_ERASES_HISTORY"] = "1"  # a throwaway database, history too
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "history-benchmark-only-not-a-deployment-secret")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
@@ -46,9 +53,15 @@ SOURCE = {"url": "https://example.org/x", "title": "T", "publisher": "P",
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.SECURE_SSL_REDIRECT = False
     call_command("migrate", verbosity=0)
+    if POSTGRES:
+        call_command("flush", interactive=False, verbosity=0)
+        call_command("migrate", verbosity=0)  # flush empties the groups too
     import_paths([ROOT / "fixtures"])
     editor = get_user_model().objects.create_user("bench-editor", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
@@ -69,7 +82,9 @@ def main() -> None:
         "version page": f"{base}/history/{versions[-1]}/",
         "change page": f"{base}/change/",
     }
-    print(f"An answer with {len(versions)} versions (SQLite), 11 requests each")
+    engine = "PostgreSQL" if POSTGRES else "SQLite"
+    print(f"An answer with {len(versions)} versions ({engine}), 11 requests each")
+    figures = {"engine": engine, "versions": len(versions), "pages": {}}
     for name, url in pages.items():
         timings = []
         for _ in range(11):
@@ -78,11 +93,18 @@ def main() -> None:
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (name, response.status_code)
         timings.sort()
+        figures["pages"][name] = {
+            "median_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
+            "kb": len(response.content) // 1024,
+        }
         print(
             f"{name:22} median {statistics.median(timings):5.0f} ms   "
             f"p95 {timings[int(0.95 * (len(timings) - 1))]:5.0f} ms   "
             f"{len(response.content) // 1024} KB"
         )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

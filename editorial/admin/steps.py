@@ -38,6 +38,10 @@ class StepForm(forms.Form):
     loaded_version = forms.IntegerField()
 
 
+# Events listed on the change page, newest first; the history page has the rest.
+EVENTS_SHOWN = 20
+
+
 class WorkflowStepsMixin:
     """Step buttons on the change page, and the bulk actions of the answer list."""
 
@@ -188,7 +192,9 @@ class WorkflowStepsMixin:
             # Only people the rules allow: choosing one the step would refuse is a dead end.
             "reviewer_choices": workflow.eligible_reviewers(answer),
             "editor_choices": workflow.editors().order_by("username"),
-            "events": answer.events.select_related("actor").order_by("-id"),
+            # The newest steps; an answer edited all year has hundreds, in its history.
+            "events": answer.events.select_related("actor").order_by("-id")[:EVENTS_SHOWN],
+            "event_count": answer.events.count(),
         }
 
     # --- bulk actions: each answer goes through the workflow and reports its outcome -----
