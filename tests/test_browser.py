@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 pytestmark = [
@@ -71,28 +72,28 @@ def _missing_browser(reason: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module; every test opens its own contexts in it."""
+@pytest.fixture
+def browser(demo):
+    """A headless Chromium for one test, started once its data is in the database.
+
+    Per test, not per module: while Playwright's sync API is active it marks an event loop
+    as running in this thread, and Django then hands this thread other connection objects
+    (the ones for async code). The test database's setup and teardown, serialized rollback
+    included, must run outside it, on the connection the test database was created with.
+    """
     if not CHROMIUM.exists():
         _missing_browser(f"{CHROMIUM} not found (apt-get install chromium); skipped")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:  # pragma: no cover - the test extra installs it
         _missing_browser("playwright is not installed (pip install -e '.[test]'); skipped")
-    with pytest.MonkeyPatch.context() as env:
-        # Playwright's sync API keeps an event loop in this thread; the test's own
-        # database calls (setup, flush) are still plain synchronous code.
-        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            from playwright.sync_api import expect
-
-            expect.set_options(timeout=TIMEOUT_MS)
-            yield chromium
-            chromium.close()
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -105,15 +106,21 @@ def axe_results(request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "axe.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line("axe-core violations by impact (rule ids), per page:")
-        for page_name, by_impact in sorted(results.items()):
-            counts = ", ".join(
-                f"{impact} {len(rules)} ({' '.join(rules)})"
-                for impact, rules in sorted(by_impact.items())
-            )
-            reporter.write_line(f"  {page_name}: {counts or 'none'}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            _report_axe(reporter, results)
+
+
+def _report_axe(reporter, results: dict[str, dict[str, list[str]]]) -> None:
+    reporter.write_line("")
+    reporter.write_line("axe-core violations by impact (rule ids), per page:")
+    for page_name, by_impact in sorted(results.items()):
+        counts = ", ".join(
+            f"{impact} {len(rules)} ({' '.join(rules)})"
+            for impact, rules in sorted(by_impact.items())
+        )
+        reporter.write_line(f"  {page_name}: {counts or 'none'}")
 
 
 @pytest.fixture
@@ -243,7 +250,7 @@ def download(person: Person, link_name: str) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
-def test_the_editorial_flow_from_correction_to_export(people, demo):
+def test_the_editorial_flow_from_correction_to_export(demo, people):
     from playwright.sync_api import expect
 
     started = time.monotonic()
@@ -383,3 +390,97 @@ def test_the_editorial_flow_from_correction_to_export(people, demo):
     assert [c["url"] for c in question["acceptedAnswer"]["citation"]] == [SOURCE["url"]]
     managing.shot("managing-exported")
     print(f"flow took {time.monotonic() - started:.1f} s")
+
+
+def test_two_people_editing_one_answer_the_second_save_is_refused_and_keeps_its_text(demo, people):
+    from playwright.sync_api import expect
+
+    # 5. The same answer open in two browsers (two tabs, or two people): both type.
+    first, second = people(), people()
+    for person in (first, second):
+        person.login("editor", demo["editor"])
+        person.page.get_by_role("link", name=re.compile(r"^Massachusetts · Q2 · ")).click()
+        expect(person.page.locator("#id_text")).to_be_editable()
+    original = first.page.locator("#id_text").input_value()
+    theirs = original.replace("daily", "every week", 1)
+    mine = original + "\n\nChecked against the RMV's published policy."
+    assert theirs != original
+    first.page.fill("#id_text", theirs)
+    second.page.fill("#id_text", mine)
+    second.shot("second-typed")
+
+    first.page.get_by_role("button", name="Save and continue editing").click()
+    expect(first.page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    first.shot("first-saved")
+    second.page.get_by_role("button", name="Save and continue editing").click()
+
+    refused = second.page
+    expect(refused.locator(".errornote")).to_be_visible()
+    expect(refused.locator(".errorlist")).to_contain_text("Someone else saved this answer")
+    # Nothing typed is lost: the refused text is still in the form, ready to merge.
+    expect(refused.locator("#id_text")).to_have_value(mine)
+    # And what the other person changed is shown, word by word.
+    stale = ".stale-diff .content-diff"
+    expect(refused.locator(stale)).to_be_visible()
+    assert marked(refused, f"{stale} del") == ["daily"]
+    assert marked(refused, f"{stale} ins") == ["every week"]
+    second.axe("answer page, stale save refused")
+    second.shot("second-refused")
+
+    # Nothing was overwritten: the first save stands.
+    first.page.reload()
+    expect(first.page.locator("#id_text")).to_have_value(theirs)
+
+
+@pytest.fixture
+def both(demo, django_user_model):
+    """A person in two groups: an editor who also reviews."""
+    user = django_user_model.objects.create_user(
+        username="both", password="both-pw", first_name="Bo", last_name="Both", is_staff=True
+    )
+    user.groups.set(Group.objects.filter(name__in=["Editors", "Reviewers"]))
+    return user
+
+
+def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, people):
+    from playwright.sync_api import expect
+
+    person = people()
+    person.login("both", "both-pw")
+    page = person.page
+    # Both sides of their work on one home page.
+    expect(page.locator("#home-editor")).to_be_visible()
+    expect(page.locator("#home-reviewer")).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Massachusetts · Q3 · ")).click()
+    page.fill("#id_text", page.locator("#id_text").input_value() + " Checked.")
+    page.get_by_role("button", name="Add another Source").click()
+    page.fill("#id_sources-0-url", SOURCE["url"])
+    page.fill("#id_sources-0-title", SOURCE["title"])
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+
+    # 6. They cannot pick themselves to review their own edit ...
+    choices = page.get_by_label("Reviewer").locator("option").all_inner_texts()
+    assert choices == ["— least loaded, automatically —", "Rey Reviewer (reviewer)"]
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("submitted to reviewer Rey Reviewer")
+    # ... the page offers them no Approve, and says why ...
+    buttons = page.locator(".workflow-buttons button")
+    expect(buttons).to_have_text(["Withdraw"])
+    expect(page.locator(".refused")).to_contain_text("only the assigned reviewer can decide")
+    person.shot("both-no-approve")
+    # ... and an Approve forced into the page is refused by the server, nothing changed.
+    page.evaluate(
+        """() => {
+            const approve = document.createElement("button");
+            approve.type = "submit"; approve.name = "step"; approve.value = "approve";
+            approve.setAttribute("form", "answer_form"); approve.textContent = "Forced approve";
+            document.querySelector(".workflow-buttons").append(approve);
+        }"""
+    )
+    page.get_by_role("button", name="Forced approve").click()
+    expect(page.locator(".messagelist .error")).to_contain_text(
+        "only the assigned reviewer can decide on it"
+    )
+    expect(page.locator(".workflow-panel h2")).to_contain_text("Status: In review")
+    person.shot("both-forced-approve-refused")
