@@ -17,12 +17,13 @@ import json
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,11 +66,11 @@ COMMENT = "Quote the part of the Act that limits what the RMV shares."
 EXCERPT = "The RMV will not share information with immigration authorities."
 
 
-def _missing_browser(reason: str) -> None:
-    message = f"browser tests: {reason}"
+if not CHROMIUM.exists():
+    _why = f"browser tests: no browser at {CHROMIUM} (apt-get install chromium)"
     if REQUIRED:
-        pytest.fail(message + " (EDITORIAL_BROWSER_TESTS=required)", pytrace=False)
-    pytest.skip(message)
+        pytest.fail(f"{_why}, and EDITORIAL_BROWSER_TESTS=required", pytrace=False)
+    pytest.skip(f"{_why}; skipped", allow_module_level=True)
 
 
 @pytest.fixture
@@ -81,12 +82,6 @@ def browser(demo):
     (the ones for async code). The test database's setup and teardown, serialized rollback
     included, must run outside it, on the connection the test database was created with.
     """
-    if not CHROMIUM.exists():
-        _missing_browser(f"{CHROMIUM} not found (apt-get install chromium); skipped")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:  # pragma: no cover - the test extra installs it
-        _missing_browser("playwright is not installed (pip install -e '.[test]'); skipped")
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -164,8 +159,6 @@ class Person:
             self.not_found.append(f"{response.status} {response.url}")
 
     def login(self, username: str, password: str) -> None:
-        from playwright.sync_api import expect
-
         self.page.goto("/admin/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", password)
@@ -185,8 +178,6 @@ class Person:
 
     def axe(self, page_name: str) -> None:
         """axe-core on the page as it is: no serious or critical violation."""
-        from axe_playwright_python.sync_playwright import Axe
-
         violations = Axe().run(self.page).response["violations"]
         by_impact: dict[str, list[str]] = {}
         for violation in violations:
@@ -251,9 +242,6 @@ def download(person: Person, link_name: str) -> bytes:
 
 
 def test_the_editorial_flow_from_correction_to_export(demo, people):
-    from playwright.sync_api import expect
-
-    started = time.monotonic()
     # 1. The editor corrects Massachusetts question 1, adds a source, saves and submits.
     editor = people()
     editor.login("editor", demo["editor"])
@@ -389,12 +377,9 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     assert question["acceptedAnswer"]["text"] == corrected
     assert [c["url"] for c in question["acceptedAnswer"]["citation"]] == [SOURCE["url"]]
     managing.shot("managing-exported")
-    print(f"flow took {time.monotonic() - started:.1f} s")
 
 
 def test_two_people_editing_one_answer_the_second_save_is_refused_and_keeps_its_text(demo, people):
-    from playwright.sync_api import expect
-
     # 5. The same answer open in two browsers (two tabs, or two people): both type.
     first, second = people(), people()
     for person in (first, second):
@@ -443,8 +428,6 @@ def both(demo, django_user_model):
 
 
 def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, people):
-    from playwright.sync_api import expect
-
     person = people()
     person.login("both", "both-pw")
     page = person.page
