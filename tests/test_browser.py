@@ -231,6 +231,9 @@ def press_tab_until(page, name: str, most: int = 10) -> None:
             "() => document.activeElement && document.activeElement.textContent.trim()"
         )
         if focused == name:
+            # A keyboard user sees where the focus is.
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline not in ("", "none"), f"“{name}” has the focus but no visible outline"
             return
     raise AssertionError(f"“{name}” was not reached with Tab in {most} presses")
 
@@ -450,7 +453,9 @@ def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, pe
     # ... the page offers them no Approve, and says why ...
     buttons = page.locator(".workflow-buttons button")
     expect(buttons).to_have_text(["Withdraw"])
-    expect(page.locator(".refused")).to_contain_text("only the assigned reviewer can decide")
+    expect(page.locator(".refused li")).to_have_text(
+        ["This answer is assigned to reviewer; only the assigned reviewer can decide on it."]
+    )
     person.shot("both-no-approve")
     # ... and an Approve forced into the page is refused by the server, nothing changed.
     page.evaluate(
