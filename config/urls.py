@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from editorial.views import healthz
+from editorial.views import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

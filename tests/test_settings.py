@@ -98,6 +98,9 @@ def test_the_production_command_serves_the_admin_its_static_files_and_health(tmp
             assert css.status == 200 and b"body" in css.read()
         with urllib.request.urlopen(f"{base}/static/editorial/editorial.css", timeout=5) as css:
             assert css.status == 200
+        with urllib.request.urlopen(f"{base}/favicon.ico", timeout=5) as icon:  # redirected
+            assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+            assert icon.url.endswith("/static/editorial/favicon.svg")
         with urllib.request.urlopen(f"{base}/admin/login/", timeout=5) as login:
             page = login.read().decode()
             assert login.status == 200 and "/static/admin/css/base.css" in page

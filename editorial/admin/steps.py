@@ -184,7 +184,8 @@ class WorkflowStepsMixin:
             "comment_needed_by": next((step.label for step in steps if step.needs_comment), ""),
             "can_choose_reviewer": workflow.may_assign_reviewer(answer, user)
             or any(step.name == "submit" for step in steps),
-            "refused": workflow.refused_transitions(answer, user),
+            # Approve and request changes are often refused for one reason: say it once.
+            "refused": list(dict.fromkeys(workflow.refused_transitions(answer, user).values())),
             "can_assign_reviewer": workflow.may_assign_reviewer(answer, user),
             "can_assign_editor": workflow.may_assign_editor(answer, user),
             "can_claim": workflow.may_claim(answer, user),

@@ -1,0 +1,474 @@
+"""The whole editorial flow in a real browser (Debian's Chromium, driven by Playwright).
+
+The service under test is the real one: migrations, the seed files imported and the demo
+accounts made by `setup_demo`, served by Django's live server on a loopback port. Every
+step goes through the pages as a person would: typing, clicking, Tab and Enter. Each page
+is checked for server errors (5xx) and browser console errors, each step leaves a
+screenshot under artifacts/browser/, and axe-core checks the pages people work on.
+
+Without /usr/bin/chromium these tests skip with one line saying so; with
+EDITORIAL_BROWSER_TESTS=required (set by .ci/run) a missing browser fails instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server answers from another thread, so the tests commit for real;
+    # serialized_rollback restores the groups the data migration made after each flush.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REQUIRED = os.environ.get("EDITORIAL_BROWSER_TESTS") == "required"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+# Auto-waiting expectations give up after this long (a slow CI machine, not a sleep).
+TIMEOUT_MS = 15_000
+SERIOUS = {"serious", "critical"}
+
+HEDGES = [
+    "As of my knowledge cutoff in September 2021, the",
+    "While this information is accurate as of my last update, policies",
+]
+OLD_CLAIM = "Massachusetts enacted legislation in 2004 restricting the release of information"
+NEW_CLAIM = (
+    "The Work and Family Mobility Act, in force since July 2023, restricts the release of "
+    "information"
+)
+SOURCE = {
+    "url": "https://www.mass.gov/info-details/work-and-family-mobility-act",
+    "title": "Work and Family Mobility Act",
+    "publisher": "Commonwealth of Massachusetts",
+}
+COMMENT = "Quote the part of the Act that limits what the RMV shares."
+EXCERPT = "The RMV will not share information with immigration authorities."
+
+
+if not CHROMIUM.exists():
+    _why = f"browser tests: no browser at {CHROMIUM} (apt-get install chromium)"
+    if REQUIRED:
+        pytest.fail(f"{_why}, and EDITORIAL_BROWSER_TESTS=required", pytrace=False)
+    pytest.skip(f"{_why}; skipped", allow_module_level=True)
+
+
+@pytest.fixture
+def browser(demo):
+    """A headless Chromium for one test, started once its data is in the database.
+
+    Per test, not per module: while Playwright's sync API is active it marks an event loop
+    as running in this thread, and Django then hands this thread other connection objects
+    (the ones for async code). The test database's setup and teardown, serialized rollback
+    included, must run outside it, on the connection the test database was created with.
+    """
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def axe_results(request):
+    """Each checked page's axe violations by impact; printed and saved after the module."""
+    results: dict[str, dict[str, list[str]]] = {}
+    yield results
+    if not results:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "axe.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            _report_axe(reporter, results)
+
+
+def _report_axe(reporter, results: dict[str, dict[str, list[str]]]) -> None:
+    reporter.write_line("")
+    reporter.write_line("axe-core violations by impact (rule ids), per page:")
+    for page_name, by_impact in sorted(results.items()):
+        counts = ", ".join(
+            f"{impact} {len(rules)} ({' '.join(rules)})"
+            for impact, rules in sorted(by_impact.items())
+        )
+        reporter.write_line(f"  {page_name}: {counts or 'none'}")
+
+
+@pytest.fixture
+def demo(transactional_db, live_server) -> dict[str, str]:
+    """The demo's own setup: fixtures imported, one account per group; their passwords."""
+    out = io.StringIO()
+    call_command("setup_demo", "--force", stdout=out)
+    account = re.compile(r"^  (?:Editors|Reviewers|Managing editors)\s+(\w+)\s+(\S+)$", re.M)
+    passwords = dict(account.findall(out.getvalue()))
+    assert set(passwords) == {"editor", "reviewer", "managing"}, out.getvalue()
+    return passwords
+
+
+class Person:
+    """One person in their own browser context: the pages they see, and what went wrong."""
+
+    def __init__(self, browser, base_url: str, shots: Path, axe_results: dict):
+        self.context = browser.new_context(
+            base_url=base_url, viewport={"width": 1366, "height": 900}, accept_downloads=True
+        )
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.not_found: list[str] = []  # what a "Failed to load resource" was about
+        self.shots = shots
+        self.axe_results = axe_results
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(
+                f"console error on {self.page.url}: {message.text} (4xx: {self.not_found})"
+            )
+
+    def _response(self, response) -> None:
+        if response.status >= 500:
+            self.problems.append(f"{response.status} from {response.url}")
+        elif response.status >= 400:
+            self.not_found.append(f"{response.status} {response.url}")
+
+    def login(self, username: str, password: str) -> None:
+        self.page.goto("/admin/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.page.get_by_role("button", name="Log in").click()
+        expect(self.page.get_by_role("heading", name="Your work")).to_be_visible()
+
+    def check(self) -> None:
+        """No server error and no console error so far."""
+        assert self.problems == []
+
+    def shot(self, name: str) -> None:
+        """A full-page screenshot of this step, after checking the page went well."""
+        self.check()
+        self.shots.mkdir(parents=True, exist_ok=True)
+        number = len(list(self.shots.glob("*.png"))) + 1
+        self.page.screenshot(path=self.shots / f"{number:02d}-{name}.png", full_page=True)
+
+    def axe(self, page_name: str) -> None:
+        """axe-core on the page as it is: no serious or critical violation."""
+        violations = Axe().run(self.page).response["violations"]
+        by_impact: dict[str, list[str]] = {}
+        for violation in violations:
+            by_impact.setdefault(violation["impact"] or "unknown", []).append(violation["id"])
+        self.axe_results[page_name] = by_impact
+        serious = [
+            (v["id"], v["impact"], [node["target"] for node in v["nodes"]])
+            for v in violations
+            if v["impact"] in SERIOUS
+        ]
+        assert serious == [], f"{page_name}: {serious}"
+
+
+@pytest.fixture
+def people(browser, live_server, axe_results, request):
+    """Opens a Person per call; their contexts close, and their pages are checked, at the end."""
+    shots = ARTIFACTS / request.node.name
+    shutil.rmtree(shots, ignore_errors=True)
+    opened: list[Person] = []
+
+    def open_person() -> Person:
+        person = Person(browser, live_server.url, shots, axe_results)
+        opened.append(person)
+        return person
+
+    failed_before = request.session.testsfailed
+    yield open_person
+    for number, person in enumerate(opened, 1):
+        if request.session.testsfailed > failed_before:  # the pages as the failure left them
+            shots.mkdir(parents=True, exist_ok=True)
+            person.page.screenshot(path=shots / f"failed-person-{number}.png", full_page=True)
+        person.context.close()
+    for person in opened:
+        person.check()
+
+
+def marked(page, selector: str) -> list[str]:
+    """The words a diff marks (del or ins), without the screen-reader markers around them."""
+    return page.locator(selector).evaluate_all(
+        """elements => elements.map(element => [...element.childNodes]
+            .filter(node => !(node.classList && node.classList.contains("diff-marker")))
+            .map(node => node.textContent).join(""))"""
+    )
+
+
+def press_tab_until(page, name: str, most: int = 10) -> None:
+    """Tab through the page until the named button has the focus, as a keyboard user does."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => document.activeElement && document.activeElement.textContent.trim()"
+        )
+        if focused == name:
+            # A keyboard user sees where the focus is.
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline not in ("", "none"), f"“{name}” has the focus but no visible outline"
+            return
+    raise AssertionError(f"“{name}” was not reached with Tab in {most} presses")
+
+
+def download(person: Person, link_name: str) -> bytes:
+    with person.page.expect_download() as info:
+        person.page.get_by_role("link", name=link_name, exact=True).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_the_editorial_flow_from_correction_to_export(demo, people):
+    # 1. The editor corrects Massachusetts question 1, adds a source, saves and submits.
+    editor = people()
+    editor.login("editor", demo["editor"])
+    page = editor.page
+    editor.axe("editor home")
+    editor.shot("editor-home")
+    page.get_by_role("link", name=re.compile(r"^Massachusetts · Q1 · ")).click()
+    expect(page.locator("#id_text")).to_be_editable()
+    original = page.locator("#id_text").input_value()
+    assert all(hedge in original for hedge in HEDGES) and OLD_CLAIM in original
+    corrected = (
+        original.replace(HEDGES[0], "The")
+        .replace(HEDGES[1], "Policies")
+        .replace(OLD_CLAIM, NEW_CLAIM)
+    )
+    page.fill("#id_text", corrected)
+    page.get_by_role("button", name="Add another Source").click()
+    page.fill("#id_sources-0-url", SOURCE["url"])
+    page.fill("#id_sources-0-title", SOURCE["title"])
+    page.fill("#id_sources-0-publisher", SOURCE["publisher"])
+    accessed = page.locator("#id_sources-0-accessed_on").input_value()  # today, by default
+    editor.axe("answer page (editor)")
+    editor.shot("editor-corrects")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    expect(page.locator("#id_text")).to_have_value(corrected)
+    # The quality flags are computed again on save: the hedges no longer block.
+    expect(page.locator(".field-flag_list")).not_to_contain_text("hedge")
+    page.get_by_label("Reviewer").select_option(label="Rey Reviewer (reviewer)")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("submitted to reviewer Rey Reviewer")
+    expect(page.locator(".workflow-panel h2")).to_contain_text("Status: In review")
+    editor.shot("editor-submitted")
+
+    # 2. The reviewer finds it in the queue, sees the changed words, requests changes.
+    reviewer = people()
+    reviewer.login("reviewer", demo["reviewer"])
+    review = reviewer.page
+    expect(review.get_by_role("link", name=re.compile(r"Your review queue \(1\)"))).to_be_visible()
+    reviewer.axe("reviewer home")
+    reviewer.shot("reviewer-queue")
+    review.locator("#home-reviewer ~ ul.work-list").first.get_by_role(
+        "link", name=re.compile(r"^Massachusetts · Q1 · ")
+    ).click()
+    panel = ".review-panel .content-diff"
+    expect(review.locator(panel)).to_be_visible()
+    # Exactly the words the editor changed, and the source they added; nothing else.
+    assert marked(review, f"{panel} del") == [
+        "As of my knowledge cutoff in September 2021, the",
+        "Massachusetts enacted legislation",
+        "2004 restricting",
+        "While this information is accurate as of my last update, policies",
+    ]
+    assert marked(review, f"{panel} ins") == [
+        "The",
+        "The Work and Family Mobility Act,",
+        "force since July 2023, restricts",
+        "Policies",
+        f"{SOURCE['title']} · {SOURCE['publisher']} · {SOURCE['url']} · accessed {accessed}",
+    ]
+    expect(review.locator(f"{panel} del").first).to_have_css("text-decoration-line", "line-through")
+    expect(review.locator(f"{panel} ins").first).to_have_css("text-decoration-line", "underline")
+    reviewer.axe("review page")
+    reviewer.shot("reviewer-sees-diff")
+    # Request changes from the keyboard: type the comment, Tab to the button, Enter.
+    review.get_by_label("Comment").fill(COMMENT)
+    review.get_by_label("Comment").focus()
+    press_tab_until(review, "Request changes")
+    review.keyboard.press("Enter")
+    expect(review.locator(".messagelist")).to_contain_text("changes requested of Eda Editor")
+    expect(review.locator(".workflow-panel h2")).to_contain_text("Status: Changes requested")
+    reviewer.shot("reviewer-requested-changes")
+
+    # 3. The editor sees the comment on their home page, fixes and resubmits.
+    page.goto("/admin/")
+    requested = page.locator(".work-list li.unread")
+    expect(page.get_by_text("1 new request for changes")).to_be_visible()
+    expect(requested).to_contain_text(COMMENT)
+    expect(requested.locator(".badge")).to_have_text("new")
+    editor.shot("editor-sees-request")
+    requested.get_by_role("link", name=re.compile(r"^Massachusetts · Q1 · ")).click()
+    expect(page.locator(".change-request")).to_contain_text(COMMENT)
+    page.fill("#id_sources-0-excerpt", EXCERPT)
+    page.get_by_label("Comment").fill("Quoted the Act.")
+    # The step saves the typing first, then submits that version.
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("submitted to reviewer Rey Reviewer")
+    editor.shot("editor-resubmitted")
+
+    # The reviewer approves from the keyboard, after looking at the diff since import.
+    review.goto("/admin/")
+    review.get_by_role("link", name="start with it").click()
+    expect(review.locator(".review-panel .editor-comment")).to_contain_text("Quoted the Act.")
+    expect(review.locator(".review-sources blockquote")).to_have_text(EXCERPT)
+    review.get_by_role("link", name="Changes since import").click()
+    expect(review.locator(".content-diff h2")).to_contain_text("as imported")
+    reviewer.axe("diff page")
+    reviewer.shot("reviewer-diff-since-import")
+    review.go_back()
+    review.get_by_label("Comment").focus()
+    press_tab_until(review, "Approve")
+    review.keyboard.press("Enter")
+    expect(review.locator(".messagelist")).to_contain_text("it is now the exported one")
+    expect(review.locator(".workflow-panel h2")).to_contain_text("Status: Approved")
+    reviewer.shot("reviewer-approved")
+
+    # A later working draft must not leak into the export: only the approved version goes out.
+    page.goto(review.url)
+    page.fill("#id_text", corrected + "\n\nDRAFT NOT YET REVIEWED")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".workflow-panel h2")).to_contain_text("Status: Draft")
+
+    # 4. The managing editor downloads jsonl and faq from the answer list.
+    managing = people()
+    managing.login("managing", demo["managing"])
+    listing = managing.page
+    managing.axe("managing editor home")
+    managing.shot("managing-home")
+    listing.locator("section.home-apps").get_by_role("link", name="Answers", exact=True).click()
+    managing.shot("managing-answer-list")
+    records = [json.loads(line) for line in download(managing, "Export JSONL").splitlines()]
+    assert len(records) == 1  # 40 answers, one approved
+    (record,) = records
+    assert record["subject"] == "Massachusetts" and record["position"] == 1
+    assert record["answer"] == corrected
+    assert "DRAFT NOT YET REVIEWED" not in record["answer"]
+    assert [(s["url"], s["title"], s["publisher"]) for s in record["sources"]] == [
+        (SOURCE["url"], SOURCE["title"], SOURCE["publisher"])
+    ]
+    assert record["approved_by"] == "reviewer"
+    (faq,) = json.loads(download(managing, "Export FAQ JSON-LD"))
+    (question,) = faq["mainEntity"]
+    assert question["acceptedAnswer"]["text"] == corrected
+    assert [c["url"] for c in question["acceptedAnswer"]["citation"]] == [SOURCE["url"]]
+    managing.shot("managing-exported")
+
+
+def test_two_people_editing_one_answer_the_second_save_is_refused_and_keeps_its_text(demo, people):
+    # 5. The same answer open in two browsers (two tabs, or two people): both type.
+    first, second = people(), people()
+    for person in (first, second):
+        person.login("editor", demo["editor"])
+        person.page.get_by_role("link", name=re.compile(r"^Massachusetts · Q2 · ")).click()
+        expect(person.page.locator("#id_text")).to_be_editable()
+    original = first.page.locator("#id_text").input_value()
+    theirs = original.replace("daily", "every week", 1)
+    mine = original + "\n\nChecked against the RMV's published policy."
+    assert theirs != original
+    first.page.fill("#id_text", theirs)
+    second.page.fill("#id_text", mine)
+    second.shot("second-typed")
+
+    first.page.get_by_role("button", name="Save and continue editing").click()
+    expect(first.page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    first.shot("first-saved")
+    second.page.get_by_role("button", name="Save and continue editing").click()
+
+    refused = second.page
+    expect(refused.locator(".errornote")).to_be_visible()
+    expect(refused.locator(".errorlist")).to_contain_text("Someone else saved this answer")
+    # Nothing typed is lost: the refused text is still in the form, ready to merge.
+    expect(refused.locator("#id_text")).to_have_value(mine)
+    # And what the other person changed is shown, word by word.
+    stale = ".stale-diff .content-diff"
+    expect(refused.locator(stale)).to_be_visible()
+    assert marked(refused, f"{stale} del") == ["daily"]
+    assert marked(refused, f"{stale} ins") == ["every week"]
+    second.axe("answer page, stale save refused")
+    second.shot("second-refused")
+
+    # Nothing was overwritten: the first save stands.
+    first.page.reload()
+    expect(first.page.locator("#id_text")).to_have_value(theirs)
+
+
+@pytest.fixture
+def both(demo, django_user_model):
+    """A person in two groups: an editor who also reviews."""
+    user = django_user_model.objects.create_user(
+        username="both", password="both-pw", first_name="Bo", last_name="Both", is_staff=True
+    )
+    user.groups.set(Group.objects.filter(name__in=["Editors", "Reviewers"]))
+    return user
+
+
+def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, people):
+    person = people()
+    person.login("both", "both-pw")
+    page = person.page
+    # Both sides of their work on one home page.
+    expect(page.locator("#home-editor")).to_be_visible()
+    expect(page.locator("#home-reviewer")).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Massachusetts · Q3 · ")).click()
+    page.fill("#id_text", page.locator("#id_text").input_value() + " Checked.")
+    page.get_by_role("button", name="Add another Source").click()
+    page.fill("#id_sources-0-url", SOURCE["url"])
+    page.fill("#id_sources-0-title", SOURCE["title"])
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+
+    # 6. They cannot pick themselves to review their own edit ...
+    choices = page.get_by_label("Reviewer").locator("option").all_inner_texts()
+    assert choices == ["— least loaded, automatically —", "Rey Reviewer (reviewer)"]
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("submitted to reviewer Rey Reviewer")
+    # ... the page offers them no Approve, and says why ...
+    buttons = page.locator(".workflow-buttons button")
+    expect(buttons).to_have_text(["Withdraw"])
+    expect(page.locator(".refused li")).to_have_text(
+        ["This answer is assigned to reviewer; only the assigned reviewer can decide on it."]
+    )
+    person.shot("both-no-approve")
+    # ... and an Approve forced into the page is refused by the server, nothing changed.
+    page.evaluate(
+        """() => {
+            const approve = document.createElement("button");
+            approve.type = "submit"; approve.name = "step"; approve.value = "approve";
+            approve.setAttribute("form", "answer_form"); approve.textContent = "Forced approve";
+            document.querySelector(".workflow-buttons").append(approve);
+        }"""
+    )
+    page.get_by_role("button", name="Forced approve").click()
+    expect(page.locator(".messagelist .error")).to_contain_text(
+        "only the assigned reviewer can decide on it"
+    )
+    expect(page.locator(".workflow-panel h2")).to_contain_text("Status: In review")
+    person.shot("both-forced-approve-refused")
