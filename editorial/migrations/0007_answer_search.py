@@ -1,0 +1,93 @@
+"""Full-text search of answers (question and text) for the answer list, per database.
+
+SQLite: an external-content FTS5 table over editorial_answer, kept in step by triggers
+(so imports, admin saves, reverts and QuerySet.update() all reach it) and built here from
+the existing rows. PostgreSQL: a GIN index on the tsvector expression that
+AnswerQuerySet.search repeats exactly. Other databases search without an index.
+
+Beware on SQLite: a later migration that alters editorial_answer makes Django rebuild the
+table, and the triggers go with the old one. Such a migration must run SQLITE_TRIGGERS
+again (the search tests then pass only if it did).
+"""
+
+from django.db import migrations
+
+SQLITE_TABLE = """
+CREATE VIRTUAL TABLE editorial_answer_search USING fts5(
+    question, text,
+    content='editorial_answer', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+)
+"""
+SQLITE_TRIGGERS = [
+    """
+    CREATE TRIGGER editorial_answer_search_insert AFTER INSERT ON editorial_answer BEGIN
+        INSERT INTO editorial_answer_search (rowid, question, text)
+        VALUES (new.id, new.question, new.text);
+    END
+    """,
+    """
+    CREATE TRIGGER editorial_answer_search_delete AFTER DELETE ON editorial_answer BEGIN
+        INSERT INTO editorial_answer_search (editorial_answer_search, rowid, question, text)
+        VALUES ('delete', old.id, old.question, old.text);
+    END
+    """,
+    # Only a content change re-indexes; workflow steps update other columns.
+    """
+    CREATE TRIGGER editorial_answer_search_update
+    AFTER UPDATE OF question, text ON editorial_answer BEGIN
+        INSERT INTO editorial_answer_search (editorial_answer_search, rowid, question, text)
+        VALUES ('delete', old.id, old.question, old.text);
+        INSERT INTO editorial_answer_search (rowid, question, text)
+        VALUES (new.id, new.question, new.text);
+    END
+    """,
+]
+SQLITE_REBUILD = "INSERT INTO editorial_answer_search (editorial_answer_search) VALUES ('rebuild')"
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS editorial_answer_search_insert",
+    "DROP TRIGGER IF EXISTS editorial_answer_search_delete",
+    "DROP TRIGGER IF EXISTS editorial_answer_search_update",
+    "DROP TABLE IF EXISTS editorial_answer_search",
+]
+
+POSTGRESQL_INDEXES = [
+    """
+    CREATE INDEX editorial_answer_search ON editorial_answer
+    USING gin (to_tsvector('simple'::regconfig, question || ' ' || text))
+    """,
+]
+POSTGRESQL_DROP = [
+    "DROP INDEX IF EXISTS editorial_answer_search",
+]
+
+
+def _run(schema_editor, statements: list[str]) -> None:
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def create(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        _run(schema_editor, [SQLITE_TABLE, *SQLITE_TRIGGERS, SQLITE_REBUILD])
+    elif vendor == "postgresql":
+        _run(schema_editor, POSTGRESQL_INDEXES)
+
+
+def drop(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        _run(schema_editor, SQLITE_DROP)
+    elif vendor == "postgresql":
+        _run(schema_editor, POSTGRESQL_DROP)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("editorial", "0006_fingerprint_covering_index"),
+    ]
+
+    operations = [
+        migrations.RunPython(create, drop, elidable=False),
+    ]
