@@ -8,17 +8,19 @@ keep the index honest through every way text changes, and feed it what people ty
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 from reversion.models import Version
 
 from editorial import workflow
 from editorial.admin.answers import AnswerAdmin
 from editorial.importers import import_file, import_paths
 from editorial.models import Answer, Document, Status
-from tests.test_admin_workflow import CHANGELIST, admin_edit
+from tests.test_admin_workflow import CHANGELIST, admin_edit, change_url
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +293,22 @@ def test_a_list_page_costs_the_same_queries_at_25_and_100_rows(
         )
         counts[rows] = len(queries)
     assert counts[25] == counts[100], counts
+
+
+def test_row_links_keep_the_list_filters_and_the_row_checkbox(client, seeds, people):
+    client.force_login(people["editor"])
+    params = {"status__exact": Status.DRAFT, "q": "ICE warrant"}
+    answer = Answer.objects.get(pk=min(expected("ice", "warrant")))
+
+    html = client.get(CHANGELIST, params).content.decode()
+
+    link = f"{change_url(answer)}?{urlencode({'_changelist_filters': urlencode(params)})}"
+    # Both linked columns (number and question) go back to this filtered list.
+    assert html.count(f'<a href="{escape(link)}">') == 2
+    assert (
+        f'<input type="checkbox" name="_selected_action" value="{answer.pk}" '
+        f'class="action-select" aria-label="Select this object for an action - '
+        f'{escape(str(answer))}">'
+    ) in html
+    unfiltered = client.get(CHANGELIST).content.decode()
+    assert unfiltered.count(f'<a href="{change_url(answer)}">') == 2

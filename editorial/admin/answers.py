@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
 from editorial import checks, workflow
@@ -26,6 +29,7 @@ from editorial.admin.filters import (
     DocumentFilter,
     FlagFilter,
     MineFilter,
+    PersonFilter,
     SubjectFilter,
 )
 from editorial.admin.review import ReviewPagesMixin
@@ -89,6 +93,37 @@ class DeferredJoinPaginator(Paginator):
             top = self.count
         ids = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+class AnswerChangeList(ChangeList):
+    """The list as Django builds it, with the per-row costs that grew with the page cut.
+
+    It reads the columns it shows, not the full and imported texts of each row; and the
+    rows' links carry the list's filters without Django resolving each link's URL again to
+    learn that it is a change page (a third of the time of a filtered page of 100).
+    """
+
+    deferred = ["text", "imported_question", "imported_text", "incoming_question", "incoming_text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What add_preserved_filters would append to a change page's link, appended here.
+        self.row_link_query = self.preserved_filters
+        self.preserved_filters = ""
+        self.row_links: dict[int, str] = {}
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = self.result_list.defer(*self.deferred)
+
+    def url_for_result(self, result) -> str:
+        # Two columns link to the row: one reverse() each row, not two.
+        if result.pk not in self.row_links:
+            url = super().url_for_result(result)
+            self.row_links[result.pk] = (
+                f"{url}?{self.row_link_query}" if self.row_link_query else url
+            )
+        return self.row_links[result.pk]
 
 
 def _editable(request, answer: Answer | None) -> bool:
@@ -156,8 +191,8 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         "status",
         FlagFilter,
         SubjectFilter,
-        ("reviewer", admin.RelatedOnlyFieldListFilter),
-        ("editor", admin.RelatedOnlyFieldListFilter),
+        ("reviewer", PersonFilter),
+        ("editor", PersonFilter),
         ConflictFilter,
         DocumentFilter,
     ]
@@ -224,6 +259,19 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         return super().has_change_permission(request, obj) and _editable(request, obj)
 
     # --- columns and read-only fields ---------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return AnswerChangeList
+
+    def action_checkbox(self, obj):
+        # Django's own renders a form widget through the template engine for each row (a
+        # third of the time of a page of 100); the same markup, written out.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description="question", ordering="question")
     def short_question(self, obj):
