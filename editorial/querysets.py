@@ -19,25 +19,23 @@ def search_words(terms: str) -> list[str]:
 
 
 class _FullTextMatch(models.Func):
-    """PostgreSQL: question and text match a tsquery, through the GIN index of 0007.
+    """PostgreSQL: the answer's search_vector column (migration 0007) matches a tsquery.
 
-    The SQL repeats the index's expression exactly (`to_tsvector('simple', question || ' '
-    || text)`), or the planner cannot use the index. Written as an expression, not raw SQL,
-    so the columns are relabelled when the list's queryset becomes a subquery (exports).
+    The column is the database's, not a model field; it is named through the answer
+    table's alias in this query, so the condition stays right when the list's queryset
+    becomes a subquery (exports, bulk actions).
     """
 
     output_field = models.BooleanField()
 
     def __init__(self, tsquery: str) -> None:
-        super().__init__(models.F("question"), models.F("text"), models.Value(tsquery))
+        super().__init__(models.F("pk"), models.Value(tsquery))
 
     def as_sql(self, compiler, connection, **extra_context):
-        question, text, tsquery = (compiler.compile(arg) for arg in self.get_source_expressions())
-        sql = (
-            f"to_tsvector('simple'::regconfig, {question[0]} || ' ' || {text[0]}) "
-            f"@@ to_tsquery('simple'::regconfig, {tsquery[0]})"
-        )
-        return sql, (*question[1], *text[1], *tsquery[1])
+        column, tsquery = self.get_source_expressions()
+        query_sql, params = compiler.compile(tsquery)
+        vector = f"{compiler.quote_name_unless_alias(column.alias)}.search_vector"
+        return f"{vector} @@ to_tsquery('simple'::regconfig, {query_sql})", params
 
 
 class AnswerQuerySet(models.QuerySet):

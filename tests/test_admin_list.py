@@ -121,13 +121,12 @@ def test_search_is_answered_from_the_full_text_index(client, seeds, people):
     if connection.vendor == "sqlite":
         assert "editorial_answer_search MATCH" in sql
     else:
-        assert "@@ to_tsquery('simple'::regconfig" in sql
+        assert "search_vector @@ to_tsquery('simple'::regconfig" in sql
     assert "LIKE" not in sql.upper()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
-def test_the_search_expression_is_the_indexed_one(seeds):
-    """The planner uses an expression index only for the very same expression."""
+def test_the_search_condition_can_use_the_gin_index(seeds):
     query = Answer.objects.order_by().search("warrant").values("pk")
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
