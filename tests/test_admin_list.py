@@ -113,6 +113,19 @@ def test_search_matches_whole_words_except_the_last(client, seeds, people):
     assert search(client, "ICE immigra") == expected("ice", "immigra") != set()
 
 
+def test_words_inside_markup_links_and_hyphens_are_found_on_every_database(client, answer, people):
+    client.force_login(people["editor"])
+    workflow.claim(answer, people["editor"])
+    workflow.edit(
+        answer,
+        user=people["editor"],
+        text="See <b>okapis</b> at www.zoo-example.org, a quagga-zebra and snake_case.",
+    )
+
+    for terms in ("okapis", "zoo example", "example org", "quagga zebra", "snake case"):
+        assert search(client, terms) == {answer.pk}, terms
+
+
 def test_search_is_answered_from_the_full_text_index(client, seeds, people):
     client.force_login(people["editor"])
     with CaptureQueriesContext(connection) as queries:

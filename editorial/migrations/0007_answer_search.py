@@ -58,9 +58,15 @@ POSTGRESQL_CREATE = [
     # the list by walking the (document, position) order and testing each row, and
     # to_tsvector recomputed per row made a search page cost 600 ms at 200,000 answers.
     # Django does not know the column; its inserts and updates fill it all the same.
+    # Words are runs of letters and digits, as SQLite's tokenizer and the search box read
+    # them: PostgreSQL's parser alone drops <tags> and keeps www.mass.gov as one word.
     """
-    ALTER TABLE editorial_answer ADD COLUMN search_vector tsvector
-    GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, question || ' ' || text)) STORED
+    ALTER TABLE editorial_answer ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector(
+            'simple'::regconfig,
+            regexp_replace(question || ' ' || text, '[^[:alnum:]]+', ' ', 'g')
+        )
+    ) STORED
     """,
     "CREATE INDEX editorial_answer_search ON editorial_answer USING gin (search_vector)",
     # A page of the list is found by the ids of an ordered index range (a deferred join);
