@@ -24,7 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = Path(os.environ.get("EXPORT_BENCH_DB", "/tmp/editorial-export-bench.sqlite3"))
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+# BENCH_DATABASE_URL puts the data in a PostgreSQL database instead (one of its own).
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DB}"
 # DEBUG off: with it on Django keeps the SQL of recent queries, bulk inserts included.
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "export-benchmark-only-not-a-deployment-secret")

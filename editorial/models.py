@@ -53,6 +53,8 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The answer list's subject filter lists the subjects and filters by one.
+        indexes = [models.Index(fields=["subject"])]
         permissions = [("import_documents", "Can import documents")]
 
     def __str__(self) -> str:

@@ -2,7 +2,40 @@
 
 from __future__ import annotations
 
-from django.db import models
+import re
+
+from django.db import connections, models
+
+# What the search index holds a word as: letters and digits (SQLite's unicode61 tokenizer
+# and PostgreSQL's parser both split on everything else, the underscore included).
+_WORD_RE = re.compile(r"[^\W_]+")
+# More words than anyone types; a pasted paragraph is not an error, only shortened.
+_MAX_SEARCH_WORDS = 32
+
+
+def search_words(terms: str) -> list[str]:
+    """The words of a search box's text, lower-cased; quotes and operators are not words."""
+    return [word.lower() for word in _WORD_RE.findall(terms)][:_MAX_SEARCH_WORDS]
+
+
+class _FullTextMatch(models.Func):
+    """PostgreSQL: the answer's search_vector column (migration 0007) matches a tsquery.
+
+    The column is the database's, not a model field; it is named through the answer
+    table's alias in this query, so the condition stays right when the list's queryset
+    becomes a subquery (exports, bulk actions).
+    """
+
+    output_field = models.BooleanField()
+
+    def __init__(self, tsquery: str) -> None:
+        super().__init__(models.F("pk"), models.Value(tsquery))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, tsquery = self.get_source_expressions()
+        query_sql, params = compiler.compile(tsquery)
+        vector = f"{compiler.quote_name_unless_alias(column.alias)}.search_vector"
+        return f"{vector} @@ to_tsquery('simple'::regconfig, {query_sql})", params
 
 
 class AnswerQuerySet(models.QuerySet):
@@ -28,6 +61,39 @@ class AnswerQuerySet(models.QuerySet):
         return self.active().filter(
             models.Q(incoming_text__isnull=False) | models.Q(incoming_question__isnull=False)
         )
+
+    def search(self, terms: str) -> AnswerQuerySet:
+        """Answers whose question or text holds every word, in any order.
+
+        The last word may be the start of a word (it is often still being typed). Answered
+        from the full-text index of migration 0007 (SQLite FTS5, PostgreSQL GIN), so a
+        search costs what its matches cost, not a scan of every answer. Quotes and
+        operators are not passed on: whatever is typed gives a list, never an error; text
+        with no word in it matches nothing.
+        """
+        words = search_words(terms)
+        if not words:
+            return self.none()
+        vendor = connections[self.db].vendor
+        if vendor == "sqlite":
+            # Each word quoted, so FTS5 reads none of it as syntax (AND, NEAR, -, *).
+            match = " ".join(f'"{word}"' for word in words) + "*"
+            return self.filter(
+                pk__in=models.expressions.RawSQL(
+                    "SELECT rowid FROM editorial_answer_search "
+                    "WHERE editorial_answer_search MATCH %s",
+                    [match],
+                )
+            )
+        if vendor == "postgresql":
+            return self.filter(_FullTextMatch(" & ".join(words) + ":*"))
+        # No index elsewhere: the same words, found by scanning.
+        query = self
+        for word in words:
+            query = query.filter(
+                models.Q(question__icontains=word) | models.Q(text__icontains=word)
+            )
+        return query
 
     def approved(self) -> AnswerQuerySet:
         """Answers with an approved version that may leave the system."""

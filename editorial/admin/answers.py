@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
 from editorial import checks, workflow
@@ -25,6 +29,7 @@ from editorial.admin.filters import (
     DocumentFilter,
     FlagFilter,
     MineFilter,
+    PersonFilter,
     SubjectFilter,
 )
 from editorial.admin.review import ReviewPagesMixin
@@ -69,6 +74,56 @@ class SourceInline(admin.StackedInline):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and _editable(request, obj)
+
+
+class DeferredJoinPaginator(Paginator):
+    """Pages that skip rows by id alone, then read only the rows shown.
+
+    A plain OFFSET builds every skipped row (joins included) before throwing it away, so
+    page 6,000 cost seconds. Here the skipping is an index-only walk of the list's order
+    inside a subquery (`id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`): still one query,
+    so a page costs the same queries at any size.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+class AnswerChangeList(ChangeList):
+    """The list as Django builds it, with the per-row costs that grew with the page cut.
+
+    It reads the columns it shows, not the full and imported texts of each row; and the
+    rows' links carry the list's filters without Django resolving each link's URL again to
+    learn that it is a change page (a third of the time of a filtered page of 100).
+    """
+
+    deferred = ["text", "imported_question", "imported_text", "incoming_question", "incoming_text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What add_preserved_filters would append to a change page's link, appended here.
+        self.row_link_query = self.preserved_filters
+        self.preserved_filters = ""
+        self.row_links: dict[int, str] = {}
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = self.result_list.defer(*self.deferred)
+
+    def url_for_result(self, result) -> str:
+        # Two columns link to the row: one reverse() each row, not two.
+        if result.pk not in self.row_links:
+            url = super().url_for_result(result)
+            self.row_links[result.pk] = (
+                f"{url}?{self.row_link_query}" if self.row_link_query else url
+            )
+        return self.row_links[result.pk]
 
 
 def _editable(request, answer: Answer | None) -> bool:
@@ -136,13 +191,19 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         "status",
         FlagFilter,
         SubjectFilter,
-        ("reviewer", admin.RelatedOnlyFieldListFilter),
-        ("editor", admin.RelatedOnlyFieldListFilter),
+        ("reviewer", PersonFilter),
+        ("editor", PersonFilter),
         ConflictFilter,
         DocumentFilter,
     ]
     list_select_related = ["document", "editor", "reviewer"]
+    # Shows the search box; get_search_results answers it from the full-text index.
     search_fields = ["question", "text"]
+    search_help_text = (
+        "Finds answers whose question or text holds every word, in any order; "
+        "the last word may be the start of a word."
+    )
+    paginator = DeferredJoinPaginator
     # The (document, position) index gives this order without a join or a sort.
     ordering = ["document_id", "position"]
     list_per_page = 50
@@ -198,6 +259,19 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         return super().has_change_permission(request, obj) and _editable(request, obj)
 
     # --- columns and read-only fields ---------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return AnswerChangeList
+
+    def action_checkbox(self, obj):
+        # Django's own renders a form widget through the template engine for each row (a
+        # third of the time of a page of 100); the same markup, written out.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description="question", ordering="question")
     def short_question(self, obj):
@@ -319,6 +393,11 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
             context["loaded_version"] = keep and form.data.get("loaded_version") or stored.version
             context["loaded_status"] = keep and form.data.get("loaded_status") or stored.status
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
 
     def changelist_view(self, request, extra_context=None):
         # reversion's wrapper would merge every answer of a bulk action into one revision;

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from editorial import checks
 from editorial.models import Document, FlagLevel, Status
@@ -64,6 +64,23 @@ class MineFilter(admin.SimpleListFilter):
         if self.value() == "unassigned":
             return queryset.claimable()
         return queryset
+
+
+class PersonFilter(admin.RelatedFieldListFilter):
+    """The people named as editor (or reviewer) on some answer.
+
+    Django's RelatedOnlyFieldListFilter finds them with SELECT DISTINCT over every answer
+    (15 ms a filter at 200,000 answers); asking, per person, whether any answer names
+    them is one index probe each, and there are few people.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        named = model_admin.get_queryset(request).filter(**{self.field_path: OuterRef("pk")})
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to=Q(Exists(named)),
+            ordering=self.field_admin_ordering(field, request, model_admin),
+        )
 
 
 class ConflictFilter(admin.SimpleListFilter):
