@@ -186,6 +186,9 @@ def _measure(mode: str, folder: Path, database: str) -> dict:
     return figures
 
 
+PEERS = ("editorial", "peer-fast", "peer-default", "floor")
+
+
 def _median_run(runs: list[dict]) -> dict:
     """The run with the median rate (the lower middle one of an even count)."""
     return sorted(runs, key=lambda run: run["rate"])[(len(runs) - 1) // 2]
@@ -196,6 +199,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--more", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; medians shown")
+    parser.add_argument(
+        "--editorial-only",
+        action="store_true",
+        help="only Editorial and the 'more' runs (the peers take long at 10,000 files)",
+    )
     parser.add_argument("--json", type=Path, default=WORK / "import-bench.json")
     parser.add_argument("--mode")
     parser.add_argument("--folder", type=Path)
@@ -246,7 +254,8 @@ def main() -> None:
     runs: dict[str, list[dict]] = {}
     for _ in range(args.repeat):  # modes interleaved, so a busy spell hits them alike
         editorial_db = database("editorial")
-        for mode in ("editorial", "peer-fast", "peer-default", "floor"):
+        modes = ("editorial",) if args.editorial_only else PEERS
+        for mode in modes:
             db = editorial_db if mode == "editorial" else database(mode)
             runs.setdefault(mode, []).append(_measure(mode, corpus, db))
             if mode == "editorial":
@@ -268,6 +277,8 @@ def main() -> None:
             f"{row['peak_rss_mb']:>12.1f}"
         )
     for basis, key in (("clock", "rate"), ("CPU", "cpu_rate")):
+        if args.editorial_only:
+            break
         editorial = figures["editorial"][key]
         print(
             f"\nby the {basis}: editorial / peer fastest: "

@@ -111,7 +111,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("editorial", "0006_fingerprint_covering_index"),
+        ("editorial", "0007_history_guard"),
     ]
 
     operations = [
