@@ -233,7 +233,7 @@ def main() -> None:
     from corpus import generate
 
     WORK.mkdir(parents=True, exist_ok=True)
-    corpus, extra = WORK / f"corpus-{args.files}", WORK / f"more-{args.more}"
+    corpus, extra = WORK / f"corpus-{args.files}", WORK / f"more-{args.files}+{args.more}"
     if not corpus.exists():
         generate(args.files, corpus)
     if not extra.exists():

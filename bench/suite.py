@@ -1,0 +1,197 @@
+"""Every scale benchmark on SQLite and PostgreSQL, and one table against the targets.
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python bench/suite.py                      # both databases, full sizes (~1 h)
+    .venv/bin/python bench/suite.py --quick              # small sizes, minutes: a smoke run
+    .venv/bin/python bench/suite.py --engines sqlite     # one database
+
+Runs each benchmark in its own process (bench/import_bench.py, admin_list_bench.py,
+bulk_approve_bench.py, export_bench.py, history_bench.py), each writing its figures as
+JSON under --out, then reads them back into one table: every figure of issue 9 beside
+its target, with the ratios to django-import-export from the same run. PostgreSQL
+databases are throwaway ones named editorial_bench_* on DATABASE_URL's server (default
+postgres://postgres@127.0.0.1:5432). The JSON files stay, so runs can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = {"files": 2000, "large_files": 10000, "list": 200_000, "approve": 1000, "export": 200_000}
+QUICK = {"files": 100, "large_files": 300, "list": 20_000, "approve": 100, "export": 20_000}
+
+
+def run(name: str, args: list[str], *, engine: str, server: str, out: Path) -> Path:
+    """One benchmark in its own process; its printed table goes to out/<engine>-<name>.txt."""
+    target = out / f"{engine}-{name}.json"
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    if engine == "postgresql":
+        env["DATABASE_URL"] = f"{server}/editorial_bench_{name.split('-')[0]}"
+        _create_database(server, f"editorial_bench_{name.split('-')[0]}")
+    started = time.perf_counter()
+    with (out / f"{engine}-{name}.txt").open("w") as log:
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / args[0]), *args[1:], "--json", str(target)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
+        )  # fmt: skip
+    print(f"  {engine:10} {name:16} {time.perf_counter() - started:7.0f} s", flush=True)
+    return target
+
+
+def _create_database(server: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def measure(engine: str, sizes: dict, server: str, out: Path) -> dict:
+    files = str(sizes["files"])
+    return {
+        "import": run("import", ["import_bench.py", "--files", files],
+                      engine=engine, server=server, out=out),
+        "import-large": run(
+            "import-large",
+            ["import_bench.py", "--files", str(sizes["large_files"]), "--editorial-only"],
+            engine=engine, server=server, out=out,
+        ),
+        "list": run("list", ["admin_list_bench.py", str(sizes["list"])],
+                    engine=engine, server=server, out=out),
+        "approve": run("approve", ["bulk_approve_bench.py", str(sizes["approve"])],
+                       engine=engine, server=server, out=out),
+        "export": run("export", ["export_bench.py", str(sizes["export"]), "--no-trace"],
+                      engine=engine, server=server, out=out),
+        "history": run("history", ["history_bench.py"], engine=engine, server=server, out=out),
+    }  # fmt: skip
+
+
+def figures(paths: dict[str, Path], sizes: dict) -> list[tuple[str, str, str, bool]]:
+    """(figure, value, target, met) rows read from one engine's JSON files."""
+    data = {name: json.loads(path.read_text()) for name, path in paths.items()}
+    rows = []
+    imported = data["import"]
+    rate = imported["editorial"]["rate"]
+    for peer, wanted in (("peer-fast", 1.0), ("peer-default", 4.0)):
+        for basis in ("rate", "cpu_rate"):
+            ratio = rate / imported[peer]["rate"] if basis == "rate" else (
+                imported["editorial"]["cpu_rate"] / imported[peer]["cpu_rate"]
+            )  # fmt: skip
+            label = "clock" if basis == "rate" else "CPU"
+            rows.append((
+                f"import {sizes['files']} files: × {peer} ({label})",
+                f"{ratio:.2f} × ({imported['editorial'][basis]:.0f} vs "
+                f"{imported[peer][basis]:.0f}/s)",
+                f"≥ {wanted:.1f} ×", ratio >= wanted,
+            ))  # fmt: skip
+    large = data["import-large"]
+    rows.append((
+        f"import {sizes['large_files']} files: answers/s, peak RSS",
+        f"{large['editorial']['rate']:.0f}/s, {large['editorial']['peak_rss_mb']:.0f} MB",
+        "≤ 300 MB", large["editorial"]["peak_rss_mb"] <= 300,
+    ))  # fmt: skip
+    into_large = large["more (into the large database)"]["rate"]
+    into_empty = large["more (into an empty database)"]["rate"]
+    rows.append((
+        f"100 files into {large['editorial']['answers']} answers / into none",
+        f"{into_large / into_empty:.2f}", "≥ 0.80", into_large / into_empty >= 0.8,
+    ))  # fmt: skip
+    pages = data["list"]["figures"]
+    answers = data["list"]["answers"]
+    for kinds, limit in (
+        (("unfiltered", "by status", "by subject"), 150),
+        (("text search",), 300),
+        (("deep page", "text search, deep"), 300),
+    ):
+        worst = max((page for page in pages if page["page"] in kinds), key=lambda p: p["p95_ms"])
+        rows.append((
+            f"list at {answers}: {' / '.join(kinds)}, worst p95",
+            f"{worst['p95_ms']:.0f} ms ({worst['page']}, {worst['rows']} rows)",
+            f"≤ {limit} ms", worst["p95_ms"] <= limit,
+        ))  # fmt: skip
+    largest = max(page["kb"] for page in pages)
+    rows.append(("list page size, largest", f"{largest:.0f} KB", "≤ 150 KB", largest <= 150))
+    counts = {(page["page"], page["rows"]): page["queries"] for page in pages}
+    same = all(counts[name, 25] == counts[name, 100] for name, _ in counts)
+    rows.append((
+        "list queries at 25 and 100 rows", f"{sorted(set(counts.values()))}",
+        "identical, ≤ 10", same and max(counts.values()) <= 10,
+    ))  # fmt: skip
+    approve = data["approve"]["median"]
+    rows.append((
+        f"bulk approve {approve['approved']:.0f} (select all)",
+        f"{approve['confirm_seconds']:.2f} s, {approve['queries_per_answer']:.2f} queries/answer",
+        "≤ 5 s", approve["confirm_seconds"] <= 5,
+    ))  # fmt: skip
+    exported = [row for row in data["export"]["rows"] if row["format"] == "jsonl"]
+    small, big = sorted(exported, key=lambda row: row["answers"])[:1] + [max(
+        exported, key=lambda row: row["answers"]
+    )]  # fmt: skip
+    rows.append((
+        f"export jsonl at {big['answers']}: answers/s",
+        f"{big['per_second']:.0f}/s ({big['answers'] / big['cpu_seconds']:.0f} per CPU s)",
+        "≥ 30,000/s", big["per_second"] >= 30_000,
+    ))  # fmt: skip
+    growth = big["max_rss_mib"] / small["max_rss_mib"]
+    rows.append((
+        f"export jsonl memory at {small['answers']} → {big['answers']}",
+        f"{small['max_rss_mib']:.0f} → {big['max_rss_mib']:.0f} MB ({growth:.2f})",
+        "≤ 150 MB, within 20 %", big["max_rss_mib"] <= 150 and growth <= 1.2,
+    ))  # fmt: skip
+    history = data["history"]["pages"]
+    worst = max(history, key=lambda name: history[name]["p95_ms"])
+    rows.append((
+        f"history and diff pages, {data['history']['versions']} versions: worst p95",
+        f"{history[worst]['p95_ms']:.0f} ms ({worst})", "≤ 300 ms",
+        history[worst]["p95_ms"] <= 300,
+    ))  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/editorial-bench-suite"))
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+        help="the PostgreSQL server for the throwaway databases",
+    )
+    parser.add_argument("--report-only", action="store_true", help="read --out, run nothing")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    args.out.mkdir(parents=True, exist_ok=True)
+    engines = args.engines.split(",")
+    tables = {}
+    for engine in engines:
+        if args.report_only:
+            names = ("import", "import-large", "list", "approve", "export", "history")
+            paths = {name: args.out / f"{engine}-{name}.json" for name in names}
+        else:
+            print(f"{engine}:", flush=True)
+            paths = measure(engine, sizes, args.server, args.out)
+        tables[engine] = figures(paths, sizes)
+    print(f"\nIssue 9 figures ({'quick' if args.quick else 'full'} sizes), one run per engine")
+    for engine, rows in tables.items():
+        print(f"\n{engine}")
+        width = max(len(row[0]) for row in rows)
+        for figure, value, target, met in rows:
+            print(f"  {figure:{width}}  {value:42} {target:22} {'met' if met else 'NOT MET'}")
+    summary = {engine: [dict(zip(("figure", "value", "target", "met"), row, strict=True))
+                        for row in rows] for engine, rows in tables.items()}  # fmt: skip
+    (args.out / "suite.json").write_text(json.dumps(summary, indent=2))
+    print(f"\nfigures in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
