@@ -18,7 +18,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from reversion.models import Version
 
 from editorial import workflow
@@ -207,6 +209,7 @@ class ReviewPagesMixin:
         history_url = reverse("admin:editorial_answer_history", args=[answer.pk])
         for version in versions:
             data = stored_fields(version)
+            revision = version.revision
             rows.append(
                 {
                     "version": version,
@@ -214,6 +217,10 @@ class ReviewPagesMixin:
                     "status": Status(data["status"]).label,
                     "url": f"{history_url}{version.pk}/",
                     "diff_url": self.compare_url(answer, version.pk),
+                    # Formatted here: 200 rows of lookups and filters were most of the page.
+                    "when": date_format(localtime(revision.date_created), "DATETIME_FORMAT"),
+                    "user": revision.user.get_username() if revision.user else "—",
+                    "comment": revision.get_comment(),
                 }
             )
         approved = ApprovedVersion.objects.filter(answer=answer).exists()
