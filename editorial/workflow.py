@@ -795,12 +795,13 @@ _PIN_FIELDS = [
 
 
 def _approval_mail(answer: Answer, user, comment: str) -> EmailMessage | None:
+    """The editor's news of an approval (the same from approve and approve_many)."""
     return _mail(
         answer.editor,
         answer,
         "Approved",
         f"{display_name(user)} approved version {answer.version} of “{answer.question}”; it is now "
-        f"the exported one.\n\n{comment}",
+        f"the exported one.\n\n{(comment or '').strip()}",
     )
 
 

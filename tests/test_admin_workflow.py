@@ -17,13 +17,22 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import constants as levels
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import capfirst
 from reversion.models import Revision, Version
 
 from editorial import checks, workflow
 from editorial.importers import import_paths
-from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
+from editorial.models import (
+    Answer,
+    ApprovedVersion,
+    Document,
+    FlagLevel,
+    Source,
+    Status,
+    WorkflowEvent,
+)
 from editorial.workflow import WorkflowError
 from tests.conftest import FIXTURES
 
@@ -1206,6 +1215,49 @@ def test_bulk_approve_makes_the_same_queries_at_any_size(
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert Answer.objects.filter(status=Status.APPROVED).count() == 14
+
+
+def test_select_all_approves_ten_thousand_answers_in_one_post(client, people):
+    # The confirmation of "select all" posts a handful of fields, the versions its page
+    # showed in one: no limit on the number of fields or the body size stops 10,000.
+    editor, reviewer = people["editor"], people["reviewer"]
+    documents = Document.objects.bulk_create(
+        Document(name=f"bulk_{number:04d}.txt", content_hash="0" * 64, subject="Ohio",
+                 imported_at=timezone.now())
+        for number in range(500)
+    )  # fmt: skip
+    text = "The agency shares records only when a court order requires it."
+    answers = Answer.objects.bulk_create(
+        Answer(document=document, position=position, question=f"Question {position}?",
+               text=text, imported_question=f"Question {position}?", imported_text=text,
+               status=Status.IN_REVIEW, editor=editor, reviewer=reviewer)
+        for document in documents
+        for position in range(1, 21)
+    )  # fmt: skip
+    Source.objects.bulk_create(
+        Source(answer=answer, url="https://example.org/x", title="T",
+               accessed_on=datetime.date(2026, 11, 1))
+        for answer in answers
+    )  # fmt: skip
+    client.force_login(reviewer)
+    payload = {
+        "action": "approve_selected",
+        "select_across": "1",
+        "_selected_action": str(answers[0].pk),
+        "confirm": "yes",
+        "step": "approve_selected",
+        "comment": "",
+        "loaded_versions": ",".join(f"{answer.pk}:{answer.version}" for answer in answers),
+    }
+
+    response = client.post(CHANGELIST + "?status__exact=in_review", payload)
+
+    assert response.status_code == 302
+    assert Answer.objects.filter(status=Status.APPROVED).count() == 10_000
+    assert ApprovedVersion.objects.count() == 10_000
+    assert WorkflowEvent.objects.filter(action="approve", actor=reviewer).count() == 10_000
+    assert Revision.objects.filter(comment="Approve", user=reviewer).count() == 10_000
+    assert Version.objects.count() == 20_000  # each answer and its source
 
 
 # The admin's own (session, user, permissions, the changelist the action runs from, the
