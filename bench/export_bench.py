@@ -9,7 +9,8 @@ Builds a throwaway database (the SQLite file EXPORT_BENCH_DB, default
 with N approved answers written straight into the tables (bulk data for the benchmark
 only: no workflow, no versions), then times each export into a sink that only counts
 bytes, each run in a fresh process so its peak RSS (ru_maxrss) is the export's own, not
-the build's. Prints the median of --runs runs and writes every figure as JSON (--json).
+the build's. Prints the median of --runs runs and writes every figure as JSON (--json);
+the rate per CPU second is the one to compare on a machine other work shares.
 Streaming means the peak is the same at N/20 and at N; tracemalloc's peak (one run in the
 parent process) shows the export's own Python allocations. The database is kept, so
 `manage.py export_answers` (command printed) and bench/bulk_approve_bench.py use it.
@@ -177,10 +178,11 @@ def timed_export(format_name: str) -> dict[str, float]:
     }
 
 
-def in_fresh_process(format_name: str) -> dict[str, float]:
-    """timed_export in a new interpreter, so its peak RSS is the export's alone."""
+def in_fresh_process(format_name: str, code: Path = ROOT) -> dict[str, float]:
+    """timed_export in a new interpreter, so its peak RSS is the export's alone; `code` is
+    the checkout whose exporter runs (another one for a before/after comparison)."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", format_name],
+        [sys.executable, str(code / "bench" / "export_bench.py"), "--child", format_name],
         check=True,
         capture_output=True,
         text=True,
@@ -200,17 +202,31 @@ def traced_peak_mib(format_name: str) -> float:
     return peak / 2**20
 
 
-def measure(format_name: str, runs: int) -> dict:
-    """Median rate and peak RSS of `runs` fresh-process runs, plus one traced peak."""
-    samples = [in_fresh_process(format_name) for _ in range(runs)]
+def measure(format_name: str, runs: int, codes: list[Path], *, trace: bool) -> list[dict]:
+    """Per checkout, the median rate and peak RSS of `runs` fresh-process runs (the
+    checkouts' runs alternating, so both meet the same load), and one traced peak of this
+    checkout's export."""
+    samples: dict[Path, list[dict]] = {code: [] for code in codes}
+    for _ in range(runs):
+        for code in codes:
+            samples[code].append(in_fresh_process(format_name, code))
+    return [
+        _summary(samples[code], code, traced_peak_mib(format_name) if trace and code == ROOT
+                 else float("nan"))
+        for code in codes
+    ]  # fmt: skip
+
+
+def _summary(samples: list[dict], code: Path, trace_peak_mib: float) -> dict:
     return {
+        "code": str(code),
         "answers": samples[0]["answers"],
         "mib_out": samples[0]["mib_out"],
         "seconds": median(sample["seconds"] for sample in samples),
         "cpu_seconds": median(sample["cpu_seconds"] for sample in samples),
         "per_second": median(sample["per_second"] for sample in samples),
         "max_rss_mib": median(sample["max_rss_mib"] for sample in samples),
-        "trace_peak_mib": traced_peak_mib(format_name),
+        "trace_peak_mib": trace_peak_mib,
         "runs": samples,
     }
 
@@ -220,6 +236,13 @@ def main() -> None:
     parser.add_argument("answers", nargs="?", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median shown)")
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git worktree add /tmp/base main`) measured on the same "
+        "data, its runs interleaved with this one's, for a before/after comparison",
+    )
+    parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc run")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # one timed export, for measure()
     args = parser.parse_args()
     if args.child:
@@ -233,8 +256,7 @@ def main() -> None:
     print(f"{engine} database {connection.settings_dict['NAME']}; median of {args.runs} runs")
     print(
         f"{'answers':>8} {'format':>6} {'MiB out':>8} {'seconds':>8} {'CPU s':>6} "
-        f"{'answers/s':>10} "
-        f"{'max RSS MiB':>12} {'tracemalloc peak MiB':>21}"
+        f"{'answers/s':>10} {'per CPU s':>10} {'max RSS MiB':>12} {'tracemalloc peak MiB':>21}"
     )
     rows = []
     for size in (max(total // 20, 1), total):
@@ -243,16 +265,15 @@ def main() -> None:
         build = time.perf_counter() - started
         print(f"(built {size} answers in {build:.1f} s)", flush=True)
         for format_name in ("jsonl", "csv"):
-            row = {"format": format_name, **measure(format_name, args.runs)}
-            rows.append(row)
-            print(
-                f"{row['answers']:>8} {format_name:>6} {row['mib_out']:>8.1f} "
-                f"{row['seconds']:>8.2f} {row['cpu_seconds']:>6.2f} {row['per_second']:>10.0f} "
-                f"{row['max_rss_mib']:>12.1f} {row['trace_peak_mib']:>21.2f}",
-                flush=True,
-            )
+            codes = [ROOT] if args.baseline is None else [args.baseline.resolve(), ROOT]
+            for figures in measure(format_name, args.runs, codes, trace=not args.no_trace):
+                row = {"format": format_name, **figures}
+                rows.append(row)
+                show(row, label=("" if row["code"] == str(ROOT) else " (baseline)"))
     for format_name in ("jsonl", "csv"):
-        small, large = (row for row in rows if row["format"] == format_name)
+        small, large = (
+            row for row in rows if row["format"] == format_name and row["code"] == str(ROOT)
+        )
         print(
             f"{format_name}: max RSS at {large['answers']} / at {small['answers']}: "
             f"{large['max_rss_mib'] / small['max_rss_mib']:.2f}"
@@ -268,6 +289,17 @@ def main() -> None:
             f"  DATABASE_URL=sqlite:///{DB} DEBUG=0 SECRET_KEY=bench /usr/bin/time -v "
             ".venv/bin/python manage.py export_answers --format jsonl --output /dev/null"
         )
+
+
+def show(row: dict, label: str) -> None:
+    """One line of the table."""
+    print(
+        f"{row['answers']:>8} {row['format']:>6} {row['mib_out']:>8.1f} "
+        f"{row['seconds']:>8.2f} {row['cpu_seconds']:>6.2f} {row['per_second']:>10.0f} "
+        f"{row['answers'] / row['cpu_seconds']:>10.0f} "
+        f"{row['max_rss_mib']:>12.1f} {row['trace_peak_mib']:>21.2f}{label}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
