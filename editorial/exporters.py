@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -82,33 +82,72 @@ def approved_versions(
     if with_import:
         fields += ["answer__imported_question", "answer__imported_text"]
     # (document name, position) is unique, so the order is total and the output stable.
-    return queryset.order_by("answer__document__name", "answer__position").values(*fields)
+    # Tuples, not dicts: a dict per row was a tenth of an export's time.
+    return queryset.order_by("answer__document__name", "answer__position").values_list(*fields)
 
 
 def _username_key() -> str:
     return f"approved_by__{get_user_model().USERNAME_FIELD}"
 
 
-def _record(row: dict[str, Any], username_key: str) -> Record:
-    approved_at: datetime = row["approved_at"]
+def _record(row: tuple) -> Record:
+    """An export record from a row of approved_versions (its first ten columns)."""
+    pk, document, subject, position, question, text, sources, approved_by, approved_at = row[:9]
     return {
-        "id": row["answer_id"],
-        "document": row["answer__document__name"],
-        "subject": row["answer__document__subject"],
-        "position": row["answer__position"],
-        "question": row["question"],
-        "answer": row["text"],
+        "id": pk,
+        "document": document,
+        "subject": subject,
+        "position": position,
+        "question": question,
+        "answer": text,
         "sources": [
-            {key: str(source.get(key) or "") for key in SOURCE_FIELDS} for source in row["sources"]
+            {key: str(source.get(key) or "") for key in SOURCE_FIELDS} for source in sources
         ],
-        "approved_by": row[username_key],
+        "approved_by": approved_by,
         "approved_at": approved_at.astimezone(UTC).isoformat(),
-        "version": row["version"],
+        "version": row[9],
     }
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# What json.dumps writes a string with when ensure_ascii is off (the C function, if built).
+_string = json.encoder.encode_basestring
+
+
+def _sources_json(sources: list[dict[str, str]]) -> str:
+    """_dumps(sources) of a record's sources, written directly: keys known, in sorted order."""
+    return (
+        "["
+        + ", ".join(
+            f'{{"accessed": {_string(source["accessed"])}, '
+            f'"publisher": {_string(source["publisher"])}, '
+            f'"title": {_string(source["title"])}, "url": {_string(source["url"])}}}'
+            for source in sources
+        )
+        + "]"
+    )
+
+
+def _record_json(record: Record) -> str:
+    """_dumps(record) of an export record, the same characters, written directly.
+
+    The keys are known, so they are written in sorted order as they are instead of
+    json.dumps sorting a dict and walking it for every answer: this was half the
+    time of a jsonl export. tests/test_exporters.py checks it against _dumps.
+    """
+    return (
+        f'{{"answer": {_string(record["answer"])}, '
+        f'"approved_at": {_string(record["approved_at"])}, '
+        f'"approved_by": {_string(record["approved_by"])}, '
+        f'"document": {_string(record["document"])}, '
+        f'"id": {int(record["id"])}, "position": {int(record["position"])}, '
+        f'"question": {_string(record["question"])}, '
+        f'"sources": {_sources_json(record["sources"])}, '
+        f'"subject": {_string(record["subject"])}, "version": {int(record["version"])}}}'
+    )
 
 
 # --- json, jsonl ------------------------------------------------------------------------
@@ -118,7 +157,7 @@ def write_json(records: Iterable[Record]) -> Iterator[str]:
     """A JSON array, one record a line, written as the records come."""
     separator = "[\n"
     for record in records:
-        yield separator + _dumps(record)
+        yield separator + _record_json(record)
         separator = ",\n"
     yield "[]\n" if separator == "[\n" else "\n]\n"
 
@@ -126,7 +165,7 @@ def write_json(records: Iterable[Record]) -> Iterator[str]:
 def write_jsonl(records: Iterable[Record]) -> Iterator[str]:
     """One JSON object a line, for tools that read a record at a time."""
     for record in records:
-        yield _dumps(record) + "\n"
+        yield _record_json(record) + "\n"
 
 
 # --- csv --------------------------------------------------------------------------------
@@ -155,7 +194,7 @@ def write_csv(records: Iterable[Record]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(FIELDS)
     for record in records:
-        row = {**record, "sources": _dumps(record["sources"])}
+        row = {**record, "sources": _sources_json(record["sources"])}
         yield writer.writerow([neutralise_cell(row[field]) for field in FIELDS])
 
 
@@ -414,13 +453,11 @@ class Export:
         rows = approved_versions(
             answers=self.answers, documents=self.documents, with_import=self.format.with_import
         ).iterator(chunk_size=CHUNK_SIZE)
-        username_key = _username_key()
         for row in rows:
             self.count += 1
-            record = _record(row, username_key)
+            record = _record(row)
             if self.format.with_import:
-                record["imported_question"] = row["answer__imported_question"]
-                record["imported_answer"] = row["answer__imported_text"]
+                record["imported_question"], record["imported_answer"] = row[10:12]
             yield record
 
     def stream(self) -> Iterator[bytes]:

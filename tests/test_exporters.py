@@ -252,6 +252,31 @@ def test_json_formats_round_trip_the_approved_versions(approved, format_name):
     )
 
 
+ODD_TEXT = 'Tab\there, "quoted", back\\slash, a bell \x07, \u2028 a separator, é ü 日本 😀 </b>'
+
+
+def test_json_formats_are_the_bytes_json_dumps_writes(approved, hostile, editor, reviewer):
+    # The records are written out by hand for speed; they must stay json.dumps' bytes.
+    approve(
+        answer_at(MISSISSIPPI, 3),
+        editor,
+        reviewer,
+        question=ODD_TEXT + "?",
+        text=ODD_TEXT,
+        sources=[{**RMV, "title": ODD_TEXT, "publisher": ""}, MS_DPS],
+    )
+    reference = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in expected_records()]
+    assert len(reference) == 7
+
+    assert export("jsonl") == "".join(line + "\n" for line in reference).encode()
+    assert export("json") == ("[\n" + ",\n".join(reference) + "\n]\n").encode()
+    cells = [row[6] for row in csv.reader(io.StringIO(export("csv").decode(), newline=""))]
+    assert cells[1:] == [
+        json.dumps(record["sources"], ensure_ascii=False, sort_keys=True)
+        for record in expected_records()
+    ]
+
+
 def test_csv_round_trips_the_approved_versions(approved):
     data = export("csv")
     assert data.startswith(b"id,document,subject,position,question,answer,sources,")

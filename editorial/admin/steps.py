@@ -232,21 +232,28 @@ class WorkflowStepsMixin:
         for answer in queryset.select_related("document"):
             try:
                 if answer.pk not in versions and (decision or not across):
-                    raise WorkflowError(
-                        "The page did not say which version of this answer it showed; "
-                        "reload it and try again."
-                    )
+                    raise WorkflowError(UNSEEN)
                 step(answer, versions.get(answer.pk))
             except WorkflowError as error:
                 refused.append((answer, str(error)))
             else:
                 done.append(answer)
-        if done:
-            names = "; ".join(str(answer) for answer in done[:3])
-            more = f"; and {len(done) - 3} more" if len(done) > 3 else ""
-            messages.success(request, f"{label}: {len(done)} answer(s) done: {names}{more}.")
-        for answer, reason in refused:
-            messages.error(request, f"{label} refused for {answer}: {reason}")
+        _report(request, label, done, refused)
+
+    def _decide_many(self, request, queryset, label: str, decide) -> None:
+        """A decision on many answers in one workflow call, each at the version shown.
+
+        The workflow checks every rule per answer as the one-at-a-time path does and
+        writes a batch of answers at a time; answers the page did not show are refused.
+        """
+        versions = _loaded_versions(request)
+        answers = list(queryset.select_related("document"))
+        unseen = {answer.pk for answer in answers if answer.pk not in versions}
+        outcome = decide([answer for answer in answers if answer.pk not in unseen], versions)
+        reasons = {answer.pk: str(error) for answer, error in outcome.refused}
+        reasons.update(dict.fromkeys(unseen, UNSEEN))
+        refused = [(answer, reasons[answer.pk]) for answer in answers if answer.pk in reasons]
+        _report(request, label, outcome.done, refused)
 
     @admin.action(description="Claim (become their editor)")
     def claim_selected(self, request, queryset):
@@ -285,14 +292,16 @@ class WorkflowStepsMixin:
             action="approve_selected",
             title="Approve",
             show_changes=True,
-            run=lambda data: self._apply(
+            run=lambda data: self._decide_many(
                 request,
                 queryset,
                 "Approve",
-                lambda a, v: workflow.approve(
-                    a, request.user, comment=data["comment"], expected_version=v
+                lambda answers, versions: workflow.approve_many(
+                    answers=answers,
+                    user=request.user,
+                    comment=data["comment"],
+                    expected_versions=versions,
                 ),
-                decision=True,
             ),
         )
 
@@ -412,6 +421,19 @@ class WorkflowStepsMixin:
             "select_across": request.POST.get("select_across") == "1",
         }
         return TemplateResponse(request, "admin/editorial/answer/bulk_step.html", context)
+
+
+UNSEEN = "The page did not say which version of this answer it showed; reload it and try again."
+
+
+def _report(request, label: str, done: list[Answer], refused: list[tuple[Answer, str]]) -> None:
+    """One message for what a bulk step did, one per answer it refused, saying why."""
+    if done:
+        names = "; ".join(str(answer) for answer in done[:3])
+        more = f"; and {len(done) - 3} more" if len(done) > 3 else ""
+        messages.success(request, f"{label}: {len(done)} answer(s) done: {names}{more}.")
+    for answer, reason in refused:
+        messages.error(request, f"{label} refused for {answer}: {reason}")
 
 
 class BulkStepForm(forms.Form):
