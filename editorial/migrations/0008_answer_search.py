@@ -18,7 +18,7 @@ SQLITE_TABLE = """
 CREATE VIRTUAL TABLE editorial_answer_search USING fts5(
     question, text,
     content='editorial_answer', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+    tokenize='unicode61 remove_diacritics 2'
 )
 """
 SQLITE_TRIGGERS = [
