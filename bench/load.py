@@ -378,7 +378,7 @@ class Editor(Client):
 
         if not any(key == "text" for key, _ in page.fields):
             # Read-only (in review meanwhile, or someone else's): nothing to type into.
-            self.results.refusals["edit: the page was read-only"] += 1
+            self.results.refusals["edit: read-only page (claimed by another, or in review)"] += 1
             return False, None
         self.edits += 1
         text = EDIT_LINE.sub("", HEDGE_RE.sub("", page.value("text"))).strip()
@@ -567,6 +567,20 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of the live processes of a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        # After the command name: state, ppid, pgrp, …, utime (14th field), stime (15th).
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def server_env(database_url: str, workers: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -699,6 +713,13 @@ def print_table(report: dict) -> None:
             f"  {route:22} {row['requests']:>6} requests, p50 {row['p50_ms']:.0f} ms, "
             f"p95 {row['p95_ms']:.0f} ms, max {row['max_ms']:.0f} ms"
         )
+    cpu = report["cpu"]
+    print(
+        f"CPU: gunicorn {cpu['gunicorn_cpu_s']} s ({cpu['gunicorn_cpu_ms_per_request']} ms a "
+        f"request, {cpu['gunicorn_cores_busy']} cores busy), this driver "
+        f"{cpu['load_driver_cpu_s']} s; load average {cpu['load_average_1min_at_end']} on "
+        f"{report['config']['cpus']} CPUs"
+    )
     for title, counts in (("Refused (correctly)", "refusals"), ("Error", "error_kinds")):
         for reason, count in report[counts].items():
             print(f"  {title}: {count} × {reason}")
@@ -769,9 +790,13 @@ def main(argv: list[str] | None = None) -> int:
         for client in clients:
             client.deadline = deadline
         began = time.perf_counter()
+        server_cpu, driver_cpu = group_cpu_seconds(server.pid), time.process_time()
         # A request in flight at the deadline may finish (the socket's timeout is 60 s).
         run_all(clients, drive, stop, timeout=args.seconds + 65)
         elapsed = time.perf_counter() - began
+        server_cpu = group_cpu_seconds(server.pid) - server_cpu
+        driver_cpu = time.process_time() - driver_cpu
+        load_average = os.getloadavg()[0]
         for client in clients:
             results.merge(client.results)
     except KeyboardInterrupt:
@@ -797,7 +822,14 @@ def main(argv: list[str] | None = None) -> int:
         "think_s": args.think,
         "answers": people["answers"],
         "cpus": os.cpu_count(),
-        "load_average_after": os.getloadavg()[0],
+    }
+    # Where the time went: the app's own CPU per request against the time a client waited.
+    report["cpu"] = {
+        "gunicorn_cpu_s": round(server_cpu, 1),
+        "gunicorn_cpu_ms_per_request": round(1000 * server_cpu / max(1, report["requests"]), 1),
+        "gunicorn_cores_busy": round(server_cpu / elapsed, 2),
+        "load_driver_cpu_s": round(driver_cpu, 1),
+        "load_average_1min_at_end": round(load_average, 2),
     }
     print_table(report)
     if args.json:
