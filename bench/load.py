@@ -74,6 +74,13 @@ EDIT_LINE = re.compile(r"\n*\(Corrected in the load test: [^)]*\)\s*$")
 SUBJECTS = ("Massachusetts", "Mississippi", "Alabama", "Texas", "Ohio", "Utah")
 SEARCHES = ("warrant", "license", "immigration", "federal")
 P95_TARGET_MS = 300
+# The refusals people working at once meet, by the message that says so.
+REFUSALS = {
+    r"Someone else saved|became .* while you had": "stale page",
+    r"is the editor of this answer": "another editor's answer",
+    r"is in review and read-only": "in review meanwhile",
+    r"was not done": "step not taken: its save was refused",
+}
 
 
 # --- the clients: HTTP through the admin's pages -------------------------------------------
@@ -306,26 +313,27 @@ class Client:
             _, html, _, _ = self.request("open", "GET", urlsplit(location).path)
             return True, Page(html)
         page = Page(html)
-        self._note_refusal(kind, page, html)
-        # The refusal is the right answer: counted as refused, not as done nor as an error.
-        sample.outcome = "refused"
+        reason = self._refusal(page, html)
+        if reason in REFUSALS.values():
+            # The right answer to a page that went stale: refused, neither done nor an error.
+            sample.outcome = "refused"
+            self.results.refusals[f"{kind}: {reason}"] += 1
+        else:
+            # A refusal this test should never cause (a form it filled wrongly, say).
+            sample.outcome = "error"
+            self.results.errors[f"{kind}: refused: {reason}"[:160]] += 1
         return False, page
 
-    def _note_refusal(self, kind: str, page: Page, html: str) -> None:
+    def _refusal(self, page: Page, html: str) -> str:
+        """The reason the page gives, named if it is one of the expected refusals."""
         errors = [text for level, text in page.messages if "error" in level]
         if not errors and "stale-diff" in html:
             errors = ["Someone else saved"]
         errors += [" ".join(unescape(m).split()) for m in FORM_ERROR.findall(html)]
         reason = errors[0] if errors else "no reason shown"
-        for pattern, label in (
-            (r"Someone else saved|became .* while you had", "stale page"),
-            (r"is the editor of this answer", "another editor's answer"),
-            (r"was not done", "step refused: its save was refused"),
-        ):
-            if re.search(pattern, reason):
-                reason = label
-                break
-        self.results.refusals[f"{kind}: {reason}"[:160]] += 1
+        return next(
+            (label for pattern, label in REFUSALS.items() if re.search(pattern, reason)), reason
+        )
 
 
 class Editor(Client):
@@ -378,7 +386,7 @@ class Editor(Client):
 
         if not any(key == "text" for key, _ in page.fields):
             # Read-only (in review meanwhile, or someone else's): nothing to type into.
-            self.results.refusals["edit: read-only page (claimed by another, or in review)"] += 1
+            self.results.refusals["edit: read-only page (another's, or in review)"] += 1
             return False, None
         self.edits += 1
         text = EDIT_LINE.sub("", HEDGE_RE.sub("", page.value("text"))).strip()
@@ -446,6 +454,7 @@ def sign_in(client: Client) -> None:
 
 def drive(client: Client, stop: threading.Event) -> None:
     """One client's work until the deadline; errors are counted, and the work goes on."""
+    client.pause()  # twenty people do not all click in the same millisecond
     while client.signed_in and not stop.is_set():
         try:
             client.work()
@@ -539,20 +548,23 @@ def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: gunicorn's workers stop with it
         )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"The server exited ({server.returncode}); see {log}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz", headers={"Host": f"127.0.0.1:{port}"})
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop_server(server)
-    sys.exit(f"The server did not answer /healthz within 120 s; see {log}")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                sys.exit(f"The server exited ({server.returncode}); see {log}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/healthz", headers={"Host": f"127.0.0.1:{port}"})
+                if connection.getresponse().status == 200:
+                    return server
+            except OSError:
+                pass
+            time.sleep(0.5)
+        sys.exit(f"The server did not answer /healthz within 120 s; see {log}")
+    except BaseException:  # Ctrl-C while it starts too: never leave a server behind
+        stop_server(server)
+        raise
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -766,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     port = args.port or free_port()
     log = work / "server.log"
+    # A `kill` stops the run as Ctrl-C does: through the `finally` that stops the server.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     server = start_server(port, env, log)
     results = Results()
     stop = threading.Event()
@@ -800,7 +814,6 @@ def main(argv: list[str] | None = None) -> int:
         for client in clients:
             results.merge(client.results)
     except KeyboardInterrupt:
-        stop.set()
         print("Interrupted; stopping the server.", file=sys.stderr)
         raise
     finally:
@@ -839,4 +852,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)  # the server was stopped on the way out
