@@ -1,6 +1,6 @@
 """Load: the production server on PostgreSQL under editors and reviewers working at once.
 
-    .venv/bin/python bench/load.py [--clients 20] [--seconds 60] [--workers 3] [--think 1]
+    .venv/bin/python bench/load.py [--clients 20] [--seconds 60] [--workers 2] [--think 1]
                                    [--files 50] [--json PATH]
 
 Starts from an empty database (DATABASE_URL, default
@@ -11,7 +11,8 @@ editors and reviewers with known passwords. Then it starts the production server
 as `python3 dev.py serve` does (check --deploy, collectstatic, migrate, gunicorn with
 WhiteNoise, DEBUG off, a fresh SECRET_KEY) on 127.0.0.1, with the three TLS-only settings
 off since loopback has no TLS, and drives it with plain threads speaking HTTP through the
-admin's own pages: each client signs in through the login form, then loops.
+admin's own pages: every client signs in through the login form (timed, reported apart:
+PBKDF2 is slow on purpose), then the clock starts and each loops for --seconds.
 
 - An editor lists answers (their drafts, requests for changes, answers nobody has
   claimed yet, by subject or search), opens one, corrects it (the hedges taken out, a
@@ -27,10 +28,13 @@ admin's own pages: each client signs in through the login form, then loops.
 Every request is timed by kind. A refusal the rules make (a stale page, someone else's
 answer) is a correct 200 page with the reason and counts as "refused", not as an error;
 5xx and any other unexpected answer (a 4xx, a lost connection, a timeout, a page that is
-not the one expected) are errors. After the run the server is stopped (also on an error
-or Ctrl-C) and every edit a client saw land (a redirect after its post) is looked up
-through the ORM: its text must be the answer's current text or in one of the answer's
-reversion versions, else it is a lost update. Prints one table; --json writes the figures.
+not the one expected, a refusal of another kind) are errors. Beside the client's times:
+the time inside gunicorn per route (its access log) and gunicorn's CPU per request, so a
+missed p95 shows whether the app's work or the wait for a worker (and a CPU) was long.
+After the run the server is stopped (also on an error, Ctrl-C or SIGTERM) and every edit
+a client saw land (a redirect after its post) is looked up through the ORM: its text must
+be the answer's current text or in one of the answer's reversion versions, else it is a
+lost update. Prints one table; --json writes the figures.
 Targets (issue 10): 0 5xx, 0 lost updates, p95 <= 300 ms.
 """
 
@@ -747,7 +751,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20, help="half editors, half reviewers")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    # Sync workers doing CPU-bound pages: one per core measured best on 2 cores (2 vs 3).
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause between a person's clicks, s"
     )
