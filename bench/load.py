@@ -751,7 +751,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20, help="half editors, half reviewers")
     parser.add_argument("--seconds", type=float, default=60)
-    # Sync workers doing CPU-bound pages: one per core measured best on 2 cores (2 vs 3).
+    # Sync workers, CPU-bound pages: on 2 cores 2 and 3 workers measured alike (within noise).
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause between a person's clicks, s"
