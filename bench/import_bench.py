@@ -32,7 +32,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -91,27 +90,6 @@ class Clock:
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class PeakAnonymous(threading.Thread):
-    """The largest anonymous resident memory (heap) seen, sampled every 50 ms (Linux).
-
-    Peak RSS also counts the database file's pages that SQLite maps into the process
-    (mmap_size), which are the page cache, shared and reclaimable: this is what the
-    import itself holds.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_kb = 0
-
-    def run(self) -> None:
-        status = Path("/proc/self/status")
-        while status.exists():
-            for line in status.read_text().splitlines():
-                if line.startswith("RssAnon:"):
-                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
-            time.sleep(0.05)
 
 
 def _parsed(files: list[Path]):
@@ -233,6 +211,8 @@ def main() -> None:
     parser.add_argument("--database")
     args = parser.parse_args()
     if args.mode:  # a child process: one measurement
+        from memory import PeakAnonymous
+
         heap = PeakAnonymous()
         heap.start()
         if args.mode == "more":
