@@ -237,6 +237,7 @@ def _summary(samples: list[dict], code: Path, trace_peak_mib: float) -> dict:
         "cpu_seconds": median(sample["cpu_seconds"] for sample in samples),
         "per_second": median(sample["per_second"] for sample in samples),
         "max_rss_mib": median(sample["max_rss_mib"] for sample in samples),
+        "peak_heap_mib": median(sample["peak_heap_mib"] for sample in samples),
         "trace_peak_mib": trace_peak_mib,
         "runs": samples,
     }
