@@ -1,5 +1,6 @@
 """Shared fixtures: the real seed corpus, and one user per role."""
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ from editorial.models import Answer, Document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_FILES = sorted(FIXTURES.glob("*.txt"))
+# A real source for Massachusetts answers, as an editor attaches it.
+RMV_SOURCE = {
+    "url": "https://www.mass.gov/orgs/massachusetts-registry-of-motor-vehicles",
+    "title": "Registry of Motor Vehicles",
+    "publisher": "Commonwealth of Massachusetts",
+    "accessed_on": datetime.date(2026, 1, 2),
+    "excerpt": "The RMV shares records only as state law allows.",
+}
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Backup and restore: a real workflow history, backed up, erased, restored, compared."""
 
-import datetime
 import io
 import json
 
@@ -17,16 +16,11 @@ from editorial.backup import MODELS
 from editorial.exporters import Export
 from editorial.history import HistoryIsPermanent
 from editorial.models import Answer, ExportRecord, Notice, WorkflowEvent
+from tests.conftest import RMV_SOURCE
 
 pytestmark = pytest.mark.django_db
 
-SOURCE = {
-    "url": "https://www.mass.gov/orgs/massachusetts-registry-of-motor-vehicles",
-    "title": "Registry of Motor Vehicles",
-    "publisher": "Commonwealth of Massachusetts",
-    "accessed_on": datetime.date(2026, 1, 2),
-    "excerpt": "The RMV shares records only as state law allows.",
-}
+SOURCE = RMV_SOURCE
 NATURAL = (ContentType, Permission, Group)
 
 

@@ -1,6 +1,5 @@
 """History that cannot be erased: events, revisions and versions refuse change and delete."""
 
-import datetime
 from contextlib import contextmanager
 
 import pytest
@@ -12,16 +11,11 @@ from editorial import workflow
 from editorial.history import HistoryIsPermanent, unlocked
 from editorial.importers import import_paths
 from editorial.models import WorkflowEvent
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, RMV_SOURCE
 
 pytestmark = pytest.mark.django_db
 
-SOURCE = {
-    "url": "https://www.mass.gov/orgs/massachusetts-registry-of-motor-vehicles",
-    "title": "Registry of Motor Vehicles",
-    "publisher": "Commonwealth of Massachusetts",
-    "accessed_on": datetime.date(2026, 1, 2),
-}
+SOURCE = RMV_SOURCE
 TABLES = ["editorial_workflowevent", "reversion_revision", "reversion_version"]
 
 
