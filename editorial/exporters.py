@@ -92,7 +92,9 @@ def _username_key() -> str:
 
 def _record(row: tuple) -> Record:
     """An export record from a row of approved_versions (its first ten columns)."""
-    pk, document, subject, position, question, text, sources, approved_by, approved_at = row[:9]
+    pk, document, subject, position, question, text, sources, approved_by, approved_at, version = (
+        row[:10]
+    )
     return {
         "id": pk,
         "document": document,
@@ -105,7 +107,7 @@ def _record(row: tuple) -> Record:
         ],
         "approved_by": approved_by,
         "approved_at": approved_at.astimezone(UTC).isoformat(),
-        "version": row[9],
+        "version": version,
     }
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import reversion
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
@@ -166,12 +166,16 @@ def editors_since_approval_of(answer_ids: Collection[int]) -> dict[int, set[int]
 def _holders(codename: str):
     """Active users who hold an editorial permission through a group or directly."""
     permission = Permission.objects.get(content_type__app_label="editorial", codename=codename)
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
-        .filter(is_active=True)
-        .distinct()
+    User = get_user_model()
+    # EXISTS, not joins: a join with DISTINCT multiplied any count annotated on top (a
+    # reviewer in two reviewing groups, or with the permission twice, counted double).
+    through_group = Group.permissions.through.objects.filter(
+        group__user=OuterRef("pk"), permission=permission
     )
+    direct = User.user_permissions.through.objects.filter(
+        user=OuterRef("pk"), permission=permission
+    )
+    return User.objects.filter(Exists(through_group) | Exists(direct), is_active=True)
 
 
 def reviewers():
@@ -729,7 +733,9 @@ def _approve_batch(
         status=Status.APPROVED, updated_at=now
     )
     if moved != len(approved):
-        raise RuntimeError("Answers locked for approval changed state; nothing was approved.")
+        raise RuntimeError(
+            "Answers locked for approval changed state; nothing in this batch was approved."
+        )
     for row in approved:
         row.status, row.updated_at = Status.APPROVED, now
 

@@ -604,3 +604,17 @@ def test_eligible_reviewers_leave_out_whoever_edited_since_approval(
     workflow.edit(answer, user=editor_reviewer, sources=[SOURCE])
 
     assert workflow.eligible_reviewers(answer) == [reviewer, reviewer2]
+
+
+def test_a_reviewer_holding_the_permission_twice_is_counted_once(seeds, reviewer):
+    from django.contrib.auth.models import Permission
+    from django.db.models import Count
+
+    reviewer.user_permissions.add(Permission.objects.get(codename="review_answer"))
+    Answer.objects.filter(pk__in=Answer.objects.order_by("pk")[:3].values("pk")).update(
+        reviewer=reviewer
+    )
+
+    holders = workflow.reviewers().annotate(n=Count("reviewed_answers"))
+
+    assert [(user.pk, user.n) for user in holders.filter(pk=reviewer.pk)] == [(reviewer.pk, 3)]

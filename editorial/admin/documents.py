@@ -67,9 +67,13 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         """Upload files; each is imported whole or not at all, as by import_answers."""
         if not workflow.can_import(request.user):
             raise PermissionDenied
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # the form's own checks still apply
         if request.method == "POST" and length > (_limits()[1] + 1) * MB:
-            # Far over the limit: the files are not even looked at.
+            # Far over the limit: refused before the files are read or parsed (Django has
+            # already spooled them to temporary files on disk, not to memory).
             messages.error(
                 request,
                 f"That upload is {length / MB:.0f} MB; the limit is {_limits()[1]} MB an upload. "

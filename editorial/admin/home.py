@@ -89,8 +89,10 @@ def reviewer_home(user) -> dict:
         .select_related("answer__document")
         .order_by("-id")
     )
+    listing = _listing(queue, answers_url(mine="review"))
     return {
-        "queue": {**_listing(queue, answers_url(mine="review")), "oldest": queue.first()},
+        # The queue is oldest first, so its first item is the oldest waiting.
+        "queue": {**listing, "oldest": listing["items"][0] if listing["items"] else None},
         "decided": list(decided[:SHOWN]),
     }
 
