@@ -28,7 +28,7 @@ from django.db.models import Count
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from editorial import checks
+from editorial import checks, search
 from editorial.models import Answer, Document, Source, Status, WorkflowEvent
 
 T = TypeVar("T")
@@ -579,7 +579,8 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
                 (document.pk, item.position, question, text, question, text, codes, level, print_)
             )
     answer = _new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now)
-    insert_copies(answer, _ANSWER_VARYING, varying)
+    with search.indexed_in_bulk():
+        insert_copies(answer, _ANSWER_VARYING, varying)
     ids = {
         (document, position): pk
         for document, position, pk in Answer.objects.filter(document__in=documents)

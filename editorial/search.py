@@ -1,0 +1,52 @@
+"""Keeping the answers' full-text index (migration 0008) in step with bulk inserts.
+
+SQLite's FTS5 index is fed by a trigger on each inserted answer. An insert into a table
+with a trigger keeps a statement journal of every page it changes, in case the trigger
+fails; for an import's answers (eight indexes each) that journal, and indexing one row
+at a time, were a third of the import's time. So an import inserts its answers inside
+`indexed_in_bulk()`: within its own write transaction the trigger is dropped, the rows
+go in, the trigger is put back exactly as it was, and the new rows are indexed in one
+INSERT … SELECT. SQLite's schema changes are transactional: no other connection ever
+sees the table without its trigger, and a failure puts everything back. PostgreSQL
+computes its search column itself: nothing to do there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+TRIGGER = "editorial_answer_search_insert"
+
+
+@contextmanager
+def indexed_in_bulk(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Answers inserted inside are indexed together when the block ends without error.
+
+    Runs in the caller's transaction (one is opened if there is none). SQLite lets one
+    writer in at a time, so the answers above the largest id seen on entry are exactly
+    the ones inserted inside. If the block fails, it is all rolled back, trigger included.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s), "
+            "(SELECT coalesce(max(id), 0) FROM editorial_answer)",
+            [TRIGGER],
+        )
+        trigger, last_id = cursor.fetchone()
+        if trigger:
+            cursor.execute(f"DROP TRIGGER {TRIGGER}")
+        yield
+        if trigger:
+            cursor.execute(trigger)
+        cursor.execute(
+            "INSERT INTO editorial_answer_search (rowid, question, text) "
+            "SELECT id, question, text FROM editorial_answer WHERE id > %s",
+            [last_id],
+        )
