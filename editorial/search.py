@@ -1,14 +1,15 @@
 """Keeping the answers' full-text index (migration 0008) in step with bulk inserts.
 
-SQLite's FTS5 index is fed by a trigger on each inserted answer. An insert into a table
-with a trigger keeps a statement journal of every page it changes, in case the trigger
-fails; for an import's answers (eight indexes each) that journal, and indexing one row
-at a time, were a third of the import's time. So an import inserts its answers inside
-`indexed_in_bulk()`: within its own write transaction the trigger is dropped, the rows
-go in, the trigger is put back exactly as it was, and the new rows are indexed in one
-INSERT … SELECT. SQLite's schema changes are transactional: no other connection ever
-sees the table without its trigger, and a failure puts everything back. PostgreSQL
-computes its search column itself: nothing to do there.
+SQLite's FTS5 index is fed by a trigger on each inserted answer. Measured on an import
+of 10,000 answers: the answers' inserts took 1.5 s with the trigger, 0.7 s with the
+trigger present but doing nothing (WHEN 0; a statement that may fire a trigger keeps a
+statement journal of the pages it changes, eight indexes' worth per answer here), and
+0.25 s without it, plus 0.3 s to index the same rows in one INSERT … SELECT. So an
+import inserts its answers inside `indexed_in_bulk()`: within its own write transaction
+the trigger is dropped, the rows go in, the trigger is put back exactly as it was, and
+the new rows are indexed in one statement. SQLite's schema changes are transactional: no
+other connection ever sees the table without its trigger, and a failure puts it all
+back. PostgreSQL computes its search column itself: nothing to do there.
 """
 
 from __future__ import annotations
