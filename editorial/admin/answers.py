@@ -359,7 +359,9 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         answer = form.instance
         changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
         if changed:
-            fields = workflow.begin_edit(answer, user=request.user, comment="Edited in the admin")
+            fields = workflow.begin_edit(
+                answer, user=request.user, comment=workflow.ADMIN_EDIT_COMMENT
+            )
             answer.save(update_fields=fields)
         # Always: unchanged formsets save nothing but set what the change message reads.
         super().save_related(request, form, formsets, change)
