@@ -30,6 +30,7 @@ from editorial.admin.filters import (
     FlagFilter,
     MineFilter,
     PersonFilter,
+    ReReviewFilter,
     SubjectFilter,
 )
 from editorial.admin.review import ReviewPagesMixin
@@ -194,6 +195,7 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         ("reviewer", PersonFilter),
         ("editor", PersonFilter),
         ConflictFilter,
+        ReReviewFilter,
         DocumentFilter,
     ]
     list_select_related = ["document", "editor", "reviewer"]
