@@ -713,8 +713,9 @@ def _approve_batch(
     sources: dict[int, list[Source]] = {pk: [] for pk in rows}
     for source in Source.objects.filter(answer_id__in=list(rows)).order_by("id"):
         sources[source.answer_id].append(source)
-    edited = editors_since_approval_of(rows)
-    histories = histories_of(rows)  # read before this batch's own approval events exist
+    # One read of the log serves four-eyes and provenance; before this batch's events exist.
+    histories = histories_of(rows)
+    edited = {pk: _edited_since_approval(history) for pk, history in histories.items()}
 
     approved: list[Answer] = []
     for answer in answers:
@@ -834,18 +835,29 @@ _HISTORY_ACTIONS = [
 
 
 def histories_of(answer_ids: Collection[int]) -> dict[int, list[tuple]]:
-    """The events provenance is read from, per answer and oldest first, in one query:
-    (event id, action, actor's username, comment, time)."""
+    """The events provenance (and four-eyes) is read from, per answer and oldest first, in
+    one query: (event id, action, actor id, actor's username, comment, time)."""
     histories: dict[int, list[tuple]] = {pk: [] for pk in answer_ids}
     username = f"actor__{get_user_model().USERNAME_FIELD}"
     rows = (
         WorkflowEvent.objects.filter(answer_id__in=list(answer_ids), action__in=_HISTORY_ACTIONS)
         .order_by("answer_id", "id")
-        .values_list("answer_id", "id", "action", username, "comment", "created_at")
+        .values_list("answer_id", "id", "action", "actor_id", username, "comment", "created_at")
     )
     for answer_id, *event in rows:
         histories[answer_id].append(tuple(event))
     return histories
+
+
+def _edited_since_approval(history: list) -> set[int]:
+    """editors_since_approval, read from a history of histories_of."""
+    edited: set[int] = set()
+    for _, action, actor_id, *_rest in history:
+        if action == Action.APPROVE:
+            edited = set()
+        elif action in (Action.EDIT, Action.REVERT) and actor_id is not None:
+            edited.add(actor_id)
+    return edited
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -869,7 +881,7 @@ def provenance(answer: Answer, *, history: list, before_event_id: int | None = N
     notes: list[str] = []
     edits: list[datetime] = []
     imported_at = pending_at = None
-    for event_id, action, actor, comment, created_at in history:
+    for event_id, action, _actor_id, actor, comment, created_at in history:
         if before_event_id is not None and event_id >= before_event_id:
             break
         if action in (Action.IMPORT, Action.REIMPORT):
