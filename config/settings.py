@@ -145,6 +145,10 @@ EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = env.bool(
 # Uploads on the import page: a limit per file and per request, in MB.
 EDITORIAL_IMPORT_MAX_FILE_MB = env.int("EDITORIAL_IMPORT_MAX_FILE_MB", default=10)
 EDITORIAL_IMPORT_MAX_UPLOAD_MB = env.int("EDITORIAL_IMPORT_MAX_UPLOAD_MB", default=50)
+# An approval holds for this many days (a document may set its own), then the answer, still
+# exported, joins the re-review queue; a source read longer than STALE_DAYS ago is flagged.
+EDITORIAL_REVIEW_INTERVAL_DAYS = env.int("EDITORIAL_REVIEW_INTERVAL_DAYS", default=365)
+EDITORIAL_SOURCE_STALE_DAYS = env.int("EDITORIAL_SOURCE_STALE_DAYS", default=365)
 # The history is permanent (migration 0007); only a test database may be flushed whole.
 EDITORIAL_FLUSH_ERASES_HISTORY = env.bool("EDITORIAL_FLUSH_ERASES_HISTORY", default=False)
 

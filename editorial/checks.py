@@ -6,14 +6,17 @@ result on the answer so the admin list can filter and sort by it.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Min
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -36,12 +39,19 @@ UNSOURCED_CLAIM = Flag(
 )
 DUPLICATE = Flag("duplicate", FlagLevel.WARNING, "Same answer text as another answer", "Duplicate")
 TRUNCATED = Flag("truncated", FlagLevel.WARNING, "Ends mid-sentence", "Ends mid-sentence")
+STALE_SOURCE = Flag(
+    "stale_source",
+    FlagLevel.WARNING,
+    "A source was read too long ago; check it again",
+    "Stale source",
+)
 
 # The order evaluate() lists flags in: most serious first.
-_IN_ORDER = (EMPTY, HEDGE, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED)
+_IN_ORDER = (EMPTY, HEDGE, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED, STALE_SOURCE)
 
 FLAGS: dict[str, Flag] = {
-    flag.code: flag for flag in (HEDGE, EMPTY, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED)
+    flag.code: flag
+    for flag in (HEDGE, EMPTY, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED, STALE_SOURCE)
 }
 
 # The hedge family: "as of my <recency> <thing>", "my <knowledge|training> cutoff", and a
@@ -136,8 +146,23 @@ def fingerprint(text: str) -> str:
     return hashlib.sha1(normalised.encode("utf-8")).hexdigest() if normalised else ""
 
 
-def evaluate(*, text: str, source_count: int, is_duplicate: bool) -> list[Flag]:
-    """The flags an answer carries, most serious first."""
+def stale_before(on: datetime.date | None = None) -> datetime.date:
+    """Sources accessed before this day are stale for an approval on `on` (today by default):
+    more than EDITORIAL_SOURCE_STALE_DAYS before it."""
+    on = on if on is not None else timezone.localdate()
+    return on - datetime.timedelta(days=settings.EDITORIAL_SOURCE_STALE_DAYS)
+
+
+def is_stale(accessed_on: datetime.date | None, on: datetime.date | None = None) -> bool:
+    """Whether a source read on accessed_on is too old to back an approval on `on`."""
+    return accessed_on is not None and accessed_on < stale_before(on)
+
+
+def evaluate(
+    *, text: str, source_count: int, is_duplicate: bool, oldest_source: datetime.date | None = None
+) -> list[Flag]:
+    """The flags an answer carries, most serious first; oldest_source is the earliest date
+    a source of it was accessed (a warning, not a refusal: the reviewer judges the source)."""
     flags: list[Flag] = []
     if not text.strip():
         flags.append(EMPTY)
@@ -151,6 +176,8 @@ def evaluate(*, text: str, source_count: int, is_duplicate: bool) -> list[Flag]:
         flags.append(DUPLICATE)
     if ends_mid_sentence(text):
         flags.append(TRUNCATED)
+    if is_stale(oldest_source):
+        flags.append(STALE_SOURCE)
     return flags
 
 
@@ -199,14 +226,17 @@ def refresh_flags(answer_ids: Iterable[int]) -> None:
     all_ids = ids | {pk for pk, _ in partners}
     answers = list(
         Answer.objects.filter(pk__in=all_ids)
-        .annotate(source_count=Count("sources"))
+        .annotate(source_count=Count("sources"), oldest_source=Min("sources__accessed_on"))
         .only("id", "text", "status", "text_fingerprint", "flags", "flag_level")
     )
     changed = []
     for answer in answers:
         is_duplicate = answer.status != "archived" and copies.get(answer.text_fingerprint, 0) > 1
         flags = evaluate(
-            text=answer.text, source_count=answer.source_count, is_duplicate=is_duplicate
+            text=answer.text,
+            source_count=answer.source_count,
+            is_duplicate=is_duplicate,
+            oldest_source=answer.oldest_source,
         )
         codes = " ".join(flag.code for flag in flags)
         level = level_of(flags)

@@ -45,6 +45,10 @@ FIELDS = [
     "approved_by",
     "approved_at",
     "version",
+    "review_by",
+    "digitalSourceType",
+    "editors",
+    "correction",
 ]
 SOURCE_FIELDS = ["url", "title", "publisher", "accessed"]
 
@@ -79,6 +83,8 @@ def approved_versions(
         _username_key(),
         "approved_at_text",
         "version",
+        "review_by",
+        "provenance",
     ]
     if with_import:
         fields += ["answer__imported_question", "answer__imported_text"]
@@ -124,10 +130,11 @@ def _username_key() -> str:
 
 
 def _record(row: tuple) -> Record:
-    """An export record from a row of approved_versions (its first ten columns)."""
+    """An export record from a row of approved_versions (its first twelve columns)."""
     pk, document, subject, position, question, text, sources, approved_by, approved_at, version = (
         row[:10]
     )
+    review_by, provenance = row[10:12]
     return {
         "id": pk,
         "document": document,
@@ -141,6 +148,11 @@ def _record(row: tuple) -> Record:
         "approved_by": approved_by,
         "approved_at": _utc_iso(approved_at),
         "version": version,
+        # How the text was made, pinned at approval (workflow.provenance).
+        "review_by": review_by.isoformat() if review_by is not None else None,
+        "digitalSourceType": provenance.get("digital_source_type", ""),
+        "editors": list(provenance.get("editors", [])),
+        "correction": provenance.get("correction", ""),
     }
 
 
@@ -173,13 +185,18 @@ def _record_json(record: Record) -> str:
     json.dumps sorting a dict and walking it for every answer: this was half the
     time of a jsonl export. tests/test_exporters.py checks it against _dumps.
     """
+    review_by = record["review_by"]
     return (
         f'{{"answer": {_string(record["answer"])}, '
         f'"approved_at": {_string(record["approved_at"])}, '
         f'"approved_by": {_string(record["approved_by"])}, '
+        f'"correction": {_string(record["correction"])}, '
+        f'"digitalSourceType": {_string(record["digitalSourceType"])}, '
         f'"document": {_string(record["document"])}, '
+        f'"editors": [{", ".join(map(_string, record["editors"]))}], '
         f'"id": {int(record["id"])}, "position": {int(record["position"])}, '
         f'"question": {_string(record["question"])}, '
+        f'"review_by": {"null" if review_by is None else _string(review_by)}, '
         f'"sources": {_sources_json(record["sources"])}, '
         f'"subject": {_string(record["subject"])}, "version": {int(record["version"])}}}'
     )
@@ -229,7 +246,12 @@ def write_csv(records: Iterable[Record]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(FIELDS)
     for record in records:
-        row = {**record, "sources": _sources_json(record["sources"])}
+        row = {
+            **record,
+            "sources": _sources_json(record["sources"]),
+            "editors": _dumps(record["editors"]),
+            "review_by": record["review_by"] or "",
+        }
         yield writer.writerow([neutralise_cell(row[field]) for field in FIELDS])
 
 
@@ -310,9 +332,28 @@ def _markdown_answer(record: Record) -> str:
         )
     parts.append(
         f"*Approved by {markdown_inline(record['approved_by'])} "
-        f"on {record['approved_at']}, version {record['version']}.*"
+        f"on {record['approved_at']}, version {record['version']}"
+        + (f"; review by {record['review_by']}" if record["review_by"] else "")
+        + ".*"
     )
+    parts.append(_markdown_provenance(record))
     return "\n\n".join(part for part in parts if part) + "\n\n"
+
+
+def _markdown_provenance(record: Record) -> str:
+    """How the text was made, in words: the machine's words as written, or corrected."""
+    if record["digitalSourceType"].endswith("/trainedAlgorithmicMedia"):
+        made = "Machine-written text, its words approved unchanged"
+    elif record["digitalSourceType"]:
+        made = "Machine-written text, corrected by people"
+    else:
+        return ""
+    if record["editors"]:
+        made += "; worked on by " + ", ".join(map(markdown_inline, record["editors"]))
+    lines = [f"{made}."]
+    if record["correction"]:
+        lines.append(f"Correction: {markdown_inline(record['correction'])}")
+    return "  \n".join(lines)
 
 
 def write_markdown(records: Iterable[Record]) -> Iterator[str]:
@@ -367,8 +408,35 @@ def _faq_question(record: Record) -> dict[str, Any]:
             "editor": {"@type": "Person", "name": record["approved_by"]},
             "dateModified": record["approved_at"],
             "version": record["version"],
+            **_faq_provenance(record),
         },
     }
+
+
+# schema.org's members of IPTCDigitalSourceEnumeration, by the IPTC term they stand for.
+_SCHEMA_DIGITAL_SOURCE = {
+    "trainedAlgorithmicMedia": "https://schema.org/TrainedAlgorithmicMediaDigitalSource",
+    "compositeWithTrainedAlgorithmicMedia": (
+        "https://schema.org/CompositeWithTrainedAlgorithmicMediaDigitalSource"
+    ),
+}
+
+
+def _faq_provenance(record: Record) -> dict[str, Any]:
+    """digitalSourceType, the editors as contributors and the correction note, in schema.org
+    terms. The review-by date is left out: schema.org's `expires` would tell readers the
+    answer is void, and it is not."""
+    properties: dict[str, Any] = {}
+    term = record["digitalSourceType"].rsplit("/", 1)[-1]
+    if term in _SCHEMA_DIGITAL_SOURCE:
+        properties["digitalSourceType"] = _SCHEMA_DIGITAL_SOURCE[term]
+    if record["editors"]:
+        properties["contributor"] = [
+            {"@type": "Person", "name": name} for name in record["editors"]
+        ]
+    if record["correction"]:
+        properties["correction"] = record["correction"]
+    return properties
 
 
 def write_faq(records: Iterable[Record]) -> Iterator[str]:
@@ -405,12 +473,112 @@ def write_pairs(records: Iterable[Record]) -> Iterator[str]:
         yield _dumps(pair) + "\n"
 
 
+# --- prov: W3C PROV-O JSON-LD ----------------------------------------------------------
+
+PROV_CONTEXT = {
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "editorial": "urn:editorial:vocab:",
+}
+# Roles in the editing activity: who corrected the machine text, who approved the result.
+PROV_EDITOR_ROLE = "urn:editorial:role:editor"
+PROV_APPROVER_ROLE = "urn:editorial:role:approver"
+_IMPORTED_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+
+def prov_agent(username: str) -> str:
+    """A person's stable IRI in PROV: their username, which the approval records name too."""
+    return "urn:editorial:user:" + quote(username, safe="")
+
+
+def _prov_time(moment: str, datatype: str = "xsd:dateTime") -> dict[str, str]:
+    return {"@type": datatype, "@value": moment}
+
+
+def _prov_nodes(record: Record) -> list[dict[str, Any]]:
+    """One answer in PROV-O: the imported machine text (an entity, by reference only: its
+    words are the pairs format's), the editing-and-approval activity that used it, and
+    the approved text it generated, a revision of the machine text attributed to the
+    editors and the approver. Only approved content carries words here."""
+    made = record["provenance"]
+    answer_iri = f"urn:editorial:answer:{record['id']}"
+    imported, approved = f"{answer_iri}:imported", f"{answer_iri}:v{record['version']}"
+    activity = f"{approved}:editing"
+    approver = prov_agent(record["approved_by"])
+    editors = [prov_agent(name) for name in record["editors"]]
+    agents = sorted({*editors, approver})
+    imported_node: dict[str, Any] = {
+        "@id": imported,
+        "@type": "prov:Entity",
+        "schema:digitalSourceType": {"@id": _IMPORTED_SOURCE_TYPE},
+    }
+    if made.get("imported_at"):
+        imported_node["prov:generatedAtTime"] = _prov_time(made["imported_at"])
+    associations = [
+        {
+            "@type": "prov:Association",
+            "prov:agent": {"@id": agent, "@type": "prov:Person"},
+            "prov:hadRole": {"@id": role},
+        }
+        for agent, role in [(editor, PROV_EDITOR_ROLE) for editor in editors]
+        + [(approver, PROV_APPROVER_ROLE)]
+    ]
+    started = made.get("first_edit_at") or made.get("imported_at") or record["approved_at"]
+    activity_node = {
+        "@id": activity,
+        "@type": "prov:Activity",
+        "prov:used": {"@id": imported},
+        "prov:startedAtTime": _prov_time(started),
+        "prov:endedAtTime": _prov_time(record["approved_at"]),
+        "prov:wasAssociatedWith": [{"@id": agent} for agent in agents],
+        "prov:qualifiedAssociation": associations,
+    }
+    approved_node: dict[str, Any] = {
+        "@id": approved,
+        "@type": ["prov:Entity", "schema:Answer"],
+        "schema:identifier": str(record["id"]),
+        "schema:isPartOf": record["document"],
+        "schema:position": record["position"],
+        "schema:name": record["question"],
+        "schema:text": record["answer"],
+        "schema:version": record["version"],
+        "schema:citation": [
+            {"@type": "schema:WebPage", "schema:url": source["url"], "schema:name": source["title"]}
+            for source in record["sources"]
+        ],
+        "schema:digitalSourceType": {"@id": record["digitalSourceType"]},
+        "prov:wasRevisionOf": {"@id": imported},
+        "prov:wasGeneratedBy": {"@id": activity},
+        "prov:generatedAtTime": _prov_time(record["approved_at"]),
+        "prov:wasAttributedTo": [{"@id": agent} for agent in agents],
+    }
+    if record["correction"]:
+        approved_node["schema:correction"] = record["correction"]
+    if record["review_by"]:
+        approved_node["editorial:reviewBy"] = _prov_time(record["review_by"], "xsd:date")
+    return [imported_node, activity_node, approved_node]
+
+
+def write_prov(records: Iterable[Record]) -> Iterator[str]:
+    """One JSON-LD document: the context, then a @graph of each answer's nodes, one a line,
+    written as the records come (the graph is never held whole)."""
+    yield f'{{"@context": {_dumps(PROV_CONTEXT)}, "@graph": ['
+    separator = "\n"
+    for record in records:
+        for node in _prov_nodes(record):
+            yield separator + _dumps(node)
+            separator = ",\n"
+    yield "]}\n" if separator == "\n" else "\n]}\n"
+
+
 # --- formats and the export run ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """How a format is named, served and written; `with_import` adds the machine text."""
+    """How a format is named, served and written; `with_import` adds the machine text,
+    `with_provenance` the times of import and edits (records' "provenance")."""
 
     name: str
     label: str
@@ -418,6 +586,7 @@ class ExportFormat:
     suffix: str
     write: Callable[[Iterable[Record]], Iterator[str]]
     with_import: bool = False
+    with_provenance: bool = False
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -431,6 +600,14 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat(
             "pairs", "Pairs JSONL", "application/x-ndjson", ".pairs.jsonl", write_pairs, True
         ),
+        ExportFormat(
+            "prov",
+            "PROV-O JSON-LD",
+            "application/ld+json",
+            ".prov.jsonld",
+            write_prov,
+            with_provenance=True,
+        ),  # fmt: skip
     )
 }
 
@@ -502,7 +679,9 @@ class Export:
                 self.count += 1
                 record = _record(row)
                 if self.format.with_import:
-                    record["imported_question"], record["imported_answer"] = row[10:12]
+                    record["imported_question"], record["imported_answer"] = row[12:14]
+                if self.format.with_provenance:
+                    record["provenance"] = row[11]
                 yield record
 
     def stream(self) -> Iterator[bytes]:

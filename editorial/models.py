@@ -50,6 +50,13 @@ class Document(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    review_interval_days = models.PositiveIntegerField(
+        "review interval (days)",
+        null=True,
+        blank=True,
+        help_text="How long an approval holds before the answer is due for re-review; "
+        "empty: the site default (EDITORIAL_REVIEW_INTERVAL_DAYS).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -64,6 +71,13 @@ class Document(models.Model):
     def label(self) -> str:
         """The name people read: the title, else the detected subject, else the file name."""
         return self.title or self.subject or self.name
+
+    @property
+    def review_interval(self) -> int:
+        """Days an approval of one of its answers holds: its own setting, else the site's."""
+        if self.review_interval_days is not None:
+            return self.review_interval_days
+        return settings.EDITORIAL_REVIEW_INTERVAL_DAYS
 
 
 # How much of the question an answer's name carries ("Massachusetts · Q1 · What is …").
@@ -289,6 +303,18 @@ class ApprovedVersion(models.Model):
     version = models.PositiveIntegerField(help_text="The answer's version number approved.")
     revision = models.ForeignKey(
         "reversion.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_by = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Past this date the answer stays exported and is due for re-review.",
+    )
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the approved text was made (see workflow.provenance): digital source "
+        "type, editors, correction note, import and edit times.",
     )
 
     class Meta:

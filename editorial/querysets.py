@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.db import connections, models
+from django.utils import timezone
 
 # What the search index holds a word as: letters and digits (SQLite's unicode61 tokenizer
 # and PostgreSQL's parser both split on everything else, the underscore included).
@@ -98,3 +100,12 @@ class AnswerQuerySet(models.QuerySet):
     def approved(self) -> AnswerQuerySet:
         """Answers with an approved version that may leave the system."""
         return self.active().filter(approved__isnull=False)
+
+    def due_for_rereview(self, today: datetime.date | None = None) -> AnswerQuerySet:
+        """Exported answers whose approval is past its review-by date (today, unless given).
+
+        They stay exported: the queue asks for a fresh look, it withdraws nothing.
+        """
+        return self.approved().filter(
+            approved__review_by__lt=today if today is not None else timezone.localdate()
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import reversion
 from django.conf import settings
@@ -623,7 +624,13 @@ def approve(
     def pin(locked: Answer, event: WorkflowEvent) -> None:
         ApprovedVersion.objects.update_or_create(
             answer=locked,
-            defaults=_pin_fields(locked, user=user, event=event, sources=locked.sources.all()),
+            defaults=_pin_fields(
+                locked,
+                user=user,
+                event=event,
+                sources=locked.sources.all(),
+                history=histories_of([locked.pk])[locked.pk],
+            ),
         )
 
     locked = _transition(
@@ -706,7 +713,9 @@ def _approve_batch(
     sources: dict[int, list[Source]] = {pk: [] for pk in rows}
     for source in Source.objects.filter(answer_id__in=list(rows)).order_by("id"):
         sources[source.answer_id].append(source)
-    edited = editors_since_approval_of(rows)
+    # One read of the log serves four-eyes and provenance; before this batch's events exist.
+    histories = histories_of(rows)
+    edited = {pk: _edited_since_approval(history) for pk, history in histories.items()}
 
     approved: list[Answer] = []
     for answer in answers:
@@ -767,7 +776,10 @@ def _approve_batch(
     )
     pins = [
         ApprovedVersion(
-            answer=row, **_pin_fields(row, user=user, event=event, sources=sources[row.pk])
+            answer=row,
+            **_pin_fields(
+                row, user=user, event=event, sources=sources[row.pk], history=histories[row.pk]
+            ),
         )
         for row, event in zip(approved, events, strict=True)
     ]
@@ -781,10 +793,13 @@ def _approve_batch(
     outcome.done += approved
 
 
-def _pin_fields(answer: Answer, *, user, event: WorkflowEvent, sources: Iterable[Source]) -> dict:
+def _pin_fields(
+    answer: Answer, *, user, event: WorkflowEvent, sources: Iterable[Source], history: list
+) -> dict:
     """What an approval pins for export: the content approved (sources in id order), by whom,
-    when and in which revision."""
+    when and in which revision, until when it holds and how it was made."""
     return {
+        **_pin_provenance(answer, event=event, history=history),
         "question": answer.question,
         "text": answer.text,
         "sources": [source.as_dict() for source in sources],
@@ -797,7 +812,118 @@ def _pin_fields(answer: Answer, *, user, event: WorkflowEvent, sources: Iterable
 
 _PIN_FIELDS = [
     "question", "text", "sources", "approved_by", "approved_at", "version", "revision",
+    "review_by", "provenance",
 ]  # fmt: skip
+
+
+# --- provenance: how approved text was made, pinned with it --------------------------------
+
+# IPTC digital source types (schema.org digitalSourceType): the model's text as it came, or
+# the model's text corrected by people.
+IPTC_DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+TRAINED_ALGORITHMIC_MEDIA = IPTC_DIGITAL_SOURCE_TYPE + "trainedAlgorithmicMedia"
+COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = (
+    IPTC_DIGITAL_SOURCE_TYPE + "compositeWithTrainedAlgorithmicMedia"
+)
+# The admin's fixed comment on a save: it says nothing about what was corrected.
+ADMIN_EDIT_COMMENT = "Edited in the admin"
+_CONTENT_ACTIONS = (Action.EDIT, Action.REVERT, Action.MERGE)
+_HISTORY_ACTIONS = [
+    Action.IMPORT, Action.REIMPORT, Action.CONFLICT, *_CONTENT_ACTIONS, Action.SUBMIT,
+    Action.APPROVE,
+]  # fmt: skip
+
+
+def histories_of(answer_ids: Collection[int]) -> dict[int, list[tuple]]:
+    """The events provenance (and four-eyes) is read from, per answer and oldest first, in
+    one query: (event id, action, actor id, actor's username, comment, time)."""
+    histories: dict[int, list[tuple]] = {pk: [] for pk in answer_ids}
+    username = f"actor__{get_user_model().USERNAME_FIELD}"
+    rows = (
+        WorkflowEvent.objects.filter(answer_id__in=list(answer_ids), action__in=_HISTORY_ACTIONS)
+        .order_by("answer_id", "id")
+        .values_list("answer_id", "id", "action", "actor_id", username, "comment", "created_at")
+    )
+    for answer_id, *event in rows:
+        histories[answer_id].append(tuple(event))
+    return histories
+
+
+def _edited_since_approval(history: list) -> set[int]:
+    """editors_since_approval, read from a history of histories_of."""
+    edited: set[int] = set()
+    for _, action, actor_id, *_rest in history:
+        if action == Action.APPROVE:
+            edited = set()
+        elif action in (Action.EDIT, Action.REVERT) and actor_id is not None:
+            edited.add(actor_id)
+    return edited
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def provenance(answer: Answer, *, history: list, before_event_id: int | None = None) -> dict:
+    """How the content approved now was made, read from its event log (before the approval).
+
+    - digital_source_type: trainedAlgorithmicMedia when the question and text are exactly
+      the imported machine text, else compositeWithTrainedAlgorithmicMedia;
+    - editors: everyone whose edit, revert or merge since the import is in this version
+      (its text or its sources), by username, sorted; empty when the text is the machine's
+      unchanged and nobody touched the content;
+    - correction: the comments people typed on those edits and on submitting since the last
+      approval, in order, each once (the admin's fixed "Edited in the admin" is no note);
+    - imported_at: when the machine text held as the import arrived (an import, a re-import,
+      or a re-import's conflict once merged); first/last_edit_at bound the editing.
+    """
+    editors: set[str] = set()
+    notes: list[str] = []
+    edits: list[datetime] = []
+    imported_at = pending_at = None
+    for event_id, action, _actor_id, actor, comment, created_at in history:
+        if before_event_id is not None and event_id >= before_event_id:
+            break
+        if action in (Action.IMPORT, Action.REIMPORT):
+            imported_at = created_at
+        elif action == Action.CONFLICT:
+            pending_at = created_at
+        elif action == Action.APPROVE:
+            notes = []  # a correction note tells what changed since the last approval
+        if action == Action.MERGE and pending_at is not None:
+            imported_at = pending_at
+        if action in _CONTENT_ACTIONS:
+            edits.append(created_at)
+            if actor is not None:
+                editors.add(actor)
+        note = (comment or "").strip()
+        if (
+            action in (*_CONTENT_ACTIONS, Action.SUBMIT)
+            and note
+            and note != ADMIN_EDIT_COMMENT
+            and note not in notes
+        ):
+            notes.append(note)
+    unchanged = answer.question == answer.imported_question and answer.text == answer.imported_text
+    return {
+        "digital_source_type": (
+            TRAINED_ALGORITHMIC_MEDIA if unchanged else COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
+        ),
+        "editors": sorted(editors),
+        "correction": "\n".join(notes),
+        "imported_at": _iso(imported_at),
+        "first_edit_at": _iso(edits[0]) if edits else None,
+        "last_edit_at": _iso(edits[-1]) if edits else None,
+    }
+
+
+def _pin_provenance(answer: Answer, *, event: WorkflowEvent, history: list) -> dict:
+    """The review-by date (the approval's day plus the document's interval) and provenance."""
+    approved_on = timezone.localdate(event.created_at)
+    return {
+        "review_by": approved_on + timedelta(days=answer.document.review_interval),
+        "provenance": provenance(answer, history=history, before_event_id=event.pk),
+    }
 
 
 def _approval_mail(answer: Answer, user, comment: str) -> EmailMessage | None:

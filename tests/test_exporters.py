@@ -140,6 +140,10 @@ def expected_records() -> list[dict]:
             "approved_by": version.approved_by.username,
             "approved_at": version.approved_at.isoformat(),
             "version": version.version,
+            "review_by": version.review_by.isoformat(),
+            "digitalSourceType": version.provenance["digital_source_type"],
+            "editors": version.provenance["editors"],
+            "correction": version.provenance["correction"],
         }
         for version in versions
     ]
@@ -168,6 +172,7 @@ def parse_csv(data: bytes) -> list[dict]:
         for key in ("id", "position", "version"):
             row[key] = int(row[key])
         row["sources"] = json.loads(row["sources"])
+        row["editors"] = json.loads(row["editors"])
     return rows
 
 
@@ -207,6 +212,8 @@ def parse_markdown(data: bytes) -> list[dict]:
             block["body_done"] = True
         elif text.startswith("Approved by "):
             block["approval"] = text
+        elif text.startswith("Machine-written text, "):
+            block["made"] = text
         elif not block.get("body_done"):
             block["body"].append(text)
     return documents
@@ -327,7 +334,13 @@ def test_markdown_reads_back_as_the_approved_versions(approved):
         ]
         assert answer["approval"] == (
             f"Approved by {record['approved_by']} on {record['approved_at']}, "
-            f"version {record['version']}."
+            f"version {record['version']}; review by {record['review_by']}."
+        )
+        unchanged = record["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
+        assert answer["made"] == (
+            "Machine-written text, "
+            + ("its words approved unchanged" if unchanged else "corrected by people")
+            + f"; worked on by {', '.join(record['editors'])}."
         )
 
 
@@ -402,10 +415,13 @@ def test_an_export_with_nothing_approved_is_still_well_formed(seeds, format_name
         "json": b"[]\n",
         "jsonl": b"",
         "csv": b"id,document,subject,position,question,answer,sources,approved_by,"
-        b"approved_at,version\r\n",
+        b"approved_at,version,review_by,digitalSourceType,editors,correction\r\n",
         "md": b"",
         "faq": b"[]\n",
         "pairs": b"",
+        "prov": b'{"@context": {"editorial": "urn:editorial:vocab:", '
+        b'"prov": "http://www.w3.org/ns/prov#", "schema": "https://schema.org/", '
+        b'"xsd": "http://www.w3.org/2001/XMLSchema#"}, "@graph": []}\n',
     }[format_name] == data
 
 

@@ -30,6 +30,7 @@ from editorial.admin.filters import (
     FlagFilter,
     MineFilter,
     PersonFilter,
+    ReReviewFilter,
     SubjectFilter,
 )
 from editorial.admin.review import ReviewPagesMixin
@@ -194,6 +195,7 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         ("reviewer", PersonFilter),
         ("editor", PersonFilter),
         ConflictFilter,
+        ReReviewFilter,
         DocumentFilter,
     ]
     list_select_related = ["document", "editor", "reviewer"]
@@ -359,7 +361,9 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
         answer = form.instance
         changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
         if changed:
-            fields = workflow.begin_edit(answer, user=request.user, comment="Edited in the admin")
+            fields = workflow.begin_edit(
+                answer, user=request.user, comment=workflow.ADMIN_EDIT_COMMENT
+            )
             answer.save(update_fields=fields)
         # Always: unchanged formsets save nothing but set what the change message reads.
         super().save_related(request, form, formsets, change)

@@ -26,8 +26,12 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
     list_display_links = ["label", "name"]
     list_filter = ["subject"]
     search_fields = ["title", "name", "subject"]
-    # Only the title is anyone's to change (managing editors): the rest is what was imported.
-    fields = ["title", "name", "subject", "content_hash", "imported_at", "imported_by"]
+    # Only the title and how long approvals hold are anyone's to change (managing editors,
+    # who alone hold change_document): the rest is what was imported.
+    fields = [
+        "title", "review_interval_days", "name", "subject", "content_hash", "imported_at",
+        "imported_by",
+    ]  # fmt: skip
     readonly_fields = ["name", "subject", "content_hash", "imported_at", "imported_by"]
     actions = [export_selected_documents]
 

@@ -83,6 +83,21 @@ class PersonFilter(admin.RelatedFieldListFilter):
         )
 
 
+class ReReviewFilter(admin.SimpleListFilter):
+    """The re-review queue: exported answers whose approval is past its review-by date."""
+
+    title = "re-review"
+    parameter_name = "rereview"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Due for re-review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.due_for_rereview()
+        return queryset
+
+
 class ConflictFilter(admin.SimpleListFilter):
     title = "re-import"
     parameter_name = "conflict"

@@ -94,7 +94,18 @@ def reviewer_home(user) -> dict:
         # The queue is oldest first, so its first item is the oldest waiting.
         "queue": {**listing, "oldest": listing["items"][0] if listing["items"] else None},
         "decided": list(decided[:SHOWN]),
+        "rereview": rereview_listing(),
     }
+
+
+def rereview_listing() -> dict:
+    """Approved answers past their review-by date, longest overdue first (still exported)."""
+    due = (
+        Answer.objects.due_for_rereview()
+        .select_related("document", "approved")
+        .order_by("approved__review_by", "pk")
+    )
+    return _listing(due, answers_url(rereview="due"))
 
 
 def managing_home() -> dict:
@@ -153,6 +164,7 @@ def managing_home() -> dict:
             Answer.objects.claimable().select_related("document"),
             answers_url(mine="unassigned"),
         ),
+        "rereview": rereview_listing(),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from reversion.models import Version
 
-from editorial import workflow
+from editorial import checks, workflow
 from editorial.diffs import ContentDiff, Snapshot, diff_content
 from editorial.models import Answer, ApprovedVersion, Status, WorkflowEvent
 
@@ -144,6 +145,8 @@ class ReviewPagesMixin:
         }
         if context["approved"]:
             context["since_approval_url"] = self.compare_url(answer, APPROVED)
+            review_by = context["approved"].review_by
+            context["rereview_due"] = review_by is not None and review_by < timezone.localdate()
         if answer.status == Status.CHANGES_REQUESTED:
             context["change_request"] = (
                 answer.events.filter(action=WorkflowEvent.Action.REQUEST_CHANGES)
@@ -157,6 +160,9 @@ class ReviewPagesMixin:
             context["review_diff"] = diff_content(baseline, current_snapshot(answer))
             context["editor_comment"] = latest_editor_comment(answer)
             context["review_sources"] = answer.sources.order_by("id")
+            # Approving now: a source read before this day is stale (a warning, not a refusal).
+            context["stale_before"] = checks.stale_before()
+            context["stale_days"] = settings.EDITORIAL_SOURCE_STALE_DAYS
         if stale is not None:
             context["stale_diff"] = self.stale_diff(answer, stale.loaded)
         return context
