@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -626,6 +628,66 @@ def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
         yield "".join(buffer).encode("utf-8")
 
 
+_END = object()
+
+
+@contextmanager
+def read_ahead(rows: Iterator[tuple], *, chunk: int = CHUNK_SIZE) -> Iterator[Iterator[tuple]]:
+    """The rows, read a chunk ahead on a thread while this thread writes the chunk before.
+
+    An export's time was the database's time to produce its rows plus Python's to write
+    them, one after the other (PostgreSQL: a fifth of it the server's). Read ahead, the
+    two overlap: the database driver waits for the next rows without holding the GIL.
+    The first row is read here, so the query runs on this thread's connection; the
+    thread only goes on fetching from its cursor. Leaving the block early (a download
+    cut short) stops the thread and closes the cursor before the connection is used again.
+    """
+    first = next(rows, _END)
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                batch = list(islice(rows, chunk))
+                if not batch or not hand_over(batch):
+                    break
+            hand_over(_END)
+        except BaseException as error:  # handed to the reading thread, raised there
+            hand_over(error)
+        finally:
+            rows.close()
+
+    def read() -> Iterator[tuple]:
+        if first is _END:
+            return
+        yield first
+        while (batch := chunks.get()) is not _END:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield from batch
+
+    worker = threading.Thread(target=fetch, name="export-read-ahead", daemon=True)
+    if first is not _END:
+        worker.start()
+    try:
+        yield read()
+    finally:
+        stop.set()
+        if worker.is_alive():
+            worker.join()
+        rows.close()
+
+
 class Export:
     """One export: streams the bytes, then records who took what and the hash of exactly that."""
 
@@ -674,8 +736,8 @@ class Export:
             if connections[query.db].vendor == "postgresql"
             else nullcontext()
         )
-        with streaming:
-            for row in query.iterator(chunk_size=CHUNK_SIZE):
+        with streaming, read_ahead(query.iterator(chunk_size=CHUNK_SIZE)) as rows:
+            for row in rows:
                 self.count += 1
                 record = _record(row)
                 if self.format.with_import:
