@@ -41,11 +41,15 @@ FIELDS = [
     "question",
     "answer",
     "sources",
+    "claims",
     "approved_by",
     "approved_at",
     "version",
 ]
 SOURCE_FIELDS = ["url", "title", "publisher", "accessed"]
+# A claim of the approved text with its evidence: the source's URL and the quoted excerpt,
+# or (common knowledge) the editor's reason and no source.
+CLAIM_FIELDS = ["text", "source_url", "excerpt", "reason"]
 
 
 class ExportError(Exception):
@@ -78,6 +82,7 @@ def approved_versions(
         _username_key(),
         "approved_at",
         "version",
+        "claims",
     ]
     if with_import:
         fields += ["answer__imported_question", "answer__imported_text"]
@@ -91,7 +96,7 @@ def _username_key() -> str:
 
 
 def _record(row: tuple) -> Record:
-    """An export record from a row of approved_versions (its first ten columns)."""
+    """An export record from a row of approved_versions (its first eleven columns)."""
     pk, document, subject, position, question, text, sources, approved_by, approved_at, version = (
         row[:10]
     )
@@ -108,6 +113,7 @@ def _record(row: tuple) -> Record:
         "approved_by": approved_by,
         "approved_at": approved_at.astimezone(UTC).isoformat(),
         "version": version,
+        "claims": [{key: str(claim.get(key) or "") for key in CLAIM_FIELDS} for claim in row[10]],
     }
 
 
@@ -133,6 +139,19 @@ def _sources_json(sources: list[dict[str, str]]) -> str:
     )
 
 
+def _claims_json(claims: list[dict[str, str]]) -> str:
+    """_dumps(claims) of a record's claims, written directly as _sources_json is."""
+    return (
+        "["
+        + ", ".join(
+            f'{{"excerpt": {_string(claim["excerpt"])}, "reason": {_string(claim["reason"])}, '
+            f'"source_url": {_string(claim["source_url"])}, "text": {_string(claim["text"])}}}'
+            for claim in claims
+        )
+        + "]"
+    )
+
+
 def _record_json(record: Record) -> str:
     """_dumps(record) of an export record, the same characters, written directly.
 
@@ -144,6 +163,7 @@ def _record_json(record: Record) -> str:
         f'{{"answer": {_string(record["answer"])}, '
         f'"approved_at": {_string(record["approved_at"])}, '
         f'"approved_by": {_string(record["approved_by"])}, '
+        f'"claims": {_claims_json(record["claims"])}, '
         f'"document": {_string(record["document"])}, '
         f'"id": {int(record["id"])}, "position": {int(record["position"])}, '
         f'"question": {_string(record["question"])}, '
@@ -192,11 +212,15 @@ class _Line:
 
 
 def write_csv(records: Iterable[Record]) -> Iterator[str]:
-    """A header and one row per answer; sources are a JSON list in one cell."""
+    """A header and one row per answer; sources and claims are a JSON list in a cell each."""
     writer = csv.writer(_Line())
     yield writer.writerow(FIELDS)
     for record in records:
-        row = {**record, "sources": _sources_json(record["sources"])}
+        row = {
+            **record,
+            "sources": _sources_json(record["sources"]),
+            "claims": _claims_json(record["claims"]),
+        }
         yield writer.writerow([neutralise_cell(row[field]) for field in FIELDS])
 
 
@@ -262,6 +286,14 @@ def _markdown_source(number: int, source: dict[str, str]) -> str:
     return f"{number}. " + ", ".join(details)
 
 
+def _markdown_claim(claim: dict[str, str]) -> str:
+    text = markdown_inline(claim["text"])
+    if claim["source_url"]:
+        excerpt = markdown_inline(claim["excerpt"])
+        return f"- {text}: {markdown_inline(claim['source_url'])}, “{excerpt}”"
+    return f"- {text}: common knowledge, {markdown_inline(claim['reason'])}"
+
+
 def _markdown_answer(record: Record) -> str:
     parts = [
         f"## {record['position']}. {markdown_inline(record['question'])}",
@@ -275,6 +307,9 @@ def _markdown_answer(record: Record) -> str:
                 for number, source in enumerate(record["sources"], start=1)
             )
         )
+    if record["claims"]:
+        parts.append("Claims and their evidence:")
+        parts.append("\n".join(_markdown_claim(claim) for claim in record["claims"]))
     parts.append(
         f"*Approved by {markdown_inline(record['approved_by'])} "
         f"on {record['approved_at']}, version {record['version']}.*"
@@ -459,7 +494,7 @@ class Export:
             self.count += 1
             record = _record(row)
             if self.format.with_import:
-                record["imported_question"], record["imported_answer"] = row[10:12]
+                record["imported_question"], record["imported_answer"] = row[11:13]
             yield record
 
     def stream(self) -> Iterator[bytes]:

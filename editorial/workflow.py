@@ -23,7 +23,15 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from editorial import checks
-from editorial.models import Answer, ApprovedVersion, Notice, Source, Status, WorkflowEvent
+from editorial.models import (
+    Answer,
+    ApprovedVersion,
+    ClaimEvidence,
+    Notice,
+    Source,
+    Status,
+    WorkflowEvent,
+)
 from editorial.versioning import versions_of
 
 Action = WorkflowEvent.Action
@@ -190,8 +198,42 @@ def _four_eyes_applies(user) -> bool:
     return not (user.is_superuser and settings.EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES)
 
 
-def _blocking_reasons(answer: Answer, *, has_source: bool | None = None) -> list[str]:
-    """Why the content cannot be approved; has_source, if given, saves asking the database."""
+def claim_evidence(answer: Answer) -> dict[str, ClaimEvidence]:
+    """The answer's claim evidence by claim key, sources read with it."""
+    return {
+        evidence.claim_key: evidence
+        for evidence in answer.claim_evidence.select_related("source").order_by("id")
+    }
+
+
+def claims_with_evidence(
+    answer: Answer, evidence: Mapping[str, ClaimEvidence] | None = None
+) -> list[tuple[checks.Claim, ClaimEvidence | None]]:
+    """Each claim of the answer's text now, in text order, with how it is settled (if it is)."""
+    evidence = claim_evidence(answer) if evidence is None else evidence
+    return [(claim, evidence.get(claim.key)) for claim in checks.find_claims(answer.text)]
+
+
+def unsettled_claims(
+    answer: Answer, evidence: Mapping[str, ClaimEvidence] | None = None
+) -> list[checks.Claim]:
+    """Claims of the answer's text with no evidence, or evidence that no longer holds
+    (its source was removed)."""
+    return [
+        claim
+        for claim, found in claims_with_evidence(answer, evidence)
+        if found is None or not found.settled
+    ]
+
+
+def _blocking_reasons(
+    answer: Answer,
+    *,
+    has_source: bool | None = None,
+    evidence: Mapping[str, ClaimEvidence] | None = None,
+) -> list[str]:
+    """Why the content cannot be approved; has_source and evidence, if given, save asking
+    the database (a bulk approval reads them for many answers at once)."""
     reasons = []
     if settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL and not (
         answer.sources.exists() if has_source is None else has_source
@@ -201,6 +243,15 @@ def _blocking_reasons(answer: Answer, *, has_source: bool | None = None) -> list
         if flag is checks.NO_SOURCE:
             continue  # reported above, and only while the setting asks for a source
         reasons.append(f"it is flagged “{flag.label}”")
+    if settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS:
+        # Checked on the text being approved: the locked row, at the version the reviewer saw.
+        unsettled = unsettled_claims(answer, evidence)
+        if unsettled:
+            named = ", ".join(f"“{claim.text}”" for claim in unsettled)
+            reasons.append(
+                f"{'a claim is' if len(unsettled) == 1 else 'claims are'} not settled ({named}): "
+                "link each to a source with its excerpt, rewrite it, or mark it common knowledge"
+            )
     return reasons
 
 
@@ -261,7 +312,12 @@ def _guard_review(answer: Answer, user, step: Step) -> None:
 
 
 def _guard_approve(
-    answer: Answer, user, *, edited: set[int] | None = None, has_source: bool | None = None
+    answer: Answer,
+    user,
+    *,
+    edited: set[int] | None = None,
+    has_source: bool | None = None,
+    evidence: Mapping[str, ClaimEvidence] | None = None,
 ) -> None:
     """The approval rules; a bulk approval passes the facts it read for many answers at once
     (who edited since the last approval, whether there is a source)."""
@@ -272,7 +328,7 @@ def _guard_approve(
         raise WorkflowError(
             "You edited this answer since its last approval; another reviewer must approve it."
         )
-    reasons = _blocking_reasons(answer, has_source=has_source)
+    reasons = _blocking_reasons(answer, has_source=has_source, evidence=evidence)
     if reasons:
         raise WorkflowError("The answer cannot be approved: " + "; ".join(reasons) + ".")
 
@@ -623,7 +679,13 @@ def approve(
     def pin(locked: Answer, event: WorkflowEvent) -> None:
         ApprovedVersion.objects.update_or_create(
             answer=locked,
-            defaults=_pin_fields(locked, user=user, event=event, sources=locked.sources.all()),
+            defaults=_pin_fields(
+                locked,
+                user=user,
+                event=event,
+                sources=locked.sources.all(),
+                evidence=claim_evidence(locked),
+            ),
         )
 
     locked = _transition(
@@ -706,6 +768,13 @@ def _approve_batch(
     sources: dict[int, list[Source]] = {pk: [] for pk in rows}
     for source in Source.objects.filter(answer_id__in=list(rows)).order_by("id"):
         sources[source.answer_id].append(source)
+    evidence: dict[int, dict[str, ClaimEvidence]] = {pk: {} for pk in rows}
+    for found in (
+        ClaimEvidence.objects.filter(answer_id__in=list(rows))
+        .select_related("source")
+        .order_by("id")
+    ):
+        evidence[found.answer_id][found.claim_key] = found
     edited = editors_since_approval_of(rows)
 
     approved: list[Answer] = []
@@ -717,7 +786,13 @@ def _approve_batch(
             row.editor = people.get(row.editor_id)
             row.reviewer = people.get(row.reviewer_id)
             check_version(row, expected_versions.get(answer.pk))
-            _guard_approve(row, user, edited=edited[row.pk], has_source=bool(sources[row.pk]))
+            _guard_approve(
+                row,
+                user,
+                edited=edited[row.pk],
+                has_source=bool(sources[row.pk]),
+                evidence=evidence[row.pk],
+            )
         except WorkflowError as error:
             outcome.refused.append((answer, error))
         else:
@@ -745,12 +820,14 @@ def _approve_batch(
         for _ in approved
     )
     revision_of = {row.pk: revision for row, revision in zip(approved, revisions, strict=True)}
-    # As reversion's follow=["sources"] writes them: the answer's version, then its sources'.
+    # As reversion's follow writes them: the answer's version, its sources', its evidence's.
     followed = [source for row in approved for source in sources[row.pk]]
+    settled = [found for row in approved for found in evidence[row.pk].values()]
     Version.objects.bulk_create(
         [
             *versions_of(approved, revisions),
             *versions_of(followed, (revision_of[source.answer_id] for source in followed)),
+            *versions_of(settled, (revision_of[found.answer_id] for found in settled)),
         ]
     )
     events = WorkflowEvent.objects.bulk_create(
@@ -767,7 +844,10 @@ def _approve_batch(
     )
     pins = [
         ApprovedVersion(
-            answer=row, **_pin_fields(row, user=user, event=event, sources=sources[row.pk])
+            answer=row,
+            **_pin_fields(
+                row, user=user, event=event, sources=sources[row.pk], evidence=evidence[row.pk]
+            ),
         )
         for row, event in zip(approved, events, strict=True)
     ]
@@ -781,13 +861,21 @@ def _approve_batch(
     outcome.done += approved
 
 
-def _pin_fields(answer: Answer, *, user, event: WorkflowEvent, sources: Iterable[Source]) -> dict:
-    """What an approval pins for export: the content approved (sources in id order), by whom,
-    when and in which revision."""
+def _pin_fields(
+    answer: Answer,
+    *,
+    user,
+    event: WorkflowEvent,
+    sources: Iterable[Source],
+    evidence: Mapping[str, ClaimEvidence],
+) -> dict:
+    """What an approval pins for export: the content approved (sources in id order, the
+    text's settled claims in text order), by whom, when and in which revision."""
     return {
         "question": answer.question,
         "text": answer.text,
         "sources": [source.as_dict() for source in sources],
+        "claims": pinned_claims(answer, evidence),
         "approved_by": user,
         "approved_at": event.created_at,
         "version": answer.version,
@@ -796,8 +884,18 @@ def _pin_fields(answer: Answer, *, user, event: WorkflowEvent, sources: Iterable
 
 
 _PIN_FIELDS = [
-    "question", "text", "sources", "approved_by", "approved_at", "version", "revision",
+    "question", "text", "sources", "claims", "approved_by", "approved_at", "version", "revision",
 ]  # fmt: skip
+
+
+def pinned_claims(answer: Answer, evidence: Mapping[str, ClaimEvidence]) -> list[dict]:
+    """The claims of the text approved with their evidence; only those of this text (evidence
+    for a claim rewritten away is not pinned), and only settled ones."""
+    return [
+        found.as_dict()
+        for claim, found in claims_with_evidence(answer, evidence)
+        if found is not None and found.settled
+    ]
 
 
 def _approval_mail(answer: Answer, user, comment: str) -> EmailMessage | None:
@@ -1091,3 +1189,101 @@ def revert(
         finish_edit(locked)
     _refresh_instance(answer, locked)
     return locked
+
+
+# --- claim evidence --------------------------------------------------------------------------
+
+
+def settle_claim(
+    answer: Answer,
+    *,
+    user,
+    claim: str,
+    kind: str,
+    source_id: int | None = None,
+    excerpt: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Answer:
+    """Link a claim of the answer's text to one of its sources with the quoted excerpt, or mark
+    it common knowledge with a reason.
+
+    Evidence is content (it says why the text may be trusted), so this is an edit like any
+    other: only where and by whom editing is allowed, from the version the page showed, a
+    new version with its own revision and event, and four-eyes counts it.
+    """
+    excerpt, reason = (excerpt or "").strip(), (reason or "").strip()
+    _own_revision()
+    with transaction.atomic():
+        locked = _locked(answer, expected_version)
+        check_can_edit(locked, user)
+        found = _claim_of(locked, claim)
+        source = None
+        if kind == ClaimEvidence.Kind.SOURCE:
+            source = locked.sources.filter(pk=source_id).first() if source_id else None
+            if source is None:
+                raise WorkflowError(f"Choose one of this answer's sources for “{found.text}”.")
+            if not excerpt:
+                raise WorkflowError(
+                    f"Quote the excerpt of “{source}” that supports “{found.text}”."
+                )
+            note = f"Claim “{found.text}” linked to “{source}”"
+        elif kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE:
+            if not reason:
+                raise WorkflowError(f"Say why “{found.text}” is common knowledge.")
+            excerpt = ""
+            note = f"Claim “{found.text}” marked common knowledge: {reason}"
+        else:
+            raise WorkflowError("Link the claim to a source or mark it common knowledge.")
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(note)
+            fields = begin_edit(locked, user=user, comment=note)
+            locked.save(update_fields=fields)
+            ClaimEvidence.objects.update_or_create(
+                answer=locked,
+                claim_key=found.key,
+                defaults={
+                    "claim_text": found.text[:300],
+                    "kind": kind,
+                    "source": source,
+                    "excerpt": excerpt,
+                    "reason": reason if kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE else "",
+                    "settled_by": user,
+                    "settled_at": timezone.now(),
+                },
+            )
+        finish_edit(locked)
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def clear_claim(answer: Answer, *, user, claim: str, expected_version: int | None = None) -> Answer:
+    """Take back how a claim was settled: it is asked for again. An edit, as settle_claim."""
+    _own_revision()
+    with transaction.atomic():
+        locked = _locked(answer, expected_version)
+        check_can_edit(locked, user)
+        key = checks.claim_key(claim)
+        evidence = locked.claim_evidence.filter(claim_key=key).first()
+        if evidence is None:
+            raise WorkflowError(f"“{claim}” has no evidence to clear.")
+        note = f"Evidence for claim “{evidence.claim_text}” cleared"
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(note)
+            fields = begin_edit(locked, user=user, comment=note)
+            locked.save(update_fields=fields)
+            evidence.delete()
+        finish_edit(locked)
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def _claim_of(answer: Answer, claim: str) -> checks.Claim:
+    """The claim of the answer's text now with this text (or key); refused if it is gone."""
+    key = checks.claim_key(claim)
+    for found in checks.find_claims(answer.text):
+        if found.key == key:
+            return found
+    raise WorkflowError(f"“{claim}” is not a claim of the answer's text (any more).")
