@@ -33,6 +33,8 @@ def without_hedges(text: str) -> str:
     """Massachusetts Q1 as an editor corrects it: both knowledge-cutoff hedges gone."""
     assert HEDGE in text and LAST_UPDATE in text
     return text.replace(HEDGE, NO_HEDGE).replace(LAST_UPDATE, "Policies")
+
+
 EXCERPT = "In 2004 the Commonwealth restricted the release of license data."
 
 
@@ -445,9 +447,7 @@ def test_the_review_page_shows_each_claim_beside_its_evidence(client, seeds, peo
     """The done-when walk: Massachusetts Q1 settled, reviewed, approved, exported."""
     editor, reviewer = people["editor"], people["reviewer"]
     answer = ma(1)
-    workflow.edit(
-        answer, user=editor, text=without_hedges(answer.text), sources=[RMV_SOURCE]
-    )
+    workflow.edit(answer, user=editor, text=without_hedges(answer.text), sources=[RMV_SOURCE])
     client.force_login(editor)
     post_claim(client, answer, "link", source=answer.sources.get().pk, excerpt=EXCERPT)
     post_step(client, answer, "submit", reviewer=reviewer.pk)
