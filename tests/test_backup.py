@@ -113,7 +113,8 @@ def test_backup_restores_into_an_emptied_database_exactly(history, tmp_path, fre
 
     # The restored history works: versions find their answers, export gives the same bytes.
     restored = Answer.objects.get(pk=history.pk)
-    assert Version.objects.get_for_object(restored).count() == 5
+    # Imported, edited, evidence for its claim, submitted, approved, edited again.
+    assert Version.objects.get_for_object(restored).count() == 6
     assert restored.approved.text != restored.text
     again = Export("jsonl", channel="command")
     again.write_to(io.BytesIO())
