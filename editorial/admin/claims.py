@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
-from editorial import workflow
+from editorial import checks, workflow
 from editorial.models import Answer, ClaimEvidence
 
 LINK, COMMON, CLEAR = "link", "common", "clear"
@@ -58,10 +58,12 @@ class ClaimsMixin:
         version = {"expected_version": data["loaded_version"]}
         try:
             if data["action"] == CLEAR:
-                workflow.clear_claim(answer, user=request.user, claim=data["claim"], **version)
+                saved = workflow.clear_claim(
+                    answer, user=request.user, claim=data["claim"], **version
+                )
                 done = "evidence cleared; the claim must be settled again"
             else:
-                workflow.settle_claim(
+                saved = workflow.settle_claim(
                     answer,
                     user=request.user,
                     claim=data["claim"],
@@ -77,7 +79,13 @@ class ClaimsMixin:
         except workflow.WorkflowError as error:
             stale = error if isinstance(error, workflow.StaleVersionError) else None
             return self._claims_again(request, object_id, str(error), form, stale=stale)
-        messages.success(request, f"Claim “{data['claim']}”: {done}.")
+        # Named as the text writes it (the form posts its normalised key).
+        key = checks.claim_key(data["claim"])
+        name = next(
+            (claim.text for claim in checks.find_claims(saved.text) if claim.key == key),
+            data["claim"],
+        )
+        messages.success(request, f"Claim “{name}”: {done}.")
         url = reverse("admin:editorial_answer_change", args=[answer.pk])
         return HttpResponseRedirect(f"{url}#claims")
 
