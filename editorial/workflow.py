@@ -1152,6 +1152,42 @@ def version_sources(version: Version) -> list[dict]:
     ]
 
 
+def version_claims(version: Version) -> list[dict]:
+    """The settled claims of the answer's text in a version, in the shape an approval pins
+    (a claim's source is read from the same version's sources)."""
+    sources = {str(source["id"]): source for source in version_sources(version)}
+    rows = [
+        claim_version.field_dict
+        for claim_version in version.revision.version_set.filter(
+            content_type__app_label="editorial", content_type__model="claimevidence"
+        ).order_by("object_id")
+        if str(claim_version.field_dict.get("answer_id")) == str(version.object_id)
+    ]
+    evidence = {row["claim_key"]: row for row in rows}
+    settled = []
+    for claim in checks.find_claims(version.field_dict["text"]):
+        row = evidence.get(claim.key)
+        if row is None:
+            continue
+        source = sources.get(str(row.get("source_id")))
+        if row["kind"] == ClaimEvidence.Kind.SOURCE and source is None:
+            continue  # its source was gone: not settled in that version
+        if row["kind"] == ClaimEvidence.Kind.COMMON_KNOWLEDGE and not row["reason"].strip():
+            continue
+        linked = row["kind"] == ClaimEvidence.Kind.SOURCE
+        settled.append(
+            {
+                "text": row["claim_text"],
+                "kind": row["kind"],
+                "source_url": source["url"] if linked else "",
+                "source_title": source["title"] if linked else "",
+                "excerpt": row["excerpt"] if linked else "",
+                "reason": row["reason"] if not linked else "",
+            }
+        )
+    return settled
+
+
 def revert(
     answer: Answer,
     *,

@@ -321,6 +321,11 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
         "force since July 2023, restricts",
         "Policies",
         f"{SOURCE['title']} · {SOURCE['publisher']} · {SOURCE['url']} · accessed {accessed}",
+        # The claims and their evidence, new since the import: one line each.
+        "\n".join(
+            f"{claim} · {SOURCE['title']} · {SOURCE['url']} · “{excerpt}”"
+            for claim, excerpt in CLAIM_EXCERPTS.items()
+        ),
     ]
     expect(review.locator(f"{panel} del").first).to_have_css("text-decoration-line", "line-through")
     expect(review.locator(f"{panel} ins").first).to_have_css("text-decoration-line", "underline")

@@ -461,3 +461,30 @@ def test_the_review_page_shows_each_claim_beside_its_evidence(client, seeds, peo
     assert errors_of(response) == []
     (record,) = [json.loads(line) for line in export("jsonl").splitlines()]
     assert record["claims"][0]["excerpt"] == EXCERPT
+
+
+def test_versions_and_diffs_carry_the_claims(client, q1, people):
+    editor = people["editor"]
+    before = Version.objects.get_for_object(q1).first()
+    settle_2004(q1, editor)
+    settled = Version.objects.get_for_object(q1).first()
+    assert workflow.version_claims(before) == []
+    assert workflow.version_claims(settled) == [
+        {
+            "text": "2004",
+            "kind": "source",
+            "source_url": RMV_SOURCE["url"],
+            "source_title": RMV_SOURCE["title"],
+            "excerpt": EXCERPT,
+            "reason": "",
+        }
+    ]
+    client.force_login(editor)
+    compare = reverse("admin:editorial_answer_compare", args=[q1.pk])
+    page = client.get(f"{compare}?from={before.pk}&to={settled.pk}").content.decode()
+    claims = page.split("<h3>Claims and their evidence</h3>", 1)[1]
+    assert "<ins>" in claims and f"2004 · {RMV_SOURCE['title']}" in claims
+    assert f"“{EXCERPT}”" in claims
+    # The history lists the settlement as an edit with its own comment.
+    history = client.get(reverse("admin:editorial_answer_history", args=[q1.pk])).content
+    assert "Claim “2004” linked to “Registry of Motor Vehicles”" in history.decode()
