@@ -1321,5 +1321,7 @@ def _claim_of(answer: Answer, claim: str) -> checks.Claim:
     key = checks.claim_key(claim)
     for found in checks.find_claims(answer.text):
         if found.key == key:
+            if len(found.key) > ClaimEvidence._meta.get_field("claim_key").max_length:
+                raise WorkflowError(f"“{found.text[:60]}…” is too long to settle; shorten it.")
             return found
     raise WorkflowError(f"“{claim}” is not a claim of the answer's text (any more).")

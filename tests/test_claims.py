@@ -393,6 +393,7 @@ def test_the_claims_panel_lists_each_claim_with_its_state(client, q1, people):
     client.force_login(people["editor"])
     page = client.get(change_url(q1)).content.decode()
     assert 'id="claims"' in page and "1 of 1 not settled" in page
+    assert '<a href="#claims">1 claim to settle before approval</a>' in page
     assert "legislation in 2004 restricting" in page
     assert f'action="{claims_url(q1)}"' in page
     assert f'name="loaded_version" value="{q1.version}"' in page
