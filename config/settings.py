@@ -142,6 +142,10 @@ EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = env.bool(
 EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = env.bool(
     "EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES", default=False
 )
+# Every claim of the approved text (checks.find_claims) linked, rewritten away or marked.
+EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = env.bool(
+    "EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS", default=True
+)
 # Uploads on the import page: a limit per file and per request, in MB.
 EDITORIAL_IMPORT_MAX_FILE_MB = env.int("EDITORIAL_IMPORT_MAX_FILE_MB", default=10)
 EDITORIAL_IMPORT_MAX_UPLOAD_MB = env.int("EDITORIAL_IMPORT_MAX_UPLOAD_MB", default=50)

@@ -35,6 +35,7 @@ MODELS = [
     "editorial.document",
     "editorial.answer",
     "editorial.source",
+    "editorial.claimevidence",
     "reversion.revision",
     "reversion.version",
     "editorial.workflowevent",

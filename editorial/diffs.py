@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
@@ -116,6 +116,20 @@ def sources_text(sources: Iterable[Mapping[str, object]]) -> str:
     return "\n".join(_source_line(source) for source in sources)
 
 
+def claims_text(claims: Iterable[Mapping[str, object]]) -> str:
+    """Settled claims as one line each: `claim · source title · url · “excerpt”`, or
+    `claim · common knowledge: reason`."""
+    lines = []
+    for claim in claims:
+        if claim.get("source_url"):
+            parts = [claim.get(key) for key in ("text", "source_title", "source_url")]
+            parts.append(f"“{_one_line(claim.get('excerpt'))}”")
+        else:
+            parts = [claim.get("text"), f"common knowledge: {_one_line(claim.get('reason'))}"]
+        lines.append(" · ".join(_one_line(part) for part in parts if part))
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One side of a comparison: an answer's content at some point, and what to call it."""
@@ -124,6 +138,8 @@ class Snapshot:
     text: str
     sources: tuple[Mapping[str, object], ...] = ()
     label: str = ""
+    # Settled claims in the shape ApprovedVersion.claims pins (workflow.pinned_claims).
+    claims: tuple[Mapping[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,11 +151,13 @@ class ContentDiff:
     question: list[Segment]
     text: list[Segment]
     sources: list[Segment]
+    claims: list[Segment] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether any part shows a change (whitespace-only segments do not count)."""
-        return any(has_changes(part) for part in (self.question, self.text, self.sources))
+        parts = (self.question, self.text, self.sources, self.claims)
+        return any(has_changes(part) for part in parts)
 
     @property
     def words_changed(self) -> float:
@@ -163,6 +181,7 @@ def diff_content(old: Snapshot, new: Snapshot) -> ContentDiff:
         question=diff_words(old.question, new.question),
         text=diff_words(old.text, new.text),
         sources=diff_words(sources_text(old.sources), sources_text(new.sources)),
+        claims=diff_words(claims_text(old.claims), claims_text(new.claims)),
     )
 
 

@@ -44,6 +44,7 @@ FIELDS = [
     "question",
     "answer",
     "sources",
+    "claims",
     "approved_by",
     "approved_at",
     "version",
@@ -53,6 +54,9 @@ FIELDS = [
     "correction",
 ]
 SOURCE_FIELDS = ["url", "title", "publisher", "accessed"]
+# A claim of the approved text with its evidence: the source's URL and the quoted excerpt,
+# or (common knowledge) the editor's reason and no source.
+CLAIM_FIELDS = ["text", "source_url", "excerpt", "reason"]
 
 
 class ExportError(Exception):
@@ -87,6 +91,7 @@ def approved_versions(
         "version",
         "review_by",
         "provenance",
+        "claims",
     ]
     if with_import:
         fields += ["answer__imported_question", "answer__imported_text"]
@@ -132,7 +137,7 @@ def _username_key() -> str:
 
 
 def _record(row: tuple) -> Record:
-    """An export record from a row of approved_versions (its first twelve columns)."""
+    """An export record from a row of approved_versions (its first thirteen columns)."""
     pk, document, subject, position, question, text, sources, approved_by, approved_at, version = (
         row[:10]
     )
@@ -155,6 +160,7 @@ def _record(row: tuple) -> Record:
         "digitalSourceType": provenance.get("digital_source_type", ""),
         "editors": list(provenance.get("editors", [])),
         "correction": provenance.get("correction", ""),
+        "claims": [{key: str(claim.get(key) or "") for key in CLAIM_FIELDS} for claim in row[12]],
     }
 
 
@@ -180,6 +186,19 @@ def _sources_json(sources: list[dict[str, str]]) -> str:
     )
 
 
+def _claims_json(claims: list[dict[str, str]]) -> str:
+    """_dumps(claims) of a record's claims, written directly as _sources_json is."""
+    return (
+        "["
+        + ", ".join(
+            f'{{"excerpt": {_string(claim["excerpt"])}, "reason": {_string(claim["reason"])}, '
+            f'"source_url": {_string(claim["source_url"])}, "text": {_string(claim["text"])}}}'
+            for claim in claims
+        )
+        + "]"
+    )
+
+
 def _record_json(record: Record) -> str:
     """_dumps(record) of an export record, the same characters, written directly.
 
@@ -192,6 +211,7 @@ def _record_json(record: Record) -> str:
         f'{{"answer": {_string(record["answer"])}, '
         f'"approved_at": {_string(record["approved_at"])}, '
         f'"approved_by": {_string(record["approved_by"])}, '
+        f'"claims": {_claims_json(record["claims"])}, '
         f'"correction": {_string(record["correction"])}, '
         f'"digitalSourceType": {_string(record["digitalSourceType"])}, '
         f'"document": {_string(record["document"])}, '
@@ -244,7 +264,7 @@ class _Line:
 
 
 def write_csv(records: Iterable[Record]) -> Iterator[str]:
-    """A header and one row per answer; sources are a JSON list in one cell."""
+    """A header and one row per answer; sources and claims are a JSON list in a cell each."""
     writer = csv.writer(_Line())
     yield writer.writerow(FIELDS)
     for record in records:
@@ -253,6 +273,7 @@ def write_csv(records: Iterable[Record]) -> Iterator[str]:
             "sources": _sources_json(record["sources"]),
             "editors": _dumps(record["editors"]),
             "review_by": record["review_by"] or "",
+            "claims": _claims_json(record["claims"]),
         }
         yield writer.writerow([neutralise_cell(row[field]) for field in FIELDS])
 
@@ -319,6 +340,14 @@ def _markdown_source(number: int, source: dict[str, str]) -> str:
     return f"{number}. " + ", ".join(details)
 
 
+def _markdown_claim(claim: dict[str, str]) -> str:
+    text = markdown_inline(claim["text"])
+    if claim["source_url"]:
+        excerpt = markdown_inline(claim["excerpt"])
+        return f"- {text}: {markdown_inline(claim['source_url'])}, “{excerpt}”"
+    return f"- {text}: common knowledge, {markdown_inline(claim['reason'])}"
+
+
 def _markdown_answer(record: Record) -> str:
     parts = [
         f"## {record['position']}. {markdown_inline(record['question'])}",
@@ -332,6 +361,9 @@ def _markdown_answer(record: Record) -> str:
                 for number, source in enumerate(record["sources"], start=1)
             )
         )
+    if record["claims"]:
+        parts.append("Claims and their evidence:")
+        parts.append("\n".join(_markdown_claim(claim) for claim in record["claims"]))
     parts.append(
         f"*Approved by {markdown_inline(record['approved_by'])} "
         f"on {record['approved_at']}, version {record['version']}"
@@ -741,7 +773,7 @@ class Export:
                 self.count += 1
                 record = _record(row)
                 if self.format.with_import:
-                    record["imported_question"], record["imported_answer"] = row[12:14]
+                    record["imported_question"], record["imported_answer"] = row[13:15]
                 if self.format.with_provenance:
                     record["provenance"] = row[11]
                 yield record

@@ -228,9 +228,67 @@ class Source(models.Model):
         }
 
 
-# Sources are followed so each answer version carries the sources it had.
+class ClaimEvidence(models.Model):
+    """How an editor settled one specific claim of an answer (see checks.find_claims).
+
+    Keyed by the claim's normalised text, not its place: the settlement holds while an
+    edit keeps the claim, and a claim rewritten away is simply no longer asked for (its
+    row stays, harmless, and counts again if the claim comes back).
+    """
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", "Linked to a source"
+        COMMON_KNOWLEDGE = "common_knowledge", "Common knowledge"
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="claim_evidence")
+    claim_key = models.CharField(max_length=300, help_text="checks.claim_key of the claim.")
+    claim_text = models.CharField(max_length=300, help_text="The claim as written.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # SET_NULL, not CASCADE: removing the source un-settles the claim visibly instead of
+    # silently dropping the editor's excerpt.
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    excerpt = models.TextField("quoted excerpt", blank=True)
+    reason = models.TextField(blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answer", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "claim_key"], name="claim_once_per_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_text}: {self.get_kind_display()}"
+
+    @property
+    def settled(self) -> bool:
+        """Linked to a source still on the answer, or common knowledge with a reason."""
+        if self.kind == self.Kind.SOURCE:
+            return self.source_id is not None
+        return bool(self.reason.strip())
+
+    def as_dict(self) -> dict[str, str]:
+        """The shape a settled claim takes in an approved version (and so in exports)."""
+        linked = self.kind == self.Kind.SOURCE and self.source is not None
+        return {
+            "text": self.claim_text,
+            "kind": self.kind,
+            "source_url": self.source.url if linked else "",
+            "source_title": self.source.title if linked else "",
+            "excerpt": self.excerpt if linked else "",
+            "reason": self.reason if self.kind == self.Kind.COMMON_KNOWLEDGE else "",
+        }
+
+
+# Sources and claim evidence are followed so each answer version carries what it had.
 reversion.register(Source)
-reversion.register(Answer, follow=["sources"])
+reversion.register(ClaimEvidence)
+reversion.register(Answer, follow=["sources", "claim_evidence"])
 
 
 class WorkflowEvent(models.Model):
@@ -296,6 +354,9 @@ class ApprovedVersion(models.Model):
     question = models.TextField()
     text = models.TextField()
     sources = models.JSONField(default=list)
+    claims = models.JSONField(
+        default=list, help_text="The approved text's claims, each with its evidence."
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

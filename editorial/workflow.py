@@ -24,7 +24,15 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from editorial import checks
-from editorial.models import Answer, ApprovedVersion, Notice, Source, Status, WorkflowEvent
+from editorial.models import (
+    Answer,
+    ApprovedVersion,
+    ClaimEvidence,
+    Notice,
+    Source,
+    Status,
+    WorkflowEvent,
+)
 from editorial.versioning import versions_of
 
 Action = WorkflowEvent.Action
@@ -191,8 +199,42 @@ def _four_eyes_applies(user) -> bool:
     return not (user.is_superuser and settings.EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES)
 
 
-def _blocking_reasons(answer: Answer, *, has_source: bool | None = None) -> list[str]:
-    """Why the content cannot be approved; has_source, if given, saves asking the database."""
+def claim_evidence(answer: Answer) -> dict[str, ClaimEvidence]:
+    """The answer's claim evidence by claim key, sources read with it."""
+    return {
+        evidence.claim_key: evidence
+        for evidence in answer.claim_evidence.select_related("source").order_by("id")
+    }
+
+
+def claims_with_evidence(
+    answer: Answer, evidence: Mapping[str, ClaimEvidence] | None = None
+) -> list[tuple[checks.Claim, ClaimEvidence | None]]:
+    """Each claim of the answer's text now, in text order, with how it is settled (if it is)."""
+    evidence = claim_evidence(answer) if evidence is None else evidence
+    return [(claim, evidence.get(claim.key)) for claim in checks.find_claims(answer.text)]
+
+
+def unsettled_claims(
+    answer: Answer, evidence: Mapping[str, ClaimEvidence] | None = None
+) -> list[checks.Claim]:
+    """Claims of the answer's text with no evidence, or evidence that no longer holds
+    (its source was removed)."""
+    return [
+        claim
+        for claim, found in claims_with_evidence(answer, evidence)
+        if found is None or not found.settled
+    ]
+
+
+def _blocking_reasons(
+    answer: Answer,
+    *,
+    has_source: bool | None = None,
+    evidence: Mapping[str, ClaimEvidence] | None = None,
+) -> list[str]:
+    """Why the content cannot be approved; has_source and evidence, if given, save asking
+    the database (a bulk approval reads them for many answers at once)."""
     reasons = []
     if settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL and not (
         answer.sources.exists() if has_source is None else has_source
@@ -202,6 +244,15 @@ def _blocking_reasons(answer: Answer, *, has_source: bool | None = None) -> list
         if flag is checks.NO_SOURCE:
             continue  # reported above, and only while the setting asks for a source
         reasons.append(f"it is flagged “{flag.label}”")
+    if settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS:
+        # Checked on the text being approved: the locked row, at the version the reviewer saw.
+        unsettled = unsettled_claims(answer, evidence)
+        if unsettled:
+            named = ", ".join(f"“{claim.text}”" for claim in unsettled)
+            reasons.append(
+                f"{'a claim is' if len(unsettled) == 1 else 'claims are'} not settled ({named}): "
+                "link each to a source with its excerpt, rewrite it, or mark it common knowledge"
+            )
     return reasons
 
 
@@ -262,7 +313,12 @@ def _guard_review(answer: Answer, user, step: Step) -> None:
 
 
 def _guard_approve(
-    answer: Answer, user, *, edited: set[int] | None = None, has_source: bool | None = None
+    answer: Answer,
+    user,
+    *,
+    edited: set[int] | None = None,
+    has_source: bool | None = None,
+    evidence: Mapping[str, ClaimEvidence] | None = None,
 ) -> None:
     """The approval rules; a bulk approval passes the facts it read for many answers at once
     (who edited since the last approval, whether there is a source)."""
@@ -273,7 +329,7 @@ def _guard_approve(
         raise WorkflowError(
             "You edited this answer since its last approval; another reviewer must approve it."
         )
-    reasons = _blocking_reasons(answer, has_source=has_source)
+    reasons = _blocking_reasons(answer, has_source=has_source, evidence=evidence)
     if reasons:
         raise WorkflowError("The answer cannot be approved: " + "; ".join(reasons) + ".")
 
@@ -630,6 +686,7 @@ def approve(
                 event=event,
                 sources=locked.sources.all(),
                 history=histories_of([locked.pk])[locked.pk],
+                evidence=claim_evidence(locked),
             ),
         )
 
@@ -713,6 +770,13 @@ def _approve_batch(
     sources: dict[int, list[Source]] = {pk: [] for pk in rows}
     for source in Source.objects.filter(answer_id__in=list(rows)).order_by("id"):
         sources[source.answer_id].append(source)
+    evidence: dict[int, dict[str, ClaimEvidence]] = {pk: {} for pk in rows}
+    for found in (
+        ClaimEvidence.objects.filter(answer_id__in=list(rows))
+        .select_related("source")
+        .order_by("id")
+    ):
+        evidence[found.answer_id][found.claim_key] = found
     # One read of the log serves four-eyes and provenance; before this batch's events exist.
     histories = histories_of(rows)
     edited = {pk: _edited_since_approval(history) for pk, history in histories.items()}
@@ -726,7 +790,13 @@ def _approve_batch(
             row.editor = people.get(row.editor_id)
             row.reviewer = people.get(row.reviewer_id)
             check_version(row, expected_versions.get(answer.pk))
-            _guard_approve(row, user, edited=edited[row.pk], has_source=bool(sources[row.pk]))
+            _guard_approve(
+                row,
+                user,
+                edited=edited[row.pk],
+                has_source=bool(sources[row.pk]),
+                evidence=evidence[row.pk],
+            )
         except WorkflowError as error:
             outcome.refused.append((answer, error))
         else:
@@ -754,12 +824,14 @@ def _approve_batch(
         for _ in approved
     )
     revision_of = {row.pk: revision for row, revision in zip(approved, revisions, strict=True)}
-    # As reversion's follow=["sources"] writes them: the answer's version, then its sources'.
+    # As reversion's follow writes them: the answer's version, its sources', its evidence's.
     followed = [source for row in approved for source in sources[row.pk]]
+    settled = [found for row in approved for found in evidence[row.pk].values()]
     Version.objects.bulk_create(
         [
             *versions_of(approved, revisions),
             *versions_of(followed, (revision_of[source.answer_id] for source in followed)),
+            *versions_of(settled, (revision_of[found.answer_id] for found in settled)),
         ]
     )
     events = WorkflowEvent.objects.bulk_create(
@@ -778,7 +850,12 @@ def _approve_batch(
         ApprovedVersion(
             answer=row,
             **_pin_fields(
-                row, user=user, event=event, sources=sources[row.pk], history=histories[row.pk]
+                row,
+                user=user,
+                event=event,
+                sources=sources[row.pk],
+                history=histories[row.pk],
+                evidence=evidence[row.pk],
             ),
         )
         for row, event in zip(approved, events, strict=True)
@@ -794,15 +871,23 @@ def _approve_batch(
 
 
 def _pin_fields(
-    answer: Answer, *, user, event: WorkflowEvent, sources: Iterable[Source], history: list
+    answer: Answer,
+    *,
+    user,
+    event: WorkflowEvent,
+    sources: Iterable[Source],
+    history: list,
+    evidence: Mapping[str, ClaimEvidence],
 ) -> dict:
-    """What an approval pins for export: the content approved (sources in id order), by whom,
-    when and in which revision, until when it holds and how it was made."""
+    """What an approval pins for export: the content approved (sources in id order, the
+    text's settled claims in text order), by whom, when and in which revision, until when
+    it holds and how it was made."""
     return {
         **_pin_provenance(answer, event=event, history=history),
         "question": answer.question,
         "text": answer.text,
         "sources": [source.as_dict() for source in sources],
+        "claims": pinned_claims(answer, evidence),
         "approved_by": user,
         "approved_at": event.created_at,
         "version": answer.version,
@@ -811,7 +896,7 @@ def _pin_fields(
 
 
 _PIN_FIELDS = [
-    "question", "text", "sources", "approved_by", "approved_at", "version", "revision",
+    "question", "text", "sources", "claims", "approved_by", "approved_at", "version", "revision",
     "review_by", "provenance",
 ]  # fmt: skip
 
@@ -825,8 +910,10 @@ TRAINED_ALGORITHMIC_MEDIA = IPTC_DIGITAL_SOURCE_TYPE + "trainedAlgorithmicMedia"
 COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = (
     IPTC_DIGITAL_SOURCE_TYPE + "compositeWithTrainedAlgorithmicMedia"
 )
-# The admin's fixed comment on a save: it says nothing about what was corrected.
+# The admin's fixed comment on a save: it says nothing about what was corrected. Nor do
+# the notes settle_claim and clear_claim log: the evidence itself is exported as claims.
 ADMIN_EDIT_COMMENT = "Edited in the admin"
+EVIDENCE_NOTES = ("Claim “", "Evidence for claim “")
 _CONTENT_ACTIONS = (Action.EDIT, Action.REVERT, Action.MERGE)
 _HISTORY_ACTIONS = [
     Action.IMPORT, Action.REIMPORT, Action.CONFLICT, *_CONTENT_ACTIONS, Action.SUBMIT,
@@ -901,6 +988,7 @@ def provenance(answer: Answer, *, history: list, before_event_id: int | None = N
             action in (*_CONTENT_ACTIONS, Action.SUBMIT)
             and note
             and note != ADMIN_EDIT_COMMENT
+            and not note.startswith(EVIDENCE_NOTES)
             and note not in notes
         ):
             notes.append(note)
@@ -924,6 +1012,16 @@ def _pin_provenance(answer: Answer, *, event: WorkflowEvent, history: list) -> d
         "review_by": approved_on + timedelta(days=answer.document.review_interval),
         "provenance": provenance(answer, history=history, before_event_id=event.pk),
     }
+
+
+def pinned_claims(answer: Answer, evidence: Mapping[str, ClaimEvidence]) -> list[dict]:
+    """The claims of the text approved with their evidence; only those of this text (evidence
+    for a claim rewritten away is not pinned), and only settled ones."""
+    return [
+        found.as_dict()
+        for claim, found in claims_with_evidence(answer, evidence)
+        if found is not None and found.settled
+    ]
 
 
 def _approval_mail(answer: Answer, user, comment: str) -> EmailMessage | None:
@@ -1180,6 +1278,42 @@ def version_sources(version: Version) -> list[dict]:
     ]
 
 
+def version_claims(version: Version) -> list[dict]:
+    """The settled claims of the answer's text in a version, in the shape an approval pins
+    (a claim's source is read from the same version's sources)."""
+    sources = {str(source["id"]): source for source in version_sources(version)}
+    rows = [
+        claim_version.field_dict
+        for claim_version in version.revision.version_set.filter(
+            content_type__app_label="editorial", content_type__model="claimevidence"
+        ).order_by("object_id")
+        if str(claim_version.field_dict.get("answer_id")) == str(version.object_id)
+    ]
+    evidence = {row["claim_key"]: row for row in rows}
+    settled = []
+    for claim in checks.find_claims(version.field_dict["text"]):
+        row = evidence.get(claim.key)
+        if row is None:
+            continue
+        source = sources.get(str(row.get("source_id")))
+        if row["kind"] == ClaimEvidence.Kind.SOURCE and source is None:
+            continue  # its source was gone: not settled in that version
+        if row["kind"] == ClaimEvidence.Kind.COMMON_KNOWLEDGE and not row["reason"].strip():
+            continue
+        linked = row["kind"] == ClaimEvidence.Kind.SOURCE
+        settled.append(
+            {
+                "text": row["claim_text"],
+                "kind": row["kind"],
+                "source_url": source["url"] if linked else "",
+                "source_title": source["title"] if linked else "",
+                "excerpt": row["excerpt"] if linked else "",
+                "reason": row["reason"] if not linked else "",
+            }
+        )
+    return settled
+
+
 def revert(
     answer: Answer,
     *,
@@ -1217,3 +1351,103 @@ def revert(
         finish_edit(locked)
     _refresh_instance(answer, locked)
     return locked
+
+
+# --- claim evidence --------------------------------------------------------------------------
+
+
+def settle_claim(
+    answer: Answer,
+    *,
+    user,
+    claim: str,
+    kind: str,
+    source_id: int | None = None,
+    excerpt: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Answer:
+    """Link a claim of the answer's text to one of its sources with the quoted excerpt, or mark
+    it common knowledge with a reason.
+
+    Evidence is content (it says why the text may be trusted), so this is an edit like any
+    other: only where and by whom editing is allowed, from the version the page showed, a
+    new version with its own revision and event, and four-eyes counts it.
+    """
+    excerpt, reason = (excerpt or "").strip(), (reason or "").strip()
+    _own_revision()
+    with transaction.atomic():
+        locked = _locked(answer, expected_version)
+        check_can_edit(locked, user)
+        found = _claim_of(locked, claim)
+        source = None
+        if kind == ClaimEvidence.Kind.SOURCE:
+            source = locked.sources.filter(pk=source_id).first() if source_id else None
+            if source is None:
+                raise WorkflowError(f"Choose one of this answer's sources for “{found.text}”.")
+            if not excerpt:
+                raise WorkflowError(
+                    f"Quote the excerpt of “{source}” that supports “{found.text}”."
+                )
+            note = f"Claim “{found.text}” linked to “{source}”"
+        elif kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE:
+            if not reason:
+                raise WorkflowError(f"Say why “{found.text}” is common knowledge.")
+            excerpt = ""
+            note = f"Claim “{found.text}” marked common knowledge: {reason}"
+        else:
+            raise WorkflowError("Link the claim to a source or mark it common knowledge.")
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(note)
+            fields = begin_edit(locked, user=user, comment=note)
+            locked.save(update_fields=fields)
+            ClaimEvidence.objects.update_or_create(
+                answer=locked,
+                claim_key=found.key,
+                defaults={
+                    "claim_text": found.text[:300],
+                    "kind": kind,
+                    "source": source,
+                    "excerpt": excerpt,
+                    "reason": reason if kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE else "",
+                    "settled_by": user,
+                    "settled_at": timezone.now(),
+                },
+            )
+        finish_edit(locked)
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def clear_claim(answer: Answer, *, user, claim: str, expected_version: int | None = None) -> Answer:
+    """Take back how a claim was settled: it is asked for again. An edit, as settle_claim."""
+    _own_revision()
+    with transaction.atomic():
+        locked = _locked(answer, expected_version)
+        check_can_edit(locked, user)
+        key = checks.claim_key(claim)
+        evidence = locked.claim_evidence.filter(claim_key=key).first()
+        if evidence is None:
+            raise WorkflowError(f"“{claim}” has no evidence to clear.")
+        note = f"Evidence for claim “{evidence.claim_text}” cleared"
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(note)
+            fields = begin_edit(locked, user=user, comment=note)
+            locked.save(update_fields=fields)
+            evidence.delete()
+        finish_edit(locked)
+    _refresh_instance(answer, locked)
+    return locked
+
+
+def _claim_of(answer: Answer, claim: str) -> checks.Claim:
+    """The claim of the answer's text now with this text (or key); refused if it is gone."""
+    key = checks.claim_key(claim)
+    for found in checks.find_claims(answer.text):
+        if found.key == key:
+            if len(found.key) > ClaimEvidence._meta.get_field("claim_key").max_length:
+                raise WorkflowError(f"“{found.text[:60]}…” is too long to settle; shorten it.")
+            return found
+    raise WorkflowError(f"“{claim}” is not a claim of the answer's text (any more).")

@@ -60,8 +60,11 @@ def test_submit_is_refused_while_a_flag_blocks_approval(client, seeds, people):
 
     response = post_step(client, hedged, "submit")
 
+    # Its one claim (the 2004 legislation) is not settled either: both are said.
     assert errors_of(response) == [
-        "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff hedge”."
+        "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff "
+        "hedge”; a claim is not settled (“2004”): link each to a source with its excerpt, "
+        "rewrite it, or mark it common knowledge."
     ]
     hedged.refresh_from_db()
     assert hedged.status == Status.DRAFT

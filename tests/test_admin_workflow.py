@@ -51,6 +51,15 @@ def a_source(url: str = "https://example.org/x", title: str = "T", excerpt: str 
     }
 
 
+def settle_claims(answer: Answer, user, reason: str = "Checked by the editor.") -> None:
+    """Mark each unsettled claim of the answer's text common knowledge, as its editor may:
+    approval (and so submitting) waits on every claim."""
+    for claim in workflow.unsettled_claims(answer):
+        workflow.settle_claim(
+            answer, user=user, claim=claim.key, kind="common_knowledge", reason=reason
+        )
+
+
 # --- the SPEC, written down -------------------------------------------------------------
 
 STATES = [
@@ -185,6 +194,7 @@ def put_in_state(answer: Answer, state: str, people: dict) -> Answer:
     """Bring the answer to `state` through the workflow, `editor` and `reviewer` on it."""
     editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
     workflow.edit(answer, user=editor, sources=[a_source()])
+    settle_claims(answer, editor)
     if state in {Status.DRAFT, Status.ARCHIVED}:
         workflow.assign_reviewer(answer, managing, reviewer=reviewer)
     else:
@@ -863,6 +873,7 @@ def test_bulk_approve_reports_each_answer(client, seeds, people, settings):
     for item in (approvable, elsewhere, draft, hedged):
         workflow.edit(item, user=editor, sources=[a_source()])
     workflow.edit(hedged, user=editor, text=checks.HEDGE_RE.sub("Per the record", hedged.text))
+    settle_claims(hedged, editor)
     workflow.edit(no_source, user=editor, text=no_source.text + " Checked.")
     # Submitting refuses what approval would refuse, so these two reach review before the
     # rules grew stricter: the source rule switched on, the hedge check widened.
@@ -1055,7 +1066,18 @@ def bulk_approve_scenario(settings, editor, reviewer, reviewer2, both) -> tuple[
     one, two, again, elsewhere, draft, sourceless, by_both, stale, last = approvable(9)
     for answer in (one, again, elsewhere, draft, stale, last):
         workflow.edit(answer, user=editor, sources=[a_source()])
-    workflow.edit(two, user=editor, sources=[a_source(), a_source("https://example.org/y")])
+    # A claim in `two`, linked to its second source: the batch pins and versions evidence.
+    workflow.edit(
+        two,
+        user=editor,
+        sources=[a_source(), a_source("https://example.org/y")],
+        text=two.text + " Confirmed in 2024.",
+    )
+    workflow.settle_claim(
+        two, user=editor, claim="2024", kind="source",
+        source_id=two.sources.order_by("id").last().pk, excerpt="Confirmed in 2024.",
+    )  # fmt: skip
+    settle_claims(elsewhere, editor)
     workflow.edit(sourceless, user=editor, text=sourceless.text + " Checked.")
     workflow.edit(by_both, user=both, sources=[a_source()], text=by_both.text + " Both.")
     workflow.submit(again, editor, reviewer=reviewer)
@@ -1104,7 +1126,7 @@ def approval_state(answers: list[Answer]) -> dict:
             },  # fmt: skip
             "pin": pin
             and {
-                "content": (pin.question, pin.text, pin.sources, pin.version),
+                "content": (pin.question, pin.text, pin.sources, pin.claims, pin.version),
                 "approved_by": pin.approved_by_id,
                 "at_its_event": pin.approved_at == approvals[-1].created_at,
                 "in_its_revision": pin.revision_id == approvals[-1].revision_id,
@@ -1194,6 +1216,7 @@ def test_bulk_approve_gives_exactly_what_one_by_one_approvals_give(
     [done_message] = successes_of(response)
     assert done_message.startswith("Approve: 5 answer(s) done: ")
     assert len(one_by_one_mails) == 5
+    assert [claim["excerpt"] for claim in two.approved.claims] == ["Confirmed in 2024."]
 
 
 def test_bulk_approve_makes_the_same_queries_at_any_size(
@@ -1264,9 +1287,10 @@ def test_select_all_approves_ten_thousand_answers_in_one_post(client, people):
 
 
 # The admin's own (session, user, permissions, the changelist the action runs from, the
-# selection), then a batch: a savepoint, the locked rows, their people, sources and
-# events, the update, then one insert each of revisions, versions, events and pins.
-BULK_APPROVE_QUERIES = 23
+# selection), then a batch: a savepoint, the locked rows, their people, sources, claim
+# evidence and events, the update, then one insert each of revisions, versions, events and
+# pins.
+BULK_APPROVE_QUERIES = 24
 
 
 def test_bulk_request_changes_asks_for_a_comment_first(client, seeds, people):
@@ -1621,6 +1645,12 @@ def test_user_text_is_escaped_everywhere(client, answer, people):
         text=f"It does not. {XSS} It did not in 2004 either.",
         new_sources=[a_source(title=f"Title {XSS}", excerpt=f"Quote {XSS}")],
     )
+    client.post(
+        reverse("admin:editorial_answer_claims", args=[answer.pk]),
+        {"claim": "2004", "action": "link", "source": answer.sources.get().pk,
+         "excerpt": f"Excerpt {XSS}", "loaded_version": Answer.objects.get(pk=answer.pk).version},
+    )  # fmt: skip
+    assert answer.claim_evidence.get().excerpt == f"Excerpt {XSS}"
     post_step(client, answer, "submit", comment=f"Please look {XSS}", reviewer=reviewer.pk)
     client.force_login(reviewer)
     post_step(client, answer, "request_changes", comment=f"Fix {XSS}")
@@ -1645,6 +1675,7 @@ def test_user_text_is_escaped_everywhere(client, answer, people):
     change = pages["change"].content.decode()
     assert change.count(XSS_ESCAPED) >= 4  # question, text, flagged text, comments
     assert f"Fix {XSS_ESCAPED}" in event_log(pages["change"])
+    assert f"<blockquote>Excerpt {XSS_ESCAPED}</blockquote>" in change  # the claims panel
     assert f"Please look {XSS_ESCAPED}" in pages["history"].content.decode()
     assert f"Title {XSS_ESCAPED}" in pages["version"].content.decode()
     assert f"Quote {XSS_ESCAPED}" in pages["version"].content.decode()

@@ -55,7 +55,11 @@ def history(seeds, people):
     editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
     answers = Answer.objects.filter(document__subject="Massachusetts").order_by("position")
     first, second, third = answers[1], answers[2], answers[3]
-    workflow.edit(first, user=editor, text=first.text + " Checked.", sources=[SOURCE])
+    workflow.edit(first, user=editor, text=first.text + " Checked in 2024.", sources=[SOURCE])
+    workflow.settle_claim(
+        first, user=editor, claim="2024", kind="source",
+        source_id=first.sources.get().pk, excerpt=SOURCE["excerpt"],
+    )  # fmt: skip
     workflow.submit(first, editor, reviewer=reviewer, comment="Sourced.")
     workflow.approve(first, reviewer, comment="Fine.")
     workflow.edit(first, user=editor, text=first.text + " Later.")  # approved stays pinned
@@ -65,6 +69,7 @@ def history(seeds, people):
     workflow.archive(third, managing, comment="Duplicate.")
     Export("jsonl", user=managing, channel="command").write_to(io.BytesIO())
     assert Notice.objects.exists() and ExportRecord.objects.exists()
+    assert first.claim_evidence.exists() and first.approved.claims
     return first
 
 
@@ -108,7 +113,8 @@ def test_backup_restores_into_an_emptied_database_exactly(history, tmp_path, fre
 
     # The restored history works: versions find their answers, export gives the same bytes.
     restored = Answer.objects.get(pk=history.pk)
-    assert Version.objects.get_for_object(restored).count() == 5
+    # Imported, edited, evidence for its claim, submitted, approved, edited again.
+    assert Version.objects.get_for_object(restored).count() == 6
     assert restored.approved.text != restored.text
     again = Export("jsonl", channel="command")
     again.write_to(io.BytesIO())

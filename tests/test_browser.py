@@ -62,6 +62,11 @@ SOURCE = {
     "title": "Work and Family Mobility Act",
     "publisher": "Commonwealth of Massachusetts",
 }
+# The claims of NEW_CLAIM, each with the excerpt of SOURCE that supports it.
+CLAIM_EXCERPTS = {
+    "Work and Family Mobility Act": "The Work and Family Mobility Act became law.",
+    "2023": "The law took effect on July 1, 2023.",
+}
 COMMENT = "Quote the part of the Act that limits what the RMV shares."
 EXCERPT = "The RMV will not share information with immigration authorities."
 
@@ -273,6 +278,18 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     expect(page.locator("#id_text")).to_have_value(corrected)
     # The quality flags are computed again on save: the hedges no longer block.
     expect(page.locator(".field-flag_list")).not_to_contain_text("hedge")
+    # Each claim of the corrected text is settled before it can be submitted: the Act and
+    # its date linked to the source with the excerpt that supports them.
+    claims = page.locator("#claims")
+    expect(claims.locator("h2")).to_contain_text("2 of 2 not settled")
+    editor.axe("claims panel")
+    for claim, excerpt in CLAIM_EXCERPTS.items():
+        settle = page.get_by_role("form", name=f"Settle “{claim}”")
+        settle.get_by_label("Quoted excerpt that supports it").fill(excerpt)
+        settle.get_by_role("button", name="Link to source").click()
+        expect(page.locator(".messagelist")).to_contain_text(f"Claim “{claim}”: linked")
+    expect(claims.locator("h2")).to_contain_text("all 2 settled")
+    editor.shot("editor-settled-claims")
     page.get_by_label("Reviewer").select_option(label="Rey Reviewer (reviewer)")
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".messagelist")).to_contain_text("submitted to reviewer Rey Reviewer")
@@ -304,9 +321,18 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
         "force since July 2023, restricts",
         "Policies",
         f"{SOURCE['title']} · {SOURCE['publisher']} · {SOURCE['url']} · accessed {accessed}",
+        # The claims and their evidence, new since the import: one line each.
+        "\n".join(
+            f"{claim} · {SOURCE['title']} · {SOURCE['url']} · “{excerpt}”"
+            for claim, excerpt in CLAIM_EXCERPTS.items()
+        ),
     ]
     expect(review.locator(f"{panel} del").first).to_have_css("text-decoration-line", "line-through")
     expect(review.locator(f"{panel} ins").first).to_have_css("text-decoration-line", "underline")
+    # Each claim beside its evidence.
+    for excerpt in CLAIM_EXCERPTS.values():
+        expect(review.locator(".review-panel .claims-table")).to_contain_text(excerpt)
+    expect(review.locator(".review-panel .claim-unsettled")).to_have_count(0)
     reviewer.axe("review page")
     reviewer.shot("reviewer-sees-diff")
     # Request changes from the keyboard: type the comment, Tab to the button, Enter.
@@ -375,6 +401,10 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
         (SOURCE["url"], SOURCE["title"], SOURCE["publisher"])
     ]
     assert record["approved_by"] == "reviewer"
+    assert record["claims"] == [
+        {"text": claim, "source_url": SOURCE["url"], "excerpt": excerpt, "reason": ""}
+        for claim, excerpt in CLAIM_EXCERPTS.items()
+    ]
     (faq,) = json.loads(download(managing, "Export FAQ JSON-LD"))
     (question,) = faq["mainEntity"]
     assert question["acceptedAnswer"]["text"] == corrected

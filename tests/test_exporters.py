@@ -83,14 +83,29 @@ def answer_at(document: str, position: int) -> Answer:
 
 
 def approve(answer: Answer, editor, reviewer, *, sources=None, **content) -> Answer:
-    """Source (and optionally rewrite) an answer, submit it and have it approved."""
+    """Source (and optionally rewrite) an answer, link each of its claims to its first source,
+    submit it and have it approved."""
     workflow.edit(answer, user=editor, sources=sources or [RMV], **content)
+    settle_claims(answer, editor)
     workflow.submit(answer, editor, reviewer=reviewer)
     return workflow.approve(answer, reviewer)
 
 
+def settle_claims(answer: Answer, editor) -> None:
+    """Link each claim of the answer's text to its first source, as an editor would."""
+    for claim in workflow.unsettled_claims(answer):
+        workflow.settle_claim(
+            answer,
+            user=editor,
+            claim=claim.key,
+            kind="source",
+            source_id=answer.sources.order_by("id").first().pk,
+            excerpt=f"Quoted for {claim.text}.",
+        )
+
+
 def approvable(limit: int) -> list[Answer]:
-    """Answers that only lack a source, in reading order."""
+    """Answers that only lack a source (and evidence for their claims), in reading order."""
     answers = Answer.objects.select_related("document").order_by("document__name", "position")
     return [a for a in answers if a.position not in HEDGED[a.document.name]][:limit]
 
@@ -105,7 +120,7 @@ def approved(seeds, editor, reviewer) -> dict[str, Answer]:
             answer_at(MASSACHUSETTS, 1),
             editor,
             reviewer,
-            text="The RMV shares records with ICE only when a court order requires it.",
+            text="Since 2004 the RMV shares records with ICE only when a court order requires it.",
         ),
         "ms1": approve(answer_at(MISSISSIPPI, 1), editor, reviewer, sources=[MS_DPS]),
         "ms20": approve(
@@ -144,6 +159,10 @@ def expected_records() -> list[dict]:
             "digitalSourceType": version.provenance["digital_source_type"],
             "editors": version.provenance["editors"],
             "correction": version.provenance["correction"],
+            "claims": [
+                {key: claim[key] for key in ("text", "source_url", "excerpt", "reason")}
+                for claim in version.claims
+            ],
         }
         for version in versions
     ]
@@ -173,6 +192,7 @@ def parse_csv(data: bytes) -> list[dict]:
             row[key] = int(row[key])
         row["sources"] = json.loads(row["sources"])
         row["editors"] = json.loads(row["editors"])
+        row["claims"] = json.loads(row["claims"])
     return rows
 
 
@@ -201,8 +221,16 @@ def parse_markdown(data: bytes) -> list[dict]:
             block = None
         elif opener.type == "heading_open" and opener.tag == "h2":
             position, question = text.split(". ", 1)
-            block = {"position": int(position), "question": question, "body": [], "sources": []}
+            block = {
+                "position": int(position),
+                "question": question,
+                "body": [],
+                "sources": [],
+                "claims": [],
+            }
             documents[-1]["answers"].append(block)
+        elif tokens[index - 2].type == "list_item_open" and block.get("claims_next"):
+            block["claims"].append(text)
         elif tokens[index - 2].type == "list_item_open":
             hrefs = [c.attrGet("href") for c in token.children if c.type == "link_open"]
             block["sources"].append({"text": text, "hrefs": hrefs})
@@ -210,6 +238,8 @@ def parse_markdown(data: bytes) -> list[dict]:
             documents[-1]["document"] = text.removeprefix("Document: ")
         elif text == "Sources:":
             block["body_done"] = True
+        elif text == "Claims and their evidence:":
+            block["body_done"] = block["claims_next"] = True
         elif text.startswith("Approved by "):
             block["approval"] = text
         elif text.startswith("Machine-written text, "):
@@ -256,8 +286,11 @@ def test_json_formats_round_trip_the_approved_versions(approved, format_name):
     assert set(records[0]) >= set(FIELDS)
     rewritten = next(r for r in records if r["id"] == approved["ma1"].pk)
     assert rewritten["answer"] == (
-        "The RMV shares records with ICE only when a court order requires it."
+        "Since 2004 the RMV shares records with ICE only when a court order requires it."
     )
+    assert rewritten["claims"] == [
+        {"text": "2004", "source_url": RMV["url"], "excerpt": "Quoted for 2004.", "reason": ""}
+    ]
     both = next(r for r in records if r["id"] == approved["ma3"].pk)
     assert both["sources"] == [
         {
@@ -331,6 +364,9 @@ def test_markdown_reads_back_as_the_approved_versions(approved):
         assert [s["hrefs"] for s in answer["sources"]] == [[s["url"]] for s in record["sources"]]
         assert [s["text"] for s in answer["sources"]] == [
             f"{s['title']}, {s['publisher']}, accessed {s['accessed']}" for s in record["sources"]
+        ]
+        assert answer["claims"] == [
+            f"{c['text']}: {c['source_url']}, “{c['excerpt']}”" for c in record["claims"]
         ]
         assert answer["approval"] == (
             f"Approved by {record['approved_by']} on {record['approved_at']}, "
@@ -414,7 +450,7 @@ def test_an_export_with_nothing_approved_is_still_well_formed(seeds, format_name
     assert {
         "json": b"[]\n",
         "jsonl": b"",
-        "csv": b"id,document,subject,position,question,answer,sources,approved_by,"
+        "csv": b"id,document,subject,position,question,answer,sources,claims,approved_by,"
         b"approved_at,version,review_by,digitalSourceType,editors,correction\r\n",
         "md": b"",
         "faq": b"[]\n",
@@ -439,6 +475,7 @@ def test_only_approved_versions_leave_the_system(seeds, editor, reviewer, managi
     workflow.edit(ma[4], user=editor, sources=[RMV])
     workflow.submit(ma[4], editor, reviewer=reviewer)  # in review
     workflow.edit(ma[5], user=editor, sources=[RMV])
+    settle_claims(ma[5], editor)
     workflow.submit(ma[5], editor, reviewer=reviewer)
     workflow.request_changes(ma[5], reviewer, comment="Cite the statute.")
     archived = approve(ma[6], editor, reviewer)

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from editorial import workflow
 from editorial.importers import import_paths
 from editorial.models import Answer, Document
-from tests.test_admin_workflow import a_source, ma
+from tests.test_admin_workflow import a_source, ma, settle_claims
 
 pytestmark = pytest.mark.django_db
 HOME = "/admin/"
@@ -167,6 +167,7 @@ def test_user_text_is_escaped_on_the_home_pages(client, day, people):
     editor, reviewer = people["editor"], people["reviewer"]
     answer = ma(5)
     workflow.edit(answer, user=editor, question=f"{XSS}?", sources=[a_source()])
+    settle_claims(answer, editor)
     workflow.submit(answer, editor, reviewer=reviewer)
     workflow.request_changes(answer, reviewer, comment=XSS)
     for role in ("editor", "reviewer", "managing", "superuser"):

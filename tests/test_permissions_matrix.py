@@ -27,6 +27,7 @@ from editorial import workflow
 from editorial.models import (
     Answer,
     ApprovedVersion,
+    ClaimEvidence,
     Document,
     ExportRecord,
     Notice,
@@ -90,6 +91,8 @@ EXPECTED_URLS: dict[str, Expect] = {
     ),
     "admin:editorial_answer_compare": Expect(get=STAFF, post=NOBODY),
     "admin:editorial_answer_workflow": Expect(get=405, post={"editor", "superuser"}),
+    # Settling a claim's evidence is an edit: the answer's editor's.
+    "admin:editorial_answer_claims": Expect(get=405, post={"editor", "superuser"}),
     "admin:editorial_answer_recoverlist": Expect(get=NOBODY, post=NOBODY),
     "admin:editorial_answer_recover": Expect(get=NOBODY, post=NOBODY),
     "admin:editorial_answer_revision": Expect(get=STAFF, post={"editor", "superuser"}),
@@ -222,7 +225,12 @@ def scene(seeds, people):
     approved = put_in_state(ma(4), Status.APPROVED, people)
     archived = put_in_state(ma(5), Status.ARCHIVED, people)
     unclaimed = ma(6)
-    workflow.edit(drafted, user=people["editor"], text=drafted.text + " Corrected.")
+    # A claim (a year) in the correction, settled, so the claims URL has something to
+    # settle again and the drafted answer can still be submitted.
+    workflow.edit(drafted, user=people["editor"], text=drafted.text + " Corrected in 2024.")
+    workflow.settle_claim(
+        drafted, user=people["editor"], claim="2024", kind="common_knowledge", reason="Scene."
+    )
     return {
         "people": people,
         "drafted": drafted,
@@ -327,6 +335,12 @@ def forged_post(key: str, scene) -> dict:
             "reviewer": people["reviewer"].pk,
         },
         "admin:editorial_answer_revision": {"loaded_version": fresh.version, "comment": ""},
+        "admin:editorial_answer_claims": {
+            "claim": _a_claim(drafted),
+            "action": "common",
+            "reason": "Forged.",
+            "loaded_version": fresh.version,
+        },
         "admin:editorial_document_import": {
             "files": [SimpleUploadedFile("forged.txt", b"1. Forged question?\nForged.\n")]
         },
@@ -337,6 +351,15 @@ def forged_post(key: str, scene) -> dict:
         "admin:editorial_workflowevent_add": {"comment": "Forged."},
     }
     return payloads.get(key, {"post": "yes", "comment": "Forged.", "title": "Forged"})
+
+
+def _a_claim(answer: Answer) -> str:
+    """The first claim of the answer's text, for a forged settlement to aim at."""
+    from editorial.checks import find_claims
+
+    claims = find_claims(Answer.objects.get(pk=answer.pk).text)
+    assert claims, "the scene's drafted answer needs a claim"
+    return claims[0].key
 
 
 def action_post(key: str, scene) -> tuple[str, dict]:
@@ -366,7 +389,7 @@ def action_post(key: str, scene) -> tuple[str, dict]:
 
 WATCHED = [
     User, Group, Permission, Answer, Source, Document, ApprovedVersion, ExportRecord, Notice,
-    LogEntry,
+    LogEntry, ClaimEvidence,
 ]  # fmt: skip
 # Append-only (the database refuses any other change): a new row is all a POST could add.
 APPENDED = [WorkflowEvent, Revision, Version]

@@ -132,6 +132,10 @@ def test_the_review_panel_shows_the_changes_flags_sources_and_editor_comment(cli
         text=text.replace("accurate as of my last update", "accurate"),
         sources=[a_source("https://example.org/law", title="Chapter 90")],
     )
+    workflow.settle_claim(
+        hedged, user=editor, claim="2004", kind="source",
+        source_id=hedged.sources.get().pk, excerpt="Chapter 90, section 30.",
+    )  # fmt: skip
     workflow.submit(hedged, editor, reviewer=reviewer, comment="Removed the hedges; see Ch. 90.")
     client.force_login(reviewer)
 
@@ -147,6 +151,10 @@ def test_the_review_panel_shows_the_changes_flags_sources_and_editor_comment(cli
     assert '<mark class="flag-claim">2004</mark>' in panel  # claims to check, highlighted
     assert '<mark class="flag-hedge"' not in panel
     assert '<a href="https://example.org/law" rel="noopener noreferrer"' in panel
+    # Each claim beside its evidence: the source and the excerpt that supports it.
+    claims = panel.split('id="review-claims"', 1)[1]
+    assert '<th scope="row">2004</th>' in claims
+    assert "<blockquote>Chapter 90, section 30.</blockquote>" in claims
     assert 'value="approve"' in page and 'value="request_changes"' in page
 
 

@@ -20,6 +20,7 @@ from editorial import checks, workflow
 from editorial.importers import import_file
 from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
 from editorial.workflow import WorkflowError
+from tests.test_admin_workflow import settle_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -214,6 +215,7 @@ def test_blocking_flag_refuses_approval(seeds, editor, reviewer):
     text = text.replace("accurate as of my last update", "accurate")
     hedged = workflow.edit(hedged, user=editor, text=text)
     assert "hedge" not in hedged.flag_codes
+    settle_claims(hedged, editor)
     hedged = workflow.submit(hedged, editor, reviewer=reviewer)
     # A flag that appears while the answer waits in review (the checks grew stricter):
     # submitting could not see it, approving must.
@@ -276,7 +278,9 @@ def test_automatic_reviewer_is_least_loaded_and_not_an_editor(
     second = workflow.submit(sourced(answers[1], editor), editor)
     assert second.reviewer == reviewer
     # editor_reviewer edits the third: never picked for it, whatever the load.
-    third = workflow.submit(sourced(answers[2], editor_reviewer), editor_reviewer)
+    third = sourced(answers[2], editor_reviewer)
+    settle_claims(third, editor_reviewer)
+    third = workflow.submit(third, editor_reviewer)
     assert third.reviewer == reviewer2
 
 
@@ -583,12 +587,16 @@ def test_submit_with_a_blocking_flag_is_refused_with_its_label(seeds, editor, re
     with pytest.raises(WorkflowError) as refusal:
         workflow.submit(hedged, editor, reviewer=reviewer)
 
+    # Its claim (the 2004 legislation) is not settled either: both reasons are said.
     assert str(refusal.value) == (
-        "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff hedge”."
+        "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff "
+        "hedge”; a claim is not settled (“2004”): link each to a source with its excerpt, "
+        "rewrite it, or mark it common knowledge."
     )
     assert Answer.objects.get(pk=hedged.pk).status == Status.DRAFT
     fixed = checks.HEDGE_RE.sub("Per the record", hedged.text)
     hedged = workflow.edit(hedged, user=editor, text=fixed)
+    settle_claims(hedged, editor)  # the hedge's "September 2021" stands alone now: a claim
     assert workflow.submit(hedged, editor, reviewer=reviewer).status == Status.IN_REVIEW
 
 

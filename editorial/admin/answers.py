@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
 from editorial import checks, workflow
+from editorial.admin.claims import ClaimsMixin
 from editorial.admin.exports import AnswerExportMixin
 from editorial.admin.filters import (
     ConflictFilter,
@@ -173,7 +174,9 @@ class AnswerForm(forms.ModelForm):
 
 
 @admin.register(Answer)
-class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, VersionAdmin):
+class AnswerAdmin(
+    AnswerExportMixin, ClaimsMixin, ReviewPagesMixin, WorkflowStepsMixin, VersionAdmin
+):
     form = AnswerForm
     inlines = [SourceInline]
     list_display = [
@@ -388,6 +391,9 @@ class AnswerAdmin(AnswerExportMixin, ReviewPagesMixin, WorkflowStepsMixin, Versi
             stored = Answer.objects.select_related("document").get(pk=obj.pk)
             context.update(self.workflow_context(request, stored))
             context.update(self.review_context(request, stored, stale=stale))
+            context.update(
+                self.claims_context(request, stored, kept_claim=context.get("kept_claim"))
+            )
             if "review_diff" in context:
                 context["flag_chips"] = self.flag_list(stored)
                 context["flagged_html"] = self.flagged_text(stored)

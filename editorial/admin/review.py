@@ -38,6 +38,7 @@ def current_snapshot(answer: Answer) -> Snapshot:
         text=answer.text,
         sources=tuple(source.as_dict() for source in answer.sources.all()),
         label=f"version {answer.version} (now)",
+        claims=tuple(workflow.pinned_claims(answer, workflow.claim_evidence(answer))),
     )
 
 
@@ -47,6 +48,7 @@ def approved_snapshot(approved: ApprovedVersion) -> Snapshot:
         text=approved.text,
         sources=tuple(approved.sources),
         label=f"approved version {approved.version}",
+        claims=tuple(approved.claims),
     )
 
 
@@ -64,6 +66,7 @@ def version_snapshot(version: Version) -> Snapshot:
         text=data["text"],
         sources=tuple(workflow.version_sources(version)),
         label=f"version {data.get('version', '?')} of {when}",
+        claims=tuple(workflow.version_claims(version)),
     )
 
 

@@ -93,7 +93,9 @@ class WorkflowStepsMixin:
         messages.success(request, what_happened(data["step"], done))
         return HttpResponseRedirect(self._after_step(request, answer, data["step"]))
 
-    def page_again(self, request, object_id, *, error, comment="", stale=None, kept=None):
+    def page_again(
+        self, request, object_id, *, error, comment="", stale=None, kept=None, kept_claim=None
+    ):
         """The change page again, inside the admin: the refusal said, nothing typed lost."""
         messages.error(request, error)
         page_request = copy.copy(request)
@@ -103,6 +105,7 @@ class WorkflowStepsMixin:
             "kept_comment": comment,
             "stale": stale,
             "kept_content": kept,
+            "kept_claim": kept_claim,
             "stale_step": True,
         }
         return self.change_view(page_request, object_id, extra_context=context)

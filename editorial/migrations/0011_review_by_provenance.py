@@ -30,7 +30,7 @@ def pin_existing_approvals(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('editorial', '0008_answer_search'),
+        ('editorial', '0009_claims'),
     ]
 
     operations = [

@@ -7,7 +7,10 @@
     return;
   }
   // A page shown again after a refused save still holds unsaved typing.
-  var dirty = document.querySelector("#answer_form .errornote, .errorlist, .stale-diff") !== null;
+  // (Not a claim's refused settlement: the answer's own text was not typed in then.)
+  var dirty =
+    document.querySelector("#answer_form .errornote, .errorlist, .stale-diff:not(.claim-stale)") !==
+    null;
   var leaving = false;
   function touched() {
     dirty = true;
