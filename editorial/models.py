@@ -340,3 +340,34 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} for {self.recipient}"
+
+
+class ReviewOpening(models.Model):
+    """When a reviewer first opened an answer for review after a submission.
+
+    The review dashboard's "time from opening to deciding" starts here. Not a workflow
+    event: opening a page is no step, and the event log is the history of steps.
+    """
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(
+        WorkflowEvent,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The submission this opening reviews.",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "reviewer"], name="review_opening_once_per_submission"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} opened {self.answer_id} at {self.opened_at:%Y-%m-%d %H:%M}"

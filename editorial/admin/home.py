@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from editorial import workflow
+from editorial.admin.quality import review_quality_rows
 from editorial.models import Answer, Document, Notice, Status, WorkflowEvent
 
 # How many items a list shows before "all N" takes over.
@@ -153,6 +154,7 @@ def managing_home() -> dict:
             Answer.objects.claimable().select_related("document"),
             answers_url(mine="unassigned"),
         ),
+        "review_quality": review_quality_rows(),
     }
 
 

@@ -1,0 +1,248 @@
+"""Review quality, per reviewer: the figures a managing editor watches for rubber-stamping.
+
+Per reviewer: decisions (approvals and requests for changes), the share sent back, the
+median time from opening an answer to deciding it, and approvals that carried warnings or
+left the machine text as it was imported. Every figure is read from the record itself:
+
+- decisions are the event log's approve and request_changes entries, by their actor;
+- an opening is a ReviewOpening row, written the first time the deciding reviewer opened
+  the answer after the submission the decision decides (see record_opening);
+- "with warnings" and "unchanged" are read from the answer's version in the approval's own
+  revision (the row as it was approved: its flags, its text, its text as imported), so
+  they stay exact when the answer is edited or re-imported later.
+
+All of it is one query over the decisions, with the version read inside the database.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone
+from reversion.models import Version
+
+from editorial import workflow
+from editorial.models import Answer, FlagLevel, ReviewOpening, Status, WorkflowEvent
+
+Action = WorkflowEvent.Action
+DECISIONS = (Action.APPROVE, Action.REQUEST_CHANGES)
+
+# The answer list's filter parameters that list the answers behind a figure.
+SIGN_PARAMETER = "review_sign"
+REVIEWER_PARAMETER = "decided_by"
+SIGNS = {
+    "decided": "Decided by the reviewer",
+    "sent_back": "Sent back by the reviewer",
+    "timed": "Decided after an opening on record",
+    "warnings": "Approved while carrying warnings",
+    "unchanged": "Approved unchanged from the machine text",
+}
+
+
+def record_opening(*, answer_id: int, user) -> None:
+    """Note that a reviewer opened an answer waiting for their decision (first time only).
+
+    Counted for the assigned reviewer, or anyone who may decide any answer, while the
+    answer is in review; once per submission, so re-opening the page changes nothing.
+    """
+    row = (
+        Answer.objects.filter(pk=answer_id, status=Status.IN_REVIEW)
+        .annotate(
+            submission=Subquery(
+                WorkflowEvent.objects.filter(answer=OuterRef("pk"), action=Action.SUBMIT)
+                .order_by("-id")
+                .values("id")[:1]
+            )
+        )
+        .values("reviewer_id", "submission")
+        .first()
+    )
+    if row is None or row["submission"] is None:
+        return
+    if row["reviewer_id"] != user.pk and not workflow.can_decide_any(user):
+        return
+    ReviewOpening.objects.bulk_create(
+        [
+            ReviewOpening(
+                answer_id=answer_id,
+                submission_id=row["submission"],
+                reviewer=user,
+                opened_at=timezone.now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+class _StoredField(models.Func):
+    """A field of the answer as a reversion version stored it (Django's JSON serialisation)."""
+
+    output_field = models.TextField()
+
+    def __init__(self, name: str) -> None:
+        super().__init__(models.F("serialized_data"))
+        self.name = name
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # SQLite (and MySQL): json_extract; the name is one of ours, never user input.
+        data, params = compiler.compile(self.get_source_expressions()[0])
+        return f"json_extract({data}, '$[0].fields.{self.name}')", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        data, params = compiler.compile(self.get_source_expressions()[0])
+        return f"(({data})::jsonb #>> '{{0,fields,{self.name}}}')", params
+
+
+def _approved_row():
+    """The answer's version in the decision's own revision."""
+    return Version.objects.filter(
+        revision_id=OuterRef("revision_id"),
+        content_type=ContentType.objects.get_for_model(Answer),
+        object_id=Cast(OuterRef("answer_id"), models.CharField()),
+    ).order_by()
+
+
+def decisions():
+    """Every decision with what the figures need, annotated in the database."""
+    version = _approved_row()
+    unchanged = models.Case(
+        models.When(
+            models.Q(
+                question=models.F("imported_question"),
+                text=models.F("imported_text"),
+            ),
+            then=models.Value(True),
+        ),
+        default=models.Value(False),
+        output_field=models.BooleanField(),
+    )
+    return (
+        WorkflowEvent.objects.filter(action__in=DECISIONS)
+        .annotate(
+            submission_id=Subquery(
+                WorkflowEvent.objects.filter(
+                    answer_id=OuterRef("answer_id"), action=Action.SUBMIT, id__lt=OuterRef("id")
+                )
+                .order_by("-id")
+                .values("id")[:1]
+            ),
+            opened_at=Subquery(
+                ReviewOpening.objects.filter(
+                    submission_id=OuterRef("submission_id"), reviewer_id=OuterRef("actor_id")
+                )
+                .order_by()
+                .values("opened_at")[:1]
+            ),
+            level_at_decision=Cast(
+                Subquery(version.annotate(level=_StoredField("flag_level")).values("level")[:1]),
+                models.IntegerField(),
+            ),
+            unchanged_at_decision=Subquery(
+                version.annotate(
+                    question=_StoredField("question"),
+                    text=_StoredField("text"),
+                    imported_question=_StoredField("imported_question"),
+                    imported_text=_StoredField("imported_text"),
+                    same=unchanged,
+                ).values("same")[:1]
+            ),
+        )
+        .order_by()
+    )
+
+
+def signed(sign: str):
+    """The decisions behind one figure (see SIGNS)."""
+    rows = decisions()
+    if sign == "sent_back":
+        return rows.filter(action=Action.REQUEST_CHANGES)
+    if sign == "timed":
+        return rows.filter(opened_at__isnull=False)
+    if sign == "warnings":
+        return rows.filter(action=Action.APPROVE, level_at_decision__gte=FlagLevel.WARNING)
+    if sign == "unchanged":
+        return rows.filter(action=Action.APPROVE, unchanged_at_decision=True)
+    return rows
+
+
+def answers_with_sign(queryset, sign: str, reviewer_id: int):
+    """The answers of the queryset behind a figure of one reviewer."""
+    if sign not in SIGNS:
+        return queryset.none()
+    return queryset.filter(pk__in=signed(sign).filter(actor_id=reviewer_id).values("answer_id"))
+
+
+@dataclass
+class ReviewerFigures:
+    """One reviewer's row of the dashboard."""
+
+    user: object
+    decisions: int = 0
+    sent_back: int = 0
+    approvals: int = 0
+    with_warnings: int = 0
+    unchanged: int = 0
+    durations: list[timedelta] = field(default_factory=list)
+
+    @property
+    def sent_back_share(self) -> int | None:
+        """Percent of decisions sent back, rounded; None without decisions."""
+        return round(100 * self.sent_back / self.decisions) if self.decisions else None
+
+    @property
+    def median_time(self) -> timedelta | None:
+        return statistics.median(self.durations) if self.durations else None
+
+
+def reviewer_figures() -> list[ReviewerFigures]:
+    """Every reviewer's figures (and anyone else who decided), busiest first: two queries."""
+    figures: dict[int, ReviewerFigures] = {}
+    rows = decisions().values_list(
+        "actor_id", "action", "created_at", "opened_at", "level_at_decision",
+        "unchanged_at_decision",
+    )  # fmt: skip
+    for actor_id, action, decided_at, opened_at, level, unchanged in rows:
+        if actor_id is None:
+            continue
+        row = figures.setdefault(actor_id, ReviewerFigures(user=None))
+        row.decisions += 1
+        if action == Action.REQUEST_CHANGES:
+            row.sent_back += 1
+        else:
+            row.approvals += 1
+            row.with_warnings += bool(level and level >= FlagLevel.WARNING)
+            row.unchanged += bool(unchanged)
+        if opened_at is not None:
+            row.durations.append(max(decided_at - opened_at, timedelta(0)))
+    people = get_user_model().objects.filter(
+        models.Q(pk__in=list(figures)) | models.Q(pk__in=workflow.reviewers().values("pk"))
+    )
+    for person in people:
+        figures.setdefault(person.pk, ReviewerFigures(user=None)).user = person
+    return sorted(
+        (row for row in figures.values() if row.user is not None),
+        key=lambda row: (-row.decisions, row.user.get_username()),
+    )
+
+
+def duration_label(value: timedelta | None) -> str:
+    """A duration as people say it: 40 s, 12 min, 3 h 05 min, 2 d 4 h."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60:02} min"
+    return f"{hours // 24} d {hours % 24} h"
