@@ -35,7 +35,7 @@ MAX_ELSEWHERE = 12
 # The text similarity's weight beside the question words' overlap (0 to 1 each).
 TEXT_WEIGHT = 0.5
 # Words either side of the excerpt's centre, and shared words named per answer.
-EXCERPT_WORDS = 40
+EXCERPT_WORDS = 25
 SHARED_SHOWN = 8
 
 _WORD_RE = re.compile(r"[^\W_]+")

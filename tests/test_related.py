@@ -68,16 +68,27 @@ def test_archived_answers_and_people_who_may_not_view_get_nothing(seeds, people)
     assert related_answers(ma(1), user=people["reviewer"])
 
 
-def test_shared_words_are_marked_and_text_is_escaped(seeds, people):
+def test_shared_words_are_marked_and_text_is_escaped(client, seeds, people):
     q2 = ma(2)
-    workflow.edit(q2, user=people["editor"], text=f"{XSS} {q2.text} <b>driver</b>")
+    workflow.edit(
+        q2,
+        user=people["editor"],
+        question=f"{q2.question} <&>",
+        text=q2.text.replace(" basis. ", f" basis. <b>{XSS}</b> ", 1),
+    )
     item = next(item for item in related_answers(ma(1), limit=20) if item.answer == q2)
-    assert XSS not in item.excerpt and "&lt;script&gt;" in item.excerpt
-    assert "<b>" not in item.excerpt
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in item.excerpt and "<b>" not in item.excerpt
     marked = re.findall(r"<mark>(.*?)</mark>", item.excerpt)
     assert marked and {stem(word) for word in marked} <= {stem(word) for word in item.shared}
     # Only <mark> is markup; everything else was escaped.
     assert re.sub(r"</?mark>", "", item.excerpt).count("<") == 0
+    # And on the page: the question, the excerpt and the whole text.
+    client.force_login(people["reviewer"])
+    page = client.get(change_url(ma(1))).content.decode()
+    panel = page.split('class="module related-panel"', 1)[1].split("</section>", 1)[0]
+    assert XSS not in panel and "<b>" not in panel
+    assert panel.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # excerpt, whole text
+    assert "ICE? &lt;&amp;&gt;</a>" in panel
 
 
 def test_excerpt_keeps_the_words_and_their_spacing():
