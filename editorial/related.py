@@ -20,6 +20,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connections, models
 from django.utils.html import escape
@@ -32,6 +33,8 @@ from editorial.querysets import _FullTextMatch
 MAX_SAME_DOCUMENT = 200
 # How many answers to the same question in other documents are compared.
 MAX_ELSEWHERE = 12
+# How many of a question's words must all be in another document's question.
+MAX_QUESTION_WORDS = 4
 # The text similarity's weight beside the question words' overlap (0 to 1 each).
 TEXT_WEIGHT = 0.5
 # Words either side of the excerpt's centre, and shared words named per answer.
@@ -64,15 +67,21 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
+@lru_cache(maxsize=65536)
+def _term(word: str) -> str | None:
+    """A word's stem, or None for a word that says nothing (cached: texts repeat words)."""
+    lowered = word.lower()
+    if len(word) < 3 or lowered in STOP_WORDS or word.isdigit():
+        return None
+    return stem(lowered)
+
+
 def terms(text: str, *, ignore: frozenset[str] = frozenset()) -> list[str]:
     """The stems of the words that say something: no stop words, numbers or short words."""
     found = []
     for word in _WORD_RE.findall(text):
-        lowered = word.lower()
-        if len(word) < 3 or lowered in STOP_WORDS or word.isdigit():
-            continue
-        term = stem(lowered)
-        if term not in ignore:
+        term = _term(word)
+        if term is not None and term not in ignore:
             found.append(term)
     return found
 
@@ -93,16 +102,38 @@ def _subject_terms(*subjects: str) -> frozenset[str]:
     return frozenset(term for subject in subjects for term in terms(subject))
 
 
-def _same_question_elsewhere(answer: Answer, base, question_terms: list[str]):
-    """Other documents' answers whose question holds every distinctive word of this one."""
-    words = sorted(set(question_terms))
+def distinctive_words(question: str, siblings: list[str], *, ignore: frozenset[str]) -> list[str]:
+    """The question's words that set it apart from the other questions of its document.
+
+    Words most of the document's questions share ("DMV", "ICE", "data") say which document,
+    not which question; left out, the rest find the same question elsewhere, and the index
+    reads short lists of postings instead of lists as long as the corpus. The words as
+    written (not stems): an exact term is one list, a prefix is many. Rarest in the
+    document first, at most MAX_QUESTION_WORDS.
+    """
+    counts: Counter = Counter()
+    for sibling in siblings:
+        counts.update(set(terms(sibling, ignore=ignore)))
+    common = len(siblings) / 2 if len(siblings) >= 3 else float("inf")
+    chosen: dict[str, str] = {}
+    for word in _WORD_RE.findall(question):
+        term = _term(word)
+        if term is None or term in ignore or counts[term] >= common:
+            continue
+        chosen.setdefault(term, word.lower())
+    ranked = sorted(chosen, key=lambda term: (counts[term], -len(term), term))
+    return sorted(chosen[term] for term in ranked[:MAX_QUESTION_WORDS])
+
+
+def _same_question_elsewhere(answer: Answer, base, words: list[str]):
+    """Other documents' answers whose question holds every one of these words."""
     if not words:
         return base.none()
     others = base.exclude(document_id=answer.document_id)
     vendor = connections[others.db].vendor
     if vendor == "sqlite":
-        # Stems as quoted prefixes (no FTS5 syntax from the text), in the question column.
-        match = "question : (" + " AND ".join(f'"{word}"*' for word in words) + ")"
+        # Words quoted (no FTS5 syntax from the text), in the question column only.
+        match = "question : (" + " AND ".join(f'"{word}"' for word in words) + ")"
         return others.filter(
             pk__in=models.expressions.RawSQL(
                 "SELECT rowid FROM editorial_answer_search WHERE editorial_answer_search MATCH %s",
@@ -112,9 +143,9 @@ def _same_question_elsewhere(answer: Answer, base, question_terms: list[str]):
     if vendor == "postgresql":
         # The index covers question and text together; the question is checked on the rows
         # it finds.
-        query = others.filter(_FullTextMatch(" & ".join(f"{word}:*" for word in words)))
+        query = others.filter(_FullTextMatch(" & ".join(words)))
         for word in words:
-            query = query.filter(question__iregex=rf"\m{re.escape(word)}")
+            query = query.filter(question__iregex=rf"\m{re.escape(word)}\M")
         return query
     query = others
     for word in words:
@@ -144,7 +175,7 @@ def excerpt(text: str, marked: set[str], *, width: int = EXCERPT_WORDS) -> SafeS
     pieces = re.split(r"([^\W_]+)", text)
     # pieces alternate: separator, word, separator, word, …, separator
     words = pieces[1::2]
-    hits = [stem(word) in marked and len(word) >= 3 for word in words]
+    hits = [_term(word) in marked for word in words]
     best, best_hits = 0, -1
     window = min(2 * width, len(words))
     running = sum(hits[:window])
@@ -198,9 +229,10 @@ def related_answers(answer: Answer, *, user=None, limit: int = 5) -> list[Relate
     candidates = list(
         base.filter(document_id=answer.document_id).order_by("position")[:MAX_SAME_DOCUMENT]
     )
-    candidates += list(
-        _same_question_elsewhere(answer, base, question_terms).order_by("pk")[:MAX_ELSEWHERE]
+    words = distinctive_words(
+        answer.question, [candidate.question for candidate in candidates], ignore=ignore
     )
+    candidates += list(_same_question_elsewhere(answer, base, words).order_by("pk")[:MAX_ELSEWHERE])
     if not candidates:
         return []
 
@@ -244,5 +276,5 @@ def _surface_forms(text: str, stems: list[str]) -> list[str]:
     """Each stem as the word it first appears as in the text ("sharing" for shar)."""
     first: dict[str, str] = {}
     for word in _WORD_RE.findall(text):
-        first.setdefault(stem(word), word.lower())
+        first.setdefault(_term(word), word.lower())
     return [first.get(term, term) for term in stems]
