@@ -34,6 +34,8 @@ from editorial.querysets import _FullTextMatch
 MAX_SAME_DOCUMENT = 200
 # How many answers to the same question in other documents are compared.
 MAX_ELSEWHERE = 12
+# At most this many of the answers listed come from other documents.
+ELSEWHERE_SHOWN = 2
 # How many of a question's words must all be in another document's question.
 MAX_QUESTION_WORDS = 4
 # The text similarity's weight beside the question words' overlap (0 to 1 each).
@@ -263,8 +265,20 @@ def related_answers(answer: Answer, *, user=None, limit: int = 5) -> list[Relate
             ranked.append((score, candidate, shared))
     # Highest score first; ties in document and question order, so the page is stable.
     ranked.sort(key=lambda row: (-row[0], row[1].document_id != answer.document_id, row[1].pk))
+    # Copies of one question in many documents would fill the list and hide the answers of
+    # this document beside it: a few of them are enough to compare.
+    elsewhere_left = ELSEWHERE_SHOWN
+    chosen = []
+    for row in ranked:
+        if row[1].document_id != answer.document_id:
+            if not elsewhere_left:
+                continue
+            elsewhere_left -= 1
+        chosen.append(row)
+        if len(chosen) == limit:
+            break
     related = []
-    for score, candidate, shared in ranked[:limit]:
+    for score, candidate, shared in chosen:
         # Rarer shared words first: those say most about what the two have in common.
         named = sorted(shared, key=lambda term: (-mine[term], term))[:SHARED_SHOWN]
         related.append(

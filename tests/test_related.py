@@ -121,6 +121,10 @@ def test_queries_do_not_grow_with_the_corpus(seeds, tmp_path):
         related = related_answers(q1)
     assert len(large) == queries <= 3
     assert len(related) == 5
+    # Four word-for-word copies of the question elsewhere: two are shown, and this
+    # document's answers keep their place beside them.
+    assert sum(not item.same_document for item in related) == 2
+    assert ("Massachusetts", 2) in positions(related[:3])
 
 
 def test_the_answer_page_shows_the_related_answers_side_by_side(client, seeds, people):
