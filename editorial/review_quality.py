@@ -11,7 +11,8 @@ left the machine text as it was imported. Every figure is read from the record i
   revision (the row as it was approved: its flags, its text, its text as imported), so
   they stay exact when the answer is edited or re-imported later.
 
-All of it is one query over the decisions, with the version read inside the database.
+Those facts are read once per decision, inside the database, and kept in ReviewDecision
+(the record they come from never changes); the dashboard adds up the kept rows.
 """
 
 from __future__ import annotations
@@ -23,13 +24,20 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 from reversion.models import Version
 
 from editorial import workflow
-from editorial.models import Answer, FlagLevel, ReviewOpening, Status, WorkflowEvent
+from editorial.models import (
+    Answer,
+    FlagLevel,
+    ReviewDecision,
+    ReviewOpening,
+    Status,
+    WorkflowEvent,
+)
 
 Action = WorkflowEvent.Action
 DECISIONS = (Action.APPROVE, Action.REQUEST_CHANGES)
@@ -158,17 +166,60 @@ def decisions():
     )
 
 
+def refresh_decisions() -> int:
+    """Compute the facts of the decisions not yet in ReviewDecision; returns how many.
+
+    Asked for the decisions missing there (not those after the newest kept: a transaction
+    may commit an older event id after a newer one), so nothing is skipped.
+    """
+    missing = (
+        decisions()
+        .filter(~Exists(ReviewDecision.objects.filter(event_id=OuterRef("pk"))))
+        .values_list(
+            "id",
+            "actor_id",
+            "answer_id",
+            "action",
+            "created_at",
+            "opened_at",
+            "level_at_decision",
+            "unchanged_at_decision",
+        )  # fmt: skip
+    )
+    rows = [
+        ReviewDecision(
+            event_id=event_id,
+            reviewer_id=actor_id,
+            answer_id=answer_id,
+            action=action,
+            decided_at=decided_at,
+            opened_at=opened_at,
+            seconds_to_decide=None
+            if opened_at is None
+            else max(0, round((decided_at - opened_at).total_seconds())),
+            with_warnings=action == Action.APPROVE and (level or 0) >= FlagLevel.WARNING,
+            unchanged=action == Action.APPROVE and bool(unchanged),
+        )
+        for event_id, actor_id, answer_id, action, decided_at, opened_at, level, unchanged in (
+            missing.iterator(chunk_size=2000)
+        )
+    ]
+    # Two dashboards refreshing at once compute the same facts: the first one's stay.
+    ReviewDecision.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
 def signed(sign: str):
-    """The decisions behind one figure (see SIGNS)."""
-    rows = decisions()
+    """The decisions behind one figure (see SIGNS), as kept in ReviewDecision."""
+    rows = ReviewDecision.objects.all()
     if sign == "sent_back":
         return rows.filter(action=Action.REQUEST_CHANGES)
     if sign == "timed":
         return rows.filter(opened_at__isnull=False)
     if sign == "warnings":
-        return rows.filter(action=Action.APPROVE, level_at_decision__gte=FlagLevel.WARNING)
+        return rows.filter(with_warnings=True)
     if sign == "unchanged":
-        return rows.filter(action=Action.APPROVE, unchanged_at_decision=True)
+        return rows.filter(unchanged=True)
     return rows
 
 
@@ -176,7 +227,8 @@ def answers_with_sign(queryset, sign: str, reviewer_id: int):
     """The answers of the queryset behind a figure of one reviewer."""
     if sign not in SIGNS:
         return queryset.none()
-    return queryset.filter(pk__in=signed(sign).filter(actor_id=reviewer_id).values("answer_id"))
+    refresh_decisions()
+    return queryset.filter(pk__in=signed(sign).filter(reviewer_id=reviewer_id).values("answer_id"))
 
 
 @dataclass
@@ -202,25 +254,34 @@ class ReviewerFigures:
 
 
 def reviewer_figures() -> list[ReviewerFigures]:
-    """Every reviewer's figures (and anyone else who decided), busiest first: two queries."""
+    """Every reviewer's figures (and anyone else who decided), busiest first.
+
+    A few queries whatever the history: the new decisions' facts kept (see
+    refresh_decisions), the counts added up by the database, the times read for medians.
+    """
+    refresh_decisions()
+    kept = ReviewDecision.objects.filter(reviewer__isnull=False)
     figures: dict[int, ReviewerFigures] = {}
-    rows = decisions().values_list(
-        "actor_id", "action", "created_at", "opened_at", "level_at_decision",
-        "unchanged_at_decision",
-    )  # fmt: skip
-    for actor_id, action, decided_at, opened_at, level, unchanged in rows:
-        if actor_id is None:
-            continue
-        row = figures.setdefault(actor_id, ReviewerFigures(user=None))
-        row.decisions += 1
-        if action == Action.REQUEST_CHANGES:
-            row.sent_back += 1
-        else:
-            row.approvals += 1
-            row.with_warnings += bool(level and level >= FlagLevel.WARNING)
-            row.unchanged += bool(unchanged)
-        if opened_at is not None:
-            row.durations.append(max(decided_at - opened_at, timedelta(0)))
+    counted = kept.values("reviewer_id").annotate(
+        decisions=Count("pk"),
+        sent_back=Count("pk", filter=Q(action=Action.REQUEST_CHANGES)),
+        with_warnings=Count("pk", filter=Q(with_warnings=True)),
+        unchanged=Count("pk", filter=Q(unchanged=True)),
+    )
+    for row in counted.order_by():
+        figures[row["reviewer_id"]] = ReviewerFigures(
+            user=None,
+            decisions=row["decisions"],
+            sent_back=row["sent_back"],
+            approvals=row["decisions"] - row["sent_back"],
+            with_warnings=row["with_warnings"],
+            unchanged=row["unchanged"],
+        )
+    timed = kept.filter(seconds_to_decide__isnull=False).values_list(
+        "reviewer_id", "seconds_to_decide"
+    )
+    for reviewer_id, seconds in timed.order_by().iterator(chunk_size=10000):
+        figures[reviewer_id].durations.append(timedelta(seconds=seconds))
     people = get_user_model().objects.filter(
         models.Q(pk__in=list(figures)) | models.Q(pk__in=workflow.reviewers().values("pk"))
     )
