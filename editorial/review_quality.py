@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -166,15 +166,63 @@ def decisions():
     )
 
 
-def refresh_decisions() -> int:
-    """Compute the facts of the decisions not yet in ReviewDecision; returns how many.
+class _SecondsBetween(models.Func):
+    """Whole seconds from one time to a later one: never negative, NULL when either is."""
 
-    Asked for the decisions missing there (not those after the newest kept: a transaction
-    may commit an older event id after a newer one), so nothing is skipped.
+    output_field = models.IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        (start, start_params), (end, end_params) = map(
+            compiler.compile, self.get_source_expressions()
+        )
+        seconds = f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS integer)"
+        return _not_negative(seconds), [*end_params, *start_params] * 2
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (start, start_params), (end, end_params) = map(
+            compiler.compile, self.get_source_expressions()
+        )
+        seconds = f"CAST(round(extract(epoch FROM ({end}) - ({start}))) AS integer)"
+        return _not_negative(seconds), [*end_params, *start_params] * 2
+
+
+def _not_negative(sql: str) -> str:
+    # A clock set back between opening and deciding is no negative time (the column is
+    # positive); NULL stays NULL.
+    return f"CASE WHEN {sql} < 0 THEN 0 ELSE {sql} END"
+
+
+_KEPT_COLUMNS = (
+    "event_id", "reviewer_id", "answer_id", "action", "decided_at", "opened_at",
+    "seconds_to_decide", "with_warnings", "unchanged",
+)  # fmt: skip
+
+
+def refresh_decisions() -> int:
+    """Keep the facts of the decisions not yet in ReviewDecision; returns how many.
+
+    One INSERT … SELECT, whether there is anything new or not (the facts never pass
+    through Python). Asks for the decisions missing there, not those after the newest
+    kept: a transaction may commit an older event id after a newer one. Two pages
+    refreshing at once compute the same facts; the first one's stay.
     """
+    approval = Q(action=Action.APPROVE)
     missing = (
         decisions()
         .filter(~Exists(ReviewDecision.objects.filter(event_id=OuterRef("pk"))))
+        .annotate(
+            seconds=_SecondsBetween(models.F("opened_at"), models.F("created_at")),
+            warned=models.Case(
+                models.When(approval & Q(level_at_decision__gte=FlagLevel.WARNING), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+            same=models.Case(
+                models.When(approval & Q(unchanged_at_decision=True), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+        )
         .values_list(
             "id",
             "actor_id",
@@ -182,31 +230,17 @@ def refresh_decisions() -> int:
             "action",
             "created_at",
             "opened_at",
-            "level_at_decision",
-            "unchanged_at_decision",
+            "seconds",
+            "warned",
+            "same",
         )  # fmt: skip
     )
-    rows = [
-        ReviewDecision(
-            event_id=event_id,
-            reviewer_id=actor_id,
-            answer_id=answer_id,
-            action=action,
-            decided_at=decided_at,
-            opened_at=opened_at,
-            seconds_to_decide=None
-            if opened_at is None
-            else max(0, round((decided_at - opened_at).total_seconds())),
-            with_warnings=action == Action.APPROVE and (level or 0) >= FlagLevel.WARNING,
-            unchanged=action == Action.APPROVE and bool(unchanged),
-        )
-        for event_id, actor_id, answer_id, action, decided_at, opened_at, level, unchanged in (
-            missing.iterator(chunk_size=2000)
-        )
-    ]
-    # Two dashboards refreshing at once compute the same facts: the first one's stay.
-    ReviewDecision.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    return len(rows)
+    select, params = missing.query.sql_with_params()
+    table = connection.ops.quote_name(ReviewDecision._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _KEPT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select} ON CONFLICT DO NOTHING", params)
+        return max(cursor.rowcount, 0)
 
 
 def signed(sign: str):

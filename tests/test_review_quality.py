@@ -246,3 +246,14 @@ def test_a_malformed_link_lists_nothing_rather_than_failing(client, history, peo
         response = client.get(f"{LIST}?{query}")
         assert response.status_code == 200
         assert 'name="_selected_action"' not in response.content.decode()
+
+
+def test_an_opening_recorded_after_the_decision_counts_as_no_time(client, seeds, people):
+    editor, r1 = people["editor"], people["reviewer"]
+    answer = ma(2)
+    workflow.edit(answer, user=editor, sources=[a_source()])
+    workflow.submit(answer, editor, reviewer=r1)
+    open_for_review(client, r1, answer)
+    workflow.approve(answer, r1)
+    opened_before_decision(answer, r1, -3)  # a clock set back: opened "after" deciding
+    assert figures_of(r1).durations == [timedelta(0)]
