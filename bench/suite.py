@@ -6,8 +6,8 @@
     .venv/bin/python bench/suite.py --engines sqlite     # one database
 
 Runs each benchmark in its own process (bench/import_bench.py, admin_list_bench.py,
-bulk_approve_bench.py, export_bench.py, history_bench.py), each writing its figures as
-JSON under --out, then reads them back into one table: every figure of issue 9 beside
+bulk_approve_bench.py, export_bench.py, history_bench.py, related_bench.py), each writing
+its figures as JSON under --out, then reads them back into one table: every figure of issue 9 beside
 its target, with the ratios to django-import-export from the same run. PostgreSQL
 databases are throwaway ones named editorial_bench_* on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432). The JSON files stay, so runs can be compared.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"files": 2000, "large_files": 10000, "list": 200_000, "approve": 1000, "export": 200_000}
-DATABASES = {"list": "data", "approve": "data", "export": "data"}
+DATABASES = {"list": "data", "approve": "data", "export": "data", "related": "data"}
 QUICK = {"files": 100, "large_files": 300, "list": 20_000, "approve": 100, "export": 20_000}
 
 
@@ -75,6 +75,8 @@ def measure(engine: str, sizes: dict, server: str, out: Path) -> dict:
         "export": run("export", ["export_bench.py", str(sizes["export"]), "--no-trace"],
                       engine=engine, server=server, out=out),
         "history": run("history", ["history_bench.py"], engine=engine, server=server, out=out),
+        "related": run("related", ["related_bench.py", str(sizes["list"])],
+                       engine=engine, server=server, out=out),
     }  # fmt: skip
 
 
@@ -161,6 +163,13 @@ def figures(paths: dict[str, Path], sizes: dict) -> list[tuple[str, str, str, bo
         f"{history[worst]['p95_ms']:.0f} ms ({worst})", "≤ 300 ms",
         history[worst]["p95_ms"] <= 300,
     ))  # fmt: skip
+    related = data["related"]
+    rows.append((
+        f"related answers at {related['answers']}: p95 (median)",
+        f"{related['p95_ms']:.0f} ms ({related['median_ms']:.0f} ms), "
+        f"{max(related['queries'])} queries",
+        "≤ 100 ms", related["p95_ms"] <= 100,
+    ))  # fmt: skip
     return rows
 
 
@@ -182,7 +191,7 @@ def main() -> None:
     tables = {}
     for engine in engines:
         if args.report_only:
-            names = ("import", "import-large", "list", "approve", "export", "history")
+            names = ("import", "import-large", "list", "approve", "export", "history", "related")
             paths = {name: args.out / f"{engine}-{name}.json" for name in names}
         else:
             print(f"{engine}:", flush=True)

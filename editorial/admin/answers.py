@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
-from editorial import checks, workflow
+from editorial import checks, review_quality, workflow
 from editorial.admin.claims import ClaimsMixin
 from editorial.admin.exports import AnswerExportMixin
 from editorial.admin.filters import (
@@ -34,9 +34,11 @@ from editorial.admin.filters import (
     ReReviewFilter,
     SubjectFilter,
 )
+from editorial.admin.quality import ReviewSignFilter
 from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import WorkflowStepsMixin
 from editorial.models import Answer, FlagLevel, Notice, Source
+from editorial.related import related_answers
 
 
 class TextInput(forms.CharField):
@@ -200,6 +202,7 @@ class AnswerAdmin(
         ConflictFilter,
         ReReviewFilter,
         DocumentFilter,
+        ReviewSignFilter,
     ]
     list_select_related = ["document", "editor", "reviewer"]
     # Shows the search box; get_search_results answers it from the full-text index.
@@ -381,6 +384,8 @@ class AnswerAdmin(
             Notice.objects.filter(
                 recipient=request.user, event__answer_id=unquote(object_id), read_at__isnull=True
             ).update(read_at=timezone.now())
+            # A reviewer opening an answer in review starts the clock of the review dashboard.
+            review_quality.record_opening(answer_id=int(unquote(object_id)), user=request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -394,6 +399,7 @@ class AnswerAdmin(
             context.update(
                 self.claims_context(request, stored, kept_claim=context.get("kept_claim"))
             )
+            context["related"] = related_answers(stored, user=request.user)
             if "review_diff" in context:
                 context["flag_chips"] = self.flag_list(stored)
                 context["flagged_html"] = self.flagged_text(stored)

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from editorial import workflow
+from editorial.admin.quality import review_quality_rows
 from editorial.models import Answer, Document, Notice, Status, WorkflowEvent
 
 # How many items a list shows before "all N" takes over.
@@ -165,6 +166,7 @@ def managing_home() -> dict:
             answers_url(mine="unassigned"),
         ),
         "rereview": rereview_listing(),
+        "review_quality": review_quality_rows(),
     }
 
 

@@ -30,7 +30,7 @@ def pin_existing_approvals(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('editorial', '0009_claims'),
+        ('editorial', '0010_review_openings'),
     ]
 
     operations = [
