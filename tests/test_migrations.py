@@ -1,0 +1,55 @@
+"""Data migrations, run on real rows: migrate back, write what an older release wrote,
+migrate forward, and read what the migration made of it."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from editorial.models import ApprovedVersion
+from editorial.workflow import COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, TRAINED_ALGORITHMIC_MEDIA
+
+BEFORE = [("editorial", "0011_review_by_provenance")]
+
+
+def migrate(targets) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return MigrationExecutor(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approvals_made_before_review_dates_get_one_and_a_source_type(seeds, reviewer, settings):
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = migrate(BEFORE).loader.project_state(BEFORE).apps
+    Answer, Pinned = (
+        old.get_model("editorial", "Answer"),
+        old.get_model("editorial", "ApprovedVersion"),
+    )
+    q1, q2 = Answer.objects.filter(document__name="000_45b9d17f8c940ceb.txt").order_by("position")[
+        :2
+    ]
+    when = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
+    Pinned.objects.create(  # approved as imported
+        answer=q1, question=q1.imported_question, text=q1.imported_text, approved_by_id=reviewer.pk,
+        approved_at=when, version=1,
+    )  # fmt: skip
+    Pinned.objects.create(  # approved after an edit
+        answer=q2, question=q2.question, text="Corrected by people.", approved_by_id=reviewer.pk,
+        approved_at=when + datetime.timedelta(days=3), version=2,
+    )  # fmt: skip
+
+    migrate(latest)
+
+    pinned = {pin.answer_id: pin for pin in ApprovedVersion.objects.all()}
+    days = datetime.timedelta(days=settings.EDITORIAL_REVIEW_INTERVAL_DAYS)
+    assert pinned[q1.pk].review_by == datetime.date(2026, 3, 1) + days
+    assert pinned[q2.pk].review_by == datetime.date(2026, 3, 4) + days
+    assert pinned[q1.pk].provenance == {"digital_source_type": TRAINED_ALGORITHMIC_MEDIA}
+    assert pinned[q2.pk].provenance == {
+        "digital_source_type": COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
+    }
