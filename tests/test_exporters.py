@@ -922,3 +922,18 @@ def test_export_records_are_read_only_in_the_admin(client, approved, managing):
     assert change.status_code == 200
     assert record.sha256.encode() in change.content
     assert b'name="_save"' not in change.content
+
+
+def test_rows_read_ahead_arrive_in_order_and_a_reading_cut_short_stops_the_thread(approved):
+    import threading
+
+    from editorial.exporters import approved_versions, read_ahead
+
+    expected = list(approved_versions())
+    with read_ahead(approved_versions().iterator(chunk_size=2), chunk=2) as rows:
+        assert list(rows) == expected
+    with read_ahead(approved_versions().iterator(chunk_size=1), chunk=1) as rows:
+        assert next(rows) == expected[0]  # the download is cut short here
+    assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+    # The connection is free again: the cursor was closed before it was handed back.
+    assert ApprovedVersion.objects.count() == len(expected) == 5
