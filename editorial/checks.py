@@ -265,6 +265,22 @@ def first_copies(prints: Iterable[str]) -> list[tuple[int, str, str]]:
         .query.sql_with_params()
     )
     rows: list[tuple[int, str, str]] = []
+    if connection.vendor == "postgresql" and prints:
+        # One lookup per fingerprint of an array, joined LATERAL: a UNION ALL of 200
+        # lookups cost PostgreSQL 30 ms to plan, a fifth of an import's time there.
+        pieces = sql.split("%s")
+        slot = template.index(_PLACEHOLDER)
+        lookup = "".join(
+            piece + ("" if index == len(pieces) - 1 else "wanted.print" if index == slot else "%s")
+            for index, piece in enumerate(pieces)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT copy.* FROM unnest(%s::text[]) AS wanted(print) "
+                f"CROSS JOIN LATERAL ({lookup}) AS copy",
+                [prints, *(value for value in template if value != _PLACEHOLDER)],
+            )
+            return cursor.fetchall()
     for start in range(0, len(prints), _LOOKUPS_PER_STATEMENT):
         chunk = prints[start : start + _LOOKUPS_PER_STATEMENT]
         statement = " UNION ALL ".join(
