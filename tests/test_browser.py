@@ -282,6 +282,10 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     # its date linked to the source with the excerpt that supports them.
     claims = page.locator("#claims")
     expect(claims.locator("h2")).to_contain_text("2 of 2 not settled")
+    # The panel starts below the answer form, not beside its float: there its heading's band
+    # showed between the form's fieldsets and "#claims" opened the page at the form's top.
+    form = page.locator("#answer_form").bounding_box()
+    assert claims.bounding_box()["y"] >= form["y"] + form["height"]
     editor.axe("claims panel")
     for claim, excerpt in CLAIM_EXCERPTS.items():
         settle = page.get_by_role("form", name=f"Settle “{claim}”")
