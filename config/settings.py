@@ -81,13 +81,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL: a long export download reads while editors keep saving. mmap: reads come
     # straight from the OS page cache, not through a small per-connection cache refilled
     # with read() calls on every request (a search of 200,000 answers: 145 → 53 ms).
-    # cache_size: 64 MiB of pages a connection may keep (SQLite's default is 2 MiB). An
-    # import into 200,000 answers changes pages all over their indexes, and with 2 MiB
-    # it read them back again and again: 100 files went in at half the rate of 100 files
-    # into an empty database.
+    # An import into 200,000 answers changes pages all over their indexes. cache_size:
+    # 64 MiB of pages a connection may keep (SQLite's default, 2 MiB, read them back again
+    # and again). wal_autocheckpoint: copy the log into the database every 10,000 pages
+    # (40 MiB) instead of every 1,000, so a page changed by several commits is copied once.
+    # Both together: 100 files into 200,000 answers at 0.83 of the rate into an empty
+    # database (0.5 before), the last checkpoint counted.
     options.setdefault(
         "init_command",
-        "PRAGMA journal_mode=WAL; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;",
+        "PRAGMA journal_mode=WAL; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536; "
+        "PRAGMA wal_autocheckpoint=10000;",
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
