@@ -231,3 +231,24 @@ def test_the_document_filter_lists_only_the_chosen_document(client, seeds, peopl
     assert f"?document__id__exact={document.pk}" in html
     assert f"?document__id__exact={seeds[1].pk}" not in html
     assert client.get(CHANGELIST).context["cl"].result_count == 40
+
+
+def test_a_comment_typed_before_a_plain_save_is_the_saves_comment(client, answer, people):
+    """The workflow panel's comment box says it is kept in the log: a plain save keeps it.
+    With a step, the comment is the step's and the save keeps the admin's fixed note."""
+    editor = people["editor"]
+    workflow.claim(answer, editor)
+    client.force_login(editor)
+    data = change_form_data(answer, text="No hedge any more.", new_sources=[a_source()])
+    data["comment"] = "Removed the knowledge-cutoff hedge."
+    assert client.post(change_url(answer), data).status_code == 302
+    edit = answer.events.filter(action="edit").latest("id")
+    assert edit.comment == "Removed the knowledge-cutoff hedge."
+
+    data = change_form_data(answer, text="No hedge, and sourced.")
+    data.update(step="submit", comment="Ready.", reviewer=people["reviewer"].pk)
+    del data["_save"]
+    client.post(change_url(answer), data)
+    edit, submit = answer.events.filter(action__in=["edit", "submit"]).order_by("-id")[:2][::-1]
+    assert (edit.action, edit.comment) == ("edit", workflow.ADMIN_EDIT_COMMENT)
+    assert (submit.action, submit.comment) == ("submit", "Ready.")

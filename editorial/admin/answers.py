@@ -367,8 +367,14 @@ class AnswerAdmin(
         answer = form.instance
         changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
         if changed:
+            # The workflow panel's comment, typed before a plain save, is the save's own.
+            typed = (
+                ""
+                if getattr(request, "editorial_step_follows", False)
+                else (request.POST.get("comment", "").strip())
+            )
             fields = workflow.begin_edit(
-                answer, user=request.user, comment=workflow.ADMIN_EDIT_COMMENT
+                answer, user=request.user, comment=typed or workflow.ADMIN_EDIT_COMMENT
             )
             answer.save(update_fields=fields)
         # Always: unchanged formsets save nothing but set what the change message reads.

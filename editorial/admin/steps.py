@@ -137,6 +137,7 @@ class WorkflowStepsMixin:
         save_request = copy.copy(request)
         save_request.POST = request.POST.copy()
         save_request.POST.pop("step")
+        save_request.editorial_step_follows = True  # the comment is the step's, not the save's
         response = super().change_view(save_request, object_id)
         # Set by save_related: the version this save made, which the step then acts on.
         return response, getattr(save_request, "editorial_saved_version", None)
