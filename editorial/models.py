@@ -142,7 +142,6 @@ class Answer(models.Model):
         max_length=40,
         blank=True,
         editable=False,
-        db_index=True,
         help_text="Normalised hash of the answer text, to find copies.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -167,6 +166,7 @@ class Answer(models.Model):
             models.Index(fields=["status", "document", "position"]),
             # Copies of a text found from the index alone: an import asks for every text
             # it brings, and reading the rows themselves grew with the number of copies.
+            # It serves every lookup by fingerprint: the field has no index of its own.
             models.Index(fields=["text_fingerprint", "status", "flags"]),
             models.Index(fields=["flag_level"]),
         ]
