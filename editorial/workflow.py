@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
@@ -200,11 +200,21 @@ def _four_eyes_applies(user) -> bool:
 
 
 def claim_evidence(answer: Answer) -> dict[str, ClaimEvidence]:
-    """The answer's claim evidence by claim key, sources read with it."""
-    return {
-        evidence.claim_key: evidence
-        for evidence in answer.claim_evidence.select_related("source").order_by("id")
-    }
+    """The answer's claim evidence by claim key, sources read with it.
+
+    A page listing many answers prefetches it (EVIDENCE_PREFETCH), one query for all.
+    """
+    if "claim_evidence" in getattr(answer, "_prefetched_objects_cache", {}):
+        found = sorted(answer.claim_evidence.all(), key=lambda evidence: evidence.pk)
+    else:
+        found = answer.claim_evidence.select_related("source").order_by("id")
+    return {evidence.claim_key: evidence for evidence in found}
+
+
+# What a page of many answers prefetches so claim_evidence() reads no more.
+EVIDENCE_PREFETCH = Prefetch(
+    "claim_evidence", queryset=ClaimEvidence.objects.select_related("source")
+)
 
 
 def claims_with_evidence(

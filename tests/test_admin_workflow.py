@@ -1243,6 +1243,28 @@ def test_bulk_approve_makes_the_same_queries_at_any_size(
     assert Answer.objects.filter(status=Status.APPROVED).count() == 14
 
 
+def test_the_bulk_approve_page_reads_the_same_queries_at_any_size(client, seeds, people):
+    """The page showing each selected answer's changes (claims included) before approval."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    answers = approvable(14)
+    for answer in answers:
+        put_in_state(answer, Status.IN_REVIEW, people)
+    client.force_login(people["reviewer"])
+    counts = []
+    for selected in (answers[:2], answers[2:]):
+        payload = {
+            "action": "approve_selected",
+            "_selected_action": [str(answer.pk) for answer in selected],
+        }
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(CHANGELIST, payload)
+        assert response.status_code == 200 and b"loaded_versions" in response.content
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
 def test_select_all_approves_ten_thousand_answers_in_one_post(client, people):
     # The confirmation of "select all" posts a handful of fields, the versions its page
     # showed in one: no limit on the number of fields or the body size stops 10,000.

@@ -415,7 +415,7 @@ class WorkflowStepsMixin:
                     else None,
                 }
                 for answer in queryset.select_related("document", "approved").prefetch_related(
-                    "sources"
+                    "sources", workflow.EVIDENCE_PREFETCH
                 )
             ],
             "action": action,
