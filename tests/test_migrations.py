@@ -7,11 +7,9 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from editorial.importers import import_paths
 from editorial.models import ApprovedVersion
 from editorial.workflow import COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, TRAINED_ALGORITHMIC_MEDIA
 
@@ -26,20 +24,11 @@ def migrate(targets) -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
-@pytest.fixture
-def seeds_after_flush(transactional_db):
-    """The seeds, imported once Django forgets the content types of the tests before: an
-    earlier transactional test's flush gave them new ids (after the live server's browser
-    tests the old ones stay cached)."""
-    ContentType.objects.clear_cache()
-    summary = import_paths([FIXTURES])
-    assert not summary.failed
-
-
-@pytest.mark.django_db(transaction=True)
-def test_approvals_made_before_review_dates_get_one_and_a_source_type(
-    seeds_after_flush, reviewer, settings
-):
+# serialized_rollback, as every transactional test here: the groups and content types the
+# migrations made are restored before it and nothing is recreated after it, so the tests
+# around it find the same rows whatever the order.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_approvals_made_before_review_dates_get_one_and_a_source_type(seeds, reviewer, settings):
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     old = migrate(BEFORE).loader.project_state(BEFORE).apps
     Answer, Pinned = (
