@@ -745,6 +745,26 @@ def read_ahead(rows: Iterator[tuple], *, chunk: int = CHUNK_SIZE) -> Iterator[It
         rows.close()
 
 
+@contextmanager
+def _small_sqlite_cache(using: str) -> Iterator[None]:
+    """SQLite's default page cache (2 MiB) on this connection while an export reads.
+
+    The export's sort of every approved answer may hold up to the page cache in memory
+    before spilling to a temporary file; with the 64 MiB the settings give imports, an
+    export's memory grew with the number of answers (86 → 195 MB from 10,000 to 200,000).
+    """
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute("PRAGMA cache_size = -2000")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 class Export:
     """One export: streams the bytes, then records who took what and the hash of exactly that."""
 
@@ -792,9 +812,12 @@ class Export:
         # HOLD, and the server then writes out the whole result before the first row
         # leaves. Inside one, rows stream as they are read. (SQLite's transactions here
         # take the write lock, and a single SELECT already reads one snapshot.)
+        vendor = connections[query.db].vendor
         streaming = (
             transaction.atomic(using=query.db, savepoint=False)
-            if connections[query.db].vendor == "postgresql"
+            if vendor == "postgresql"
+            else _small_sqlite_cache(query.db)
+            if vendor == "sqlite"
             else nullcontext()
         )
         with streaming, read_ahead(query.iterator(chunk_size=CHUNK_SIZE)) as rows:
