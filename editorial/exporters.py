@@ -197,28 +197,15 @@ def _dumps(value: Any) -> str:
 _string = json.encoder.encode_basestring
 
 
-def _sources_json(sources: list[dict[str, str]]) -> str:
-    """_dumps(sources) of a record's sources, written directly: keys known, in sorted order."""
+def _objects_json(objects: list[dict[str, str]], keys: list[str]) -> str:
+    """_dumps(objects) of a record's sources or claims, written directly: every object has
+    the same string-valued keys, written here in sorted order."""
+    keys = sorted(keys)
     return (
         "["
         + ", ".join(
-            f'{{"accessed": {_string(source["accessed"])}, '
-            f'"publisher": {_string(source["publisher"])}, '
-            f'"title": {_string(source["title"])}, "url": {_string(source["url"])}}}'
-            for source in sources
-        )
-        + "]"
-    )
-
-
-def _claims_json(claims: list[dict[str, str]]) -> str:
-    """_dumps(claims) of a record's claims, written directly as _sources_json is."""
-    return (
-        "["
-        + ", ".join(
-            f'{{"excerpt": {_string(claim["excerpt"])}, "reason": {_string(claim["reason"])}, '
-            f'"source_url": {_string(claim["source_url"])}, "text": {_string(claim["text"])}}}'
-            for claim in claims
+            "{" + ", ".join(f'"{key}": {_string(item[key])}' for key in keys) + "}"
+            for item in objects
         )
         + "]"
     )
@@ -236,7 +223,7 @@ def _record_json(record: Record) -> str:
         f'{{"answer": {_string(record["answer"])}, '
         f'"approved_at": {_string(record["approved_at"])}, '
         f'"approved_by": {_string(record["approved_by"])}, '
-        f'"claims": {_claims_json(record["claims"])}, '
+        f'"claims": {_objects_json(record["claims"], CLAIM_FIELDS)}, '
         f'"correction": {_string(record["correction"])}, '
         f'"digitalSourceType": {_string(record["digitalSourceType"])}, '
         f'"document": {_string(record["document"])}, '
@@ -244,7 +231,7 @@ def _record_json(record: Record) -> str:
         f'"id": {int(record["id"])}, "position": {int(record["position"])}, '
         f'"question": {_string(record["question"])}, '
         f'"review_by": {"null" if review_by is None else _string(review_by)}, '
-        f'"sources": {_sources_json(record["sources"])}, '
+        f'"sources": {_objects_json(record["sources"], SOURCE_FIELDS)}, '
         f'"subject": {_string(record["subject"])}, "version": {int(record["version"])}}}'
     )
 
@@ -295,10 +282,10 @@ def write_csv(records: Iterable[Record]) -> Iterator[str]:
     for record in records:
         row = {
             **record,
-            "sources": _sources_json(record["sources"]),
+            "sources": _objects_json(record["sources"], SOURCE_FIELDS),
             "editors": _dumps(record["editors"]),
             "review_by": record["review_by"] or "",
-            "claims": _claims_json(record["claims"]),
+            "claims": _objects_json(record["claims"], CLAIM_FIELDS),
         }
         yield writer.writerow([neutralise_cell(row[field]) for field in FIELDS])
 

@@ -74,7 +74,7 @@ def record_opening(*, answer_id: int, user) -> None:
     )
     if row is None or row["submission"] is None:
         return
-    if row["reviewer_id"] != user.pk and not workflow.can_decide_any(user):
+    if not workflow.decides_on(row["reviewer_id"], user):
         return
     ReviewOpening.objects.bulk_create(
         [

@@ -310,9 +310,15 @@ def _guard_withdraw(answer: Answer, user) -> None:
         raise WorkflowError("Only the answer's editor can withdraw it from review.")
 
 
+def decides_on(reviewer_id: int | None, user) -> bool:
+    """Whether the user may decide on an answer assigned to reviewer_id: its assigned
+    reviewer, or a holder of "approve any" (_guard_review says why not, when not)."""
+    return can_decide_any(user) or (is_reviewer(user) and reviewer_id == user.pk)
+
+
 def _guard_review(answer: Answer, user, step: Step) -> None:
     _require_state(answer, step)
-    if not can_decide_any(user):
+    if not decides_on(answer.reviewer_id, user):
         if not is_reviewer(user):
             raise WorkflowError("Only reviewers can approve or request changes.")
         if answer.reviewer_id != user.pk:
