@@ -32,7 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from editorial.checks import find_claims  # noqa: E402
+from editorial.flags import find_claims  # noqa: E402
 from editorial.models import Answer, ClaimEvidence, Source, Status  # noqa: E402
 
 LIST = "/admin/editorial/answer/"

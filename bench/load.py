@@ -386,7 +386,7 @@ class Editor(Client):
 
     def edit(self, answer_id: int, page: Page, *, step: str | None) -> tuple[bool, Page | None]:
         """Correct the text, add a source if there is none, post it (with a step, or Save)."""
-        from editorial.checks import HEDGE_RE
+        from editorial.flags import HEDGE_RE
 
         if not any(key == "text" for key, _ in page.fields):
             # Read-only (in review meanwhile, or someone else's): nothing to type into.

@@ -29,8 +29,8 @@ import admin_list_bench  # noqa: E402  (sets up Django on the benchmark database
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from editorial.insights.related import related_answers  # noqa: E402
 from editorial.models import Answer  # noqa: E402
-from editorial.related import related_answers  # noqa: E402
 
 
 def sample(count: int) -> list[Answer]:

@@ -145,7 +145,7 @@ EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = env.bool(
 EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = env.bool(
     "EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES", default=False
 )
-# Every claim of the approved text (checks.find_claims) linked, rewritten away or marked.
+# Every claim of the approved text (flags.find_claims) linked, rewritten away or marked.
 EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = env.bool(
     "EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS", default=True
 )

@@ -13,7 +13,7 @@ class EditorialConfig(AppConfig):
         from django.db.models.signals import pre_delete
         from reversion.models import Revision, Version
 
-        from editorial import history
+        from editorial.storage import history
 
         # History that cannot be erased: see editorial.history and migration 0007.
         connection_created.connect(history.install_sqlite_function)

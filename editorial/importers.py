@@ -28,8 +28,9 @@ from django.db.models import Count
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from editorial import checks, search
+from editorial import flags
 from editorial.models import Answer, Document, Source, Status, WorkflowEvent
+from editorial.storage import search
 
 T = TypeVar("T")
 
@@ -393,7 +394,7 @@ class PreparedFile:
     subject: str
     prints: list[str]
     # Each answer's flags from its text alone: only the duplicate flag needs the database.
-    flags: list[list[checks.Flag]]
+    flags: list[list[flags.Flag]]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -419,9 +420,9 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
         content_hash=hashlib.sha256(raw).hexdigest(),
         items=items,
         subject=detect_subject(items),
-        prints=[checks.fingerprint(item.answer) for item in items],
+        prints=[flags.fingerprint(item.answer) for item in items],
         flags=[
-            checks.evaluate(text=item.answer, source_count=0, is_duplicate=False) for item in items
+            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False) for item in items
         ],
     )
 
@@ -532,7 +533,7 @@ def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
                     comment=comment,
                 )
                 touched_ids.append(answer.pk)
-        checks.refresh_flags(touched_ids)
+        flags.refresh_flags(touched_ids)
     result.document = document
     return result
 
@@ -565,15 +566,15 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
         ]
     )
     prints = [print_ for file in files for print_ in file.prints if print_]
-    copies = checks.first_copies(prints)
+    copies = flags.first_copies(prints)
     count = Counter(print_ for _, _, print_ in copies) + Counter(prints)
     varying = []
     for document, file in zip(documents, files, strict=True):
-        for item, print_, flags in zip(file.items, file.prints, file.flags, strict=True):
+        for item, print_, found in zip(file.items, file.prints, file.flags, strict=True):
             if print_ and count[print_] > 1:
-                flags = checks.with_duplicate(flags)
-            codes = " ".join(flag.code for flag in flags)
-            level = int(checks.level_of(flags))
+                found = flags.with_duplicate(found)
+            codes = " ".join(flag.code for flag in found)
+            level = int(flags.level_of(found))
             question, text = item.question, item.answer
             varying.append(
                 (document.pk, item.position, question, text, question, text, codes, level, print_)
@@ -627,7 +628,7 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
     )
     insert_copies(event, ("answer", "revision", "comment"), events)
     # Earlier answers with a text these files repeat are duplicates now.
-    checks.add_duplicate_flag((pk, flags) for pk, flags, _ in copies)
+    flags.add_duplicate_flag((pk, flags) for pk, flags, _ in copies)
     return [
         FileResult(
             path=str(file.path), document=document, created=len(file.items), warnings=file.warnings

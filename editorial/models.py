@@ -9,8 +9,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
-from editorial.history import WorkflowEventQuerySet
-from editorial.querysets import AnswerQuerySet
+from editorial.querysets import AnswerQuerySet, WorkflowEventQuerySet
 
 
 class Status(models.TextChoices):
@@ -229,7 +228,7 @@ class Source(models.Model):
 
 
 class ClaimEvidence(models.Model):
-    """How an editor settled one specific claim of an answer (see checks.find_claims).
+    """How an editor settled one specific claim of an answer (see flags.find_claims).
 
     Keyed by the claim's normalised text, not its place: the settlement holds while an
     edit keeps the claim, and a claim rewritten away is simply no longer asked for (its
@@ -327,7 +326,7 @@ class WorkflowEvent(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Bulk update and delete refused: see editorial.history (the database refuses too).
+    # Bulk update and delete refused: see editorial.storage.history (the database refuses too).
     objects = WorkflowEventQuerySet.as_manager()
 
     class Meta:

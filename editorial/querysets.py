@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from django.db import connections, models
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models
 from django.utils import timezone
 
 # What the search index holds a word as: letters and digits (SQLite's unicode61 tokenizer
@@ -109,3 +109,40 @@ class AnswerQuerySet(models.QuerySet):
         return self.approved().filter(
             approved__review_by__lt=today if today is not None else timezone.localdate()
         )
+
+
+# --- the event log: permanent (see editorial.storage.history and migration 0007) ---
+
+# The attribute of a Django connection that says the guard is lifted on it.
+UNLOCKED_ATTRIBUTE = "editorial_history_unlocked"
+
+
+class HistoryIsPermanent(IntegrityError):
+    """A write would change or delete the history (an IntegrityError, like the triggers')."""
+
+
+def is_unlocked(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether `unlocked()` is in force on this connection."""
+    return getattr(connections[using], UNLOCKED_ATTRIBUTE, False)
+
+
+class WorkflowEventQuerySet(models.QuerySet):
+    """The event log: filters as usual; bulk update and delete refused."""
+
+    def update(self, **kwargs):
+        if not is_unlocked(self.db):
+            raise HistoryIsPermanent(
+                "Editorial history is permanent: workflow events cannot be changed."
+            )
+        return super().update(**kwargs)
+
+    update.alters_data = update.queryset_only = True
+
+    def delete(self):
+        if not is_unlocked(self.db):
+            raise HistoryIsPermanent(
+                "Editorial history is permanent: workflow events cannot be deleted."
+            )
+        return super().delete()
+
+    delete.alters_data = delete.queryset_only = True

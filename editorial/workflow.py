@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from editorial import checks
+from editorial import flags
 from editorial.models import (
     Answer,
     ApprovedVersion,
@@ -33,7 +33,7 @@ from editorial.models import (
     Status,
     WorkflowEvent,
 )
-from editorial.versioning import versions_of
+from editorial.storage.versioning import versions_of
 
 Action = WorkflowEvent.Action
 
@@ -219,15 +219,15 @@ EVIDENCE_PREFETCH = Prefetch(
 
 def claims_with_evidence(
     answer: Answer, evidence: Mapping[str, ClaimEvidence] | None = None
-) -> list[tuple[checks.Claim, ClaimEvidence | None]]:
+) -> list[tuple[flags.Claim, ClaimEvidence | None]]:
     """Each claim of the answer's text now, in text order, with how it is settled (if it is)."""
     evidence = claim_evidence(answer) if evidence is None else evidence
-    return [(claim, evidence.get(claim.key)) for claim in checks.find_claims(answer.text)]
+    return [(claim, evidence.get(claim.key)) for claim in flags.find_claims(answer.text)]
 
 
 def unsettled_claims(
     answer: Answer, evidence: Mapping[str, ClaimEvidence] | None = None
-) -> list[checks.Claim]:
+) -> list[flags.Claim]:
     """Claims of the answer's text with no evidence, or evidence that no longer holds
     (its source was removed)."""
     return [
@@ -250,8 +250,8 @@ def _blocking_reasons(
         answer.sources.exists() if has_source is None else has_source
     ):
         reasons.append("it has no source; add at least one")
-    for flag in checks.blocking_flags(answer):
-        if flag is checks.NO_SOURCE:
+    for flag in flags.blocking_flags(answer):
+        if flag is flags.NO_SOURCE:
             continue  # reported above, and only while the setting asks for a source
         reasons.append(f"it is flagged “{flag.label}”")
     if settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS:
@@ -1240,7 +1240,7 @@ def mark_import_merged(
 
 def finish_edit(answer: Answer) -> None:
     """Recompute the quality flags once text and sources are saved."""
-    checks.refresh_flags([answer.pk])
+    flags.refresh_flags([answer.pk])
     answer.refresh_from_db(fields=["flags", "flag_level", "text_fingerprint"])
 
 
@@ -1307,7 +1307,7 @@ def version_claims(version: Version) -> list[dict]:
     ]
     evidence = {row["claim_key"]: row for row in rows}
     settled = []
-    for claim in checks.find_claims(version.field_dict["text"]):
+    for claim in flags.find_claims(version.field_dict["text"]):
         row = evidence.get(claim.key)
         if row is None:
             continue
@@ -1442,7 +1442,7 @@ def clear_claim(answer: Answer, *, user, claim: str, expected_version: int | Non
     with transaction.atomic():
         locked = _locked(answer, expected_version)
         check_can_edit(locked, user)
-        key = checks.claim_key(claim)
+        key = flags.claim_key(claim)
         evidence = locked.claim_evidence.filter(claim_key=key).first()
         if evidence is None:
             raise WorkflowError(f"“{claim}” has no evidence to clear.")
@@ -1458,10 +1458,10 @@ def clear_claim(answer: Answer, *, user, claim: str, expected_version: int | Non
     return locked
 
 
-def _claim_of(answer: Answer, claim: str) -> checks.Claim:
+def _claim_of(answer: Answer, claim: str) -> flags.Claim:
     """The claim of the answer's text now with this text (or key); refused if it is gone."""
-    key = checks.claim_key(claim)
-    for found in checks.find_claims(answer.text):
+    key = flags.claim_key(claim)
+    for found in flags.find_claims(answer.text):
         if found.key == key:
             if len(found.key) > ClaimEvidence._meta.get_field("claim_key").max_length:
                 raise WorkflowError(f"“{found.text[:60]}…” is too long to settle; shorten it.")

@@ -22,7 +22,7 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 from reversion.models import Revision, Version
 
-from editorial import checks, workflow
+from editorial import flags, workflow
 from editorial.importers import import_paths
 from editorial.models import (
     Answer,
@@ -872,7 +872,7 @@ def test_bulk_approve_reports_each_answer(client, seeds, people, settings):
     approvable, no_source, elsewhere, draft, hedged = ma(2), ma(3), ma(4), ma(6), ma(1)
     for item in (approvable, elsewhere, draft, hedged):
         workflow.edit(item, user=editor, sources=[a_source()])
-    workflow.edit(hedged, user=editor, text=checks.HEDGE_RE.sub("Per the record", hedged.text))
+    workflow.edit(hedged, user=editor, text=flags.HEDGE_RE.sub("Per the record", hedged.text))
     settle_claims(hedged, editor)
     workflow.edit(no_source, user=editor, text=no_source.text + " Checked.")
     # Submitting refuses what approval would refuse, so these two reach review before the

@@ -12,10 +12,10 @@ from django.db import connection
 from reversion.models import Version
 
 from editorial import workflow
-from editorial.backup import MODELS
 from editorial.exporters import Export
-from editorial.history import HistoryIsPermanent
 from editorial.models import Answer, ExportRecord, Notice, WorkflowEvent
+from editorial.storage.backup import MODELS
+from editorial.storage.history import HistoryIsPermanent
 from tests.conftest import RMV_SOURCE
 
 pytestmark = pytest.mark.django_db

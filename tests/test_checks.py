@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from editorial import checks
+from editorial import flags
 from editorial.models import Answer, FlagLevel
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_every_seed_answer_is_blocked_until_it_has_a_source(seeds):
     ],
 )
 def test_hedge_rephrasings_are_caught(text):
-    assert checks.has_hedge(text)
+    assert flags.has_hedge(text)
 
 
 @pytest.mark.parametrize(
@@ -67,20 +67,20 @@ def test_hedge_rephrasings_are_caught(text):
     ],
 )
 def test_ordinary_sentences_are_not_hedges(text):
-    assert not checks.has_hedge(text)
+    assert not flags.has_hedge(text)
 
 
 def test_flags_for_empty_truncated_claim_and_duplicate():
-    flags = checks.evaluate(text="", source_count=1, is_duplicate=False)
-    assert [f.code for f in flags] == ["empty"]
-    flags = checks.evaluate(
+    found = flags.evaluate(text="", source_count=1, is_duplicate=False)
+    assert [f.code for f in found] == ["empty"]
+    found = flags.evaluate(
         text="The REAL ID Act of 2005 requires the state to", source_count=0, is_duplicate=True
     )
-    assert [f.code for f in flags] == ["no_source", "unsourced_claim", "duplicate", "truncated"]
-    flags = checks.evaluate(
+    assert [f.code for f in found] == ["no_source", "unsourced_claim", "duplicate", "truncated"]
+    found = flags.evaluate(
         text="Governor Baker signed an executive order.", source_count=1, is_duplicate=False
     )
-    assert flags == []
+    assert found == []
 
 
 def test_duplicate_flag_follows_both_copies(seeds, editor):
@@ -103,10 +103,10 @@ def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor
     text = answers[0].text
     for answer in answers[1:4]:
         workflow.edit(answer, user=editor, text=text)
-    print_ = checks.fingerprint(text)
+    print_ = flags.fingerprint(text)
     single = answers[5]
 
-    rows = checks.first_copies([print_, single.text_fingerprint, checks.fingerprint("nowhere")])
+    rows = flags.first_copies([print_, single.text_fingerprint, flags.fingerprint("nowhere")])
 
     ours = [row for row in rows if row[2] == print_]
     assert len(ours) == 2 and {pk for pk, *_ in ours} <= {a.pk for a in answers[:4]}
@@ -117,11 +117,11 @@ def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor
     assert len(rows) == 3
     # Archived copies do not count.
     Answer.objects.filter(pk__in=[a.pk for a in answers[:3]]).update(status="archived")
-    assert [pk for pk, _, _ in checks.first_copies([print_])] == [answers[3].pk]
+    assert [pk for pk, _, _ in flags.first_copies([print_])] == [answers[3].pk]
 
 
 def test_highlight_marks_hedges_and_escapes_text():
-    html = checks.highlight("<b>x</b> As of my last update, the 2004 law <script>.")
+    html = flags.highlight("<b>x</b> As of my last update, the 2004 law <script>.")
     assert "<b>" not in html and "&lt;script&gt;" in html
     assert '<mark class="flag-hedge">As of my last update</mark>' in html
     assert '<mark class="flag-claim">2004</mark>' in html
@@ -145,7 +145,7 @@ _PIECES = [
 @settings(max_examples=300)
 def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
     text = glue.join(pieces) + noise
-    assert checks.has_hedge(text) == bool(checks.HEDGE_RE.search(text))
-    assert checks.has_specific_claim(text) == bool(
-        checks.CLAIM_RE.search(text) or checks._EXECUTIVE_ORDER_RE.search(text)
+    assert flags.has_hedge(text) == bool(flags.HEDGE_RE.search(text))
+    assert flags.has_specific_claim(text) == bool(
+        flags.CLAIM_RE.search(text) or flags._EXECUTIVE_ORDER_RE.search(text)
     )

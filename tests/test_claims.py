@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from reversion.models import Version
 
-from editorial import checks, workflow
+from editorial import flags, workflow
 from editorial.exporters import Export
 from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Status
 from tests.conftest import RMV_SOURCE
@@ -43,7 +43,7 @@ def ms(position: int) -> Answer:
 
 
 def keys(text: str) -> list[str]:
-    return [claim.text for claim in checks.find_claims(text)]
+    return [claim.text for claim in flags.find_claims(text)]
 
 
 # --- finding claims --------------------------------------------------------------------
@@ -71,21 +71,21 @@ def test_claims_found_in_the_mississippi_seed(seeds):
         "Driver’s Privacy Protection Act",
     ]
     # Noise stays low: 18 claims in the 40 answers, in 8 of them.
-    found = [checks.find_claims(answer.text) for answer in Answer.objects.all()]
+    found = [flags.find_claims(answer.text) for answer in Answer.objects.all()]
     assert sum(map(len, found)) == 18 and sum(1 for claims in found if claims) == 8
 
 
 def test_a_claim_carries_its_sentence_and_a_key_that_survives_rewording():
     text = "Massachusetts enacted legislation in 2004 restricting releases. Nothing else."
-    (claim,) = checks.find_claims(text)
+    (claim,) = flags.find_claims(text)
     assert (claim.text, claim.kind, text[claim.start : claim.end]) == ("2004", "year", "2004")
     assert claim.sentence == "Massachusetts enacted legislation in 2004 restricting releases."
-    assert checks.find_claims("A law passed in 2004.")[0].key == claim.key
-    (organisation,) = checks.find_claims("It was set up by the Department of Homeland Security.")
+    assert flags.find_claims("A law passed in 2004.")[0].key == claim.key
+    (organisation,) = flags.find_claims("It was set up by the Department of Homeland Security.")
     assert organisation.kind == "organisation"
-    (order,) = checks.find_claims("Under Executive Order 13768 the agency acts.")
+    (order,) = flags.find_claims("Under Executive Order 13768 the agency acts.")
     assert order.text == "Executive Order 13768"
-    assert checks.find_claims("Ask the National Immigration Law Center.")[0].text == (
+    assert flags.find_claims("Ask the National Immigration Law Center.")[0].text == (
         "National Immigration Law Center"
     )
 

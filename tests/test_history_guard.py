@@ -8,9 +8,9 @@ from django.db import IntegrityError, connection, transaction
 from reversion.models import Revision, Version
 
 from editorial import workflow
-from editorial.history import HistoryIsPermanent, unlocked
 from editorial.importers import import_paths
 from editorial.models import WorkflowEvent
+from editorial.storage.history import HistoryIsPermanent, unlocked
 from tests.conftest import FIXTURES, RMV_SOURCE
 
 pytestmark = pytest.mark.django_db

@@ -355,7 +355,7 @@ def forged_post(key: str, scene) -> dict:
 
 def _a_claim(answer: Answer) -> str:
     """The first claim of the answer's text, for a forged settlement to aim at."""
-    from editorial.checks import find_claims
+    from editorial.flags import find_claims
 
     claims = find_claims(Answer.objects.get(pk=answer.pk).text)
     assert claims, "the scene's drafted answer needs a claim"

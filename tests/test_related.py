@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from editorial import workflow
 from editorial.importers import import_paths
+from editorial.insights.related import excerpt, related_answers, stem, terms
 from editorial.models import Answer
-from editorial.related import excerpt, related_answers, stem, terms
 from tests.conftest import SEED_FILES
 from tests.test_admin_workflow import a_source, change_url, ma, settle_claims
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from editorial import checks, workflow
+from editorial import flags, workflow
 from editorial.models import Answer, ApprovedVersion, Document, Status
 from tests.conftest import RMV_SOURCE
 
@@ -197,10 +197,10 @@ def test_a_source_read_too_long_before_approval_is_flagged_stale_but_not_refused
     fresh = {**RMV_SOURCE, "title": "Fresh RMV page", "accessed_on": datetime.date(2026, 5, 2)}
     ma2, ma3 = at(MASSACHUSETTS, 2), at(MASSACHUSETTS, 3)
     workflow.edit(ma2, user=editor, sources=[fresh])
-    assert checks.STALE_SOURCE.code not in ma2.flag_codes  # exactly 30 days: not more
+    assert flags.STALE_SOURCE.code not in ma2.flag_codes  # exactly 30 days: not more
     workflow.edit(ma3, user=editor, sources=[fresh, old])  # 31 days: stale
-    assert checks.STALE_SOURCE.code in ma3.flag_codes
-    assert ma3.flag_level == checks.FlagLevel.WARNING
+    assert flags.STALE_SOURCE.code in ma3.flag_codes
+    assert ma3.flag_level == flags.FlagLevel.WARNING
 
     workflow.submit(ma3, editor, reviewer=reviewer)
     client.force_login(reviewer)
@@ -217,4 +217,4 @@ def test_a_source_read_too_long_before_approval_is_flagged_stale_but_not_refused
 
     # Replacing the old source clears the flag.
     workflow.edit(ma3, user=editor, sources=[fresh])
-    assert checks.STALE_SOURCE.code not in ma3.flag_codes
+    assert flags.STALE_SOURCE.code not in ma3.flag_codes

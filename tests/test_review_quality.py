@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from editorial import review_quality, workflow
+from editorial import workflow
+from editorial.insights import review_quality
 from editorial.models import ReviewOpening, WorkflowEvent
 from tests.test_admin_workflow import a_source, change_url, ma, settle_claims
 

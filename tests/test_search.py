@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from editorial.importers import import_contents
 from editorial.models import Answer, Document
-from editorial.search import TRIGGER, indexed_in_bulk
+from editorial.storage.search import TRIGGER, indexed_in_bulk
 
 pytestmark = [
     pytest.mark.django_db,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from reversion.models import Version
 
-from editorial import checks, workflow
+from editorial import flags, workflow
 from editorial.importers import import_file
 from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
 from editorial.workflow import WorkflowError
@@ -223,7 +223,7 @@ def test_blocking_flag_refuses_approval(seeds, editor, reviewer):
     with pytest.raises(WorkflowError, match="knowledge-cutoff hedge"):
         workflow.approve(hedged, reviewer)
     assert not ApprovedVersion.objects.filter(answer=hedged).exists()
-    checks.refresh_flags([hedged.pk])
+    flags.refresh_flags([hedged.pk])
     assert workflow.approve(hedged, reviewer).status == Status.APPROVED
 
 
@@ -518,7 +518,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if pinned is not None:
             assert pinned.sources, "approved without a source"
             assert pinned.text.strip(), "approved an empty answer"
-            assert not checks.has_hedge(pinned.text), "approved with a blocking flag"
+            assert not flags.has_hedge(pinned.text), "approved with a blocking flag"
             assert pinned.approved_by_id == events_of(self.answer, "approve")[-1].actor_id
 
     @invariant()
@@ -594,7 +594,7 @@ def test_submit_with_a_blocking_flag_is_refused_with_its_label(seeds, editor, re
         "rewrite it, or mark it common knowledge."
     )
     assert Answer.objects.get(pk=hedged.pk).status == Status.DRAFT
-    fixed = checks.HEDGE_RE.sub("Per the record", hedged.text)
+    fixed = flags.HEDGE_RE.sub("Per the record", hedged.text)
     hedged = workflow.edit(hedged, user=editor, text=fixed)
     settle_claims(hedged, editor)  # the hedge's "September 2021" stands alone now: a claim
     assert workflow.submit(hedged, editor, reviewer=reviewer).status == Status.IN_REVIEW

@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
-from editorial import checks, review_quality, workflow
+from editorial import flags, workflow
 from editorial.admin.claims import ClaimsMixin
 from editorial.admin.exports import AnswerExportMixin
 from editorial.admin.filters import (
@@ -37,8 +37,9 @@ from editorial.admin.filters import (
 from editorial.admin.quality import ReviewSignFilter
 from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import WorkflowStepsMixin
+from editorial.insights import review_quality
+from editorial.insights.related import related_answers
 from editorial.models import Answer, FlagLevel, Notice, Source
-from editorial.related import related_answers
 
 
 class TextInput(forms.CharField):
@@ -324,13 +325,13 @@ class AnswerAdmin(
                     "✖" if flag.level == FlagLevel.BLOCKING else "⚠",
                     flag.short,
                 )
-                for flag in map(checks.FLAGS.__getitem__, obj.flag_codes)
+                for flag in map(flags.FLAGS.__getitem__, obj.flag_codes)
             ),
         )
 
     @admin.display(description="answer with flagged passages")
     def flagged_text(self, obj):
-        return format_html('<div class="flagged-text">{}</div>', checks.highlight(obj.text))
+        return format_html('<div class="flagged-text">{}</div>', flags.highlight(obj.text))
 
     @admin.display(description="imported answer")
     def imported_text_display(self, obj):

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
-from editorial import checks, workflow
+from editorial import flags, workflow
 from editorial.models import Answer, ClaimEvidence
 
 LINK, COMMON, CLEAR = "link", "common", "clear"
@@ -80,9 +80,9 @@ class ClaimsMixin:
             stale = error if isinstance(error, workflow.StaleVersionError) else None
             return self._claims_again(request, object_id, str(error), form, stale=stale)
         # Named as the text writes it (the form posts its normalised key).
-        key = checks.claim_key(data["claim"])
+        key = flags.claim_key(data["claim"])
         name = next(
-            (claim.text for claim in checks.find_claims(saved.text) if claim.key == key),
+            (claim.text for claim in flags.find_claims(saved.text) if claim.key == key),
             data["claim"],
         )
         messages.success(request, f"Claim “{name}”: {done}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
 
-from editorial import checks
+from editorial import flags
 from editorial.models import Document, FlagLevel, Status
 
 
@@ -15,7 +15,7 @@ class FlagFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [("blocking", "Any blocking flag"), ("none", "No flag")] + [
-            (code, flag.label) for code, flag in checks.FLAGS.items()
+            (code, flag.label) for code, flag in flags.FLAGS.items()
         ]
 
     def queryset(self, request, queryset):
@@ -24,7 +24,7 @@ class FlagFilter(admin.SimpleListFilter):
             return queryset.filter(flag_level=FlagLevel.BLOCKING)
         if value == "none":
             return queryset.filter(flags="")
-        if value in checks.FLAGS:
+        if value in flags.FLAGS:
             # Codes are whole words in a space-separated list.
             return queryset.filter(
                 Q(flags=value)

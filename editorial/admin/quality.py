@@ -12,8 +12,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from editorial import review_quality
-from editorial.review_quality import REVIEWER_PARAMETER, SIGN_PARAMETER, SIGNS
+from editorial.insights import review_quality
+from editorial.insights.review_quality import REVIEWER_PARAMETER, SIGN_PARAMETER, SIGNS
 
 
 class ReviewSignFilter(admin.SimpleListFilter):

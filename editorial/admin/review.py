@@ -24,7 +24,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from reversion.models import Version
 
-from editorial import checks, workflow
+from editorial import flags, workflow
 from editorial.diffs import ContentDiff, Snapshot, diff_content
 from editorial.models import Answer, ApprovedVersion, Status, WorkflowEvent
 
@@ -164,7 +164,7 @@ class ReviewPagesMixin:
             context["editor_comment"] = latest_editor_comment(answer)
             context["review_sources"] = answer.sources.order_by("id")
             # Approving now: a source read before this day is stale (a warning, not a refusal).
-            context["stale_before"] = checks.stale_before()
+            context["stale_before"] = flags.stale_before()
             context["stale_days"] = settings.EDITORIAL_SOURCE_STALE_DAYS
         if stale is not None:
             context["stale_diff"] = self.stale_diff(answer, stale.loaded)

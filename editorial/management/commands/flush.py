@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import CommandError
 from django.core.management.commands import flush
 
-from editorial import history
+from editorial.storage import history
 
 
 class Command(flush.Command):

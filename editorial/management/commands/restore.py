@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from editorial.backup import BackupError, read_backup
+from editorial.storage.backup import BackupError, read_backup
 
 
 class Command(BaseCommand):

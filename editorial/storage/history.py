@@ -17,19 +17,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-# The attribute of a Django connection that says the guard is lifted on it.
-_UNLOCKED = "editorial_history_unlocked"
+# The guard's first layer lives beside the event log's queryset, which it protects.
+from editorial.querysets import UNLOCKED_ATTRIBUTE, HistoryIsPermanent, is_unlocked
 
-
-class HistoryIsPermanent(IntegrityError):
-    """A write would change or delete the history (an IntegrityError, like the triggers')."""
-
-
-def is_unlocked(using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether `unlocked()` is in force on this connection."""
-    return getattr(connections[using], _UNLOCKED, False)
+__all__ = [
+    "HistoryIsPermanent",
+    "install_sqlite_function",
+    "is_unlocked",
+    "refuse_delete",
+    "unlocked",
+]
 
 
 @contextmanager
@@ -41,16 +40,16 @@ def unlocked(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     `editorial_history_unlocked()` function, which the triggers call.
     """
     connection = connections[using]
-    previous = getattr(connection, _UNLOCKED, False)
+    previous = getattr(connection, UNLOCKED_ATTRIBUTE, False)
     with transaction.atomic(using=using):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('editorial.history_unlocked', 'on', true)")
-        setattr(connection, _UNLOCKED, True)
+        setattr(connection, UNLOCKED_ATTRIBUTE, True)
         try:
             yield
         finally:
-            setattr(connection, _UNLOCKED, previous)
+            setattr(connection, UNLOCKED_ATTRIBUTE, previous)
         if connection.vendor == "postgresql" and not previous:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('editorial.history_unlocked', 'off', true)")
@@ -60,7 +59,9 @@ def install_sqlite_function(sender, connection, **kwargs) -> None:
     """connection_created: give each SQLite connection the function its triggers ask."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(
-            "editorial_history_unlocked", 0, lambda: int(getattr(connection, _UNLOCKED, False))
+            "editorial_history_unlocked",
+            0,
+            lambda: int(getattr(connection, UNLOCKED_ATTRIBUTE, False)),
         )
 
 
@@ -71,25 +72,3 @@ def refuse_delete(sender, instance, using, **kwargs) -> None:
             f"Editorial history is permanent: {sender._meta.verbose_name_plural} cannot be "
             "deleted (reversion's deleterevisions and QuerySet.delete() are refused)."
         )
-
-
-class WorkflowEventQuerySet(models.QuerySet):
-    """The event log: filters as usual; bulk update and delete refused."""
-
-    def update(self, **kwargs):
-        if not is_unlocked(self.db):
-            raise HistoryIsPermanent(
-                "Editorial history is permanent: workflow events cannot be changed."
-            )
-        return super().update(**kwargs)
-
-    update.alters_data = update.queryset_only = True
-
-    def delete(self):
-        if not is_unlocked(self.db):
-            raise HistoryIsPermanent(
-                "Editorial history is permanent: workflow events cannot be deleted."
-            )
-        return super().delete()
-
-    delete.alters_data = delete.queryset_only = True
