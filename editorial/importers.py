@@ -13,26 +13,25 @@ import io
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 import reversion
-from django.contrib.contenttypes.models import ContentType
-from django.core import serializers
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, models, router, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from reversion.models import Revision, Version
+from reversion.models import Revision
 
 from editorial import flags
 from editorial.models import Answer, Document, Source, Status, WorkflowEvent
-from editorial.storage import search
+from editorial.storage import events, search, versioning
+from editorial.storage.bulk import insert_copies
 
 T = TypeVar("T")
+Action = WorkflowEvent.Action
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
 # A file's name is its document's name.
@@ -472,6 +471,7 @@ def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
             return create_documents([prepared], user=user, now=now)[0]
 
         touched_ids: list[int] = []
+        entries: list[events.Entry] = []
         with reversion.create_revision():
             reversion.set_user(user)
             reversion.set_comment(f"Imported from {path.name}")
@@ -497,7 +497,7 @@ def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
                     answer = _new_answer(document, item)
                     answer.save()
                     result.created += 1
-                    action, comment = WorkflowEvent.Action.IMPORT, f"From {path.name}"
+                    action, comment = Action.IMPORT, f"From {path.name}"
                 elif (item.question, item.answer) in {
                     (answer.imported_question, answer.imported_text),
                     (answer.incoming_question, answer.incoming_text),
@@ -513,26 +513,21 @@ def write_file(prepared: PreparedFile, *, user=None) -> FileResult:
                                        "version", "updated_at"]
                     )  # fmt: skip
                     result.updated += 1
-                    action, comment = WorkflowEvent.Action.REIMPORT, f"From {path.name}"
+                    action, comment = Action.REIMPORT, f"From {path.name}"
                 else:
                     answer.incoming_question, answer.incoming_text = item.question, item.answer
                     answer.save(update_fields=["incoming_question", "incoming_text", "updated_at"])
                     result.conflicting += 1
-                    action = WorkflowEvent.Action.CONFLICT
+                    action = Action.CONFLICT
                     comment = (
                         f"{path.name} changed this answer; the staff version is kept and "
                         "the new import waits beside it to be merged."
                     )
-                reversion.add_meta(
-                    WorkflowEvent,
-                    answer=answer,
-                    actor=user,
-                    action=action,
-                    from_status=answer.status,
-                    to_status=answer.status,
-                    comment=comment,
+                entries.append(
+                    events.Entry(answer.pk, action, answer.status, answer.status, comment)
                 )
                 touched_ids.append(answer.pk)
+            events.log(entries, actor=user)
         flags.refresh_flags(touched_ids)
     result.document = document
     return result
@@ -566,8 +561,8 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
         ]
     )
     prints = [print_ for file in files for print_ in file.prints if print_]
-    copies = flags.first_copies(prints)
-    count = Counter(print_ for _, _, print_ in copies) + Counter(prints)
+    earlier = flags.first_copies(prints)
+    count = Counter(print_ for _, _, print_ in earlier) + Counter(prints)
     varying = []
     for document, file in zip(documents, files, strict=True):
         for item, print_, found in zip(file.items, file.prints, file.flags, strict=True):
@@ -600,35 +595,25 @@ def create_documents(files: list[PreparedFile], *, user, now) -> list[FileResult
     by_pk = {document.pk: document for document in documents}
     # Every version is Django's own serialisation of the first answer with the fields that
     # differ between answers put in: values as the serializer writes them.
-    answer.pk = None
-    template = serializers.serialize("python", [answer])[0]
-    fields = json.loads(json.dumps(template["fields"], cls=DjangoJSONEncoder))
-    versions, events = [], []
+    serialised = versioning.Copies(answer, _ANSWER_VARYING)
+    versions, entries, entry_revisions = [], [], []
     for row in varying:
         document, position = row[0], row[1]
         answer.pk = ids[document, position]
         answer.document, answer.position, answer.question = by_pk[document], position, row[2]
-        fields.update(zip(_ANSWER_VARYING, row, strict=True))
-        data = json.dumps([{"model": template["model"], "pk": answer.pk, "fields": fields}],
-                          ensure_ascii=False)  # fmt: skip
-        versions.append((revision_of[document], str(answer.pk), data, str(answer)))
-        events.append((answer.pk, revision_of[document], f"From {by_pk[document].name}"))
-    version = Version(
-        content_type=ContentType.objects.get_for_model(Answer),
-        db=router.db_for_write(Answer),
-        format="json",
-    )
-    insert_copies(version, ("revision", "object_id", "serialized_data", "object_repr"), versions)
-    event = WorkflowEvent(
-        actor=user,
-        action=WorkflowEvent.Action.IMPORT,
-        from_status=Status.DRAFT,
-        to_status=Status.DRAFT,
-        created_at=now,
-    )
-    insert_copies(event, ("answer", "revision", "comment"), events)
+        versions.append(
+            (revision_of[document], answer.pk, serialised.data(answer.pk, row), str(answer))
+        )
+        entries.append(
+            events.Entry(
+                answer.pk, Action.IMPORT, Status.DRAFT, Status.DRAFT, f"From {by_pk[document].name}"
+            )
+        )
+        entry_revisions.append(revision_of[document])
+    versioning.write_versions(versioning.version_rows(Answer, versions))
+    events.log(entries, actor=user, revisions=entry_revisions, at=now)
     # Earlier answers with a text these files repeat are duplicates now.
-    flags.add_duplicate_flag((pk, flags) for pk, flags, _ in copies)
+    flags.add_duplicate_flag((pk, stored) for pk, stored, _ in earlier)
     return [
         FileResult(
             path=str(file.path), document=document, created=len(file.items), warnings=file.warnings
@@ -642,36 +627,6 @@ _ANSWER_VARYING = (
     "document", "position", "question", "text", "imported_question", "imported_text",
     "flags", "flag_level", "text_fingerprint",
 )  # fmt: skip
-
-
-def insert_copies(template: models.Model, varying: Sequence[str], rows: Iterable[tuple]) -> None:
-    """INSERT one row per tuple: the template's field values with `varying` ones replaced.
-
-    bulk_create builds a model instance per row and prepares every field of each in
-    Python, which was most of an import's time. Here the template's values are prepared
-    for the database once; the varying values must be ready as they are (text, integers,
-    ids). Nothing is returned and no signal is sent.
-    """
-    meta = template._meta
-    database = router.db_for_write(type(template))
-    connection = connections[database]
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    where = {name: index for index, name in enumerate(meta.get_field(n).name for n in varying)}
-    constant = [
-        field.get_db_prep_save(getattr(template, field.attname), connection) for field in fields
-    ]
-    slots = list(zip(constant, [where.get(field.name) for field in fields], strict=True))
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [[value if slot is None else row[slot] for value, slot in slots] for row in rows],
-        )
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -33,7 +33,7 @@ from editorial.models import (
     Status,
     WorkflowEvent,
 )
-from editorial.storage.versioning import versions_of
+from editorial.storage import events, versioning
 
 Action = WorkflowEvent.Action
 
@@ -555,14 +555,8 @@ def _save_with_event(
         reversion.set_user(user)
         reversion.set_comment(f"{label}: {comment}" if comment else label)
         answer.save(update_fields=STEP_FIELDS)
-        reversion.add_meta(
-            WorkflowEvent,
-            answer=answer,
-            actor=user,
-            action=action,
-            from_status=from_status,
-            to_status=answer.status,
-            comment=comment,
+        events.log(
+            [events.Entry(answer.pk, action, from_status, answer.status, comment)], actor=user
         )
 
 
@@ -699,10 +693,12 @@ def approve(
             defaults=_pin_fields(
                 locked,
                 user=user,
-                event=event,
+                approved_at=event.created_at,
+                revision_id=event.revision_id,
                 sources=locked.sources.all(),
                 history=histories_of([locked.pk])[locked.pk],
                 evidence=claim_evidence(locked),
+                before_event_id=event.pk,
             ),
         )
 
@@ -843,24 +839,19 @@ def _approve_batch(
     # As reversion's follow writes them: the answer's version, its sources', its evidence's.
     followed = [source for row in approved for source in sources[row.pk]]
     settled = [found for row in approved for found in evidence[row.pk].values()]
-    Version.objects.bulk_create(
-        [
-            *versions_of(approved, revisions),
-            *versions_of(followed, (revision_of[source.answer_id] for source in followed)),
-            *versions_of(settled, (revision_of[found.answer_id] for found in settled)),
-        ]
+    versioning.write_versions(
+        versioning.versions_of(approved, revisions),
+        versioning.versions_of(followed, (revision_of[s.answer_id] for s in followed)),
+        versioning.versions_of(settled, (revision_of[found.answer_id] for found in settled)),
     )
-    events = WorkflowEvent.objects.bulk_create(
-        WorkflowEvent(
-            answer=row,
-            actor=user,
-            action=Action.APPROVE,
-            from_status=from_status,
-            to_status=row.status,
-            comment=comment,
-            revision=revision,
-        )
-        for row, revision in zip(approved, revisions, strict=True)
+    events.log(
+        [
+            events.Entry(row.pk, Action.APPROVE, from_status, row.status, comment)
+            for row in approved
+        ],
+        actor=user,
+        revisions=[revision.pk for revision in revisions],
+        at=now,
     )
     pins = [
         ApprovedVersion(
@@ -868,13 +859,14 @@ def _approve_batch(
             **_pin_fields(
                 row,
                 user=user,
-                event=event,
+                approved_at=now,
+                revision_id=revision.pk,
                 sources=sources[row.pk],
                 history=histories[row.pk],
                 evidence=evidence[row.pk],
             ),
         )
-        for row, event in zip(approved, events, strict=True)
+        for row, revision in zip(approved, revisions, strict=True)
     ]
     ApprovedVersion.objects.bulk_create(
         pins,
@@ -890,24 +882,28 @@ def _pin_fields(
     answer: Answer,
     *,
     user,
-    event: WorkflowEvent,
+    approved_at: datetime,
+    revision_id: int,
     sources: Iterable[Source],
     history: list,
     evidence: Mapping[str, ClaimEvidence],
+    before_event_id: int | None = None,
 ) -> dict:
     """What an approval pins for export: the content approved (sources in id order, the
     text's settled claims in text order), by whom, when and in which revision, until when
-    it holds and how it was made."""
+    it holds and how it was made (from the history before the approval's own event)."""
     return {
-        **_pin_provenance(answer, event=event, history=history),
+        "review_by": timezone.localdate(approved_at)
+        + timedelta(days=answer.document.review_interval),
+        "provenance": provenance(answer, history=history, before_event_id=before_event_id),
         "question": answer.question,
         "text": answer.text,
         "sources": [source.as_dict() for source in sources],
         "claims": pinned_claims(answer, evidence),
         "approved_by": user,
-        "approved_at": event.created_at,
+        "approved_at": approved_at,
         "version": answer.version,
-        "revision_id": event.revision_id,
+        "revision_id": revision_id,
     }
 
 
@@ -1018,15 +1014,6 @@ def provenance(answer: Answer, *, history: list, before_event_id: int | None = N
         "imported_at": _iso(imported_at),
         "first_edit_at": _iso(edits[0]) if edits else None,
         "last_edit_at": _iso(edits[-1]) if edits else None,
-    }
-
-
-def _pin_provenance(answer: Answer, *, event: WorkflowEvent, history: list) -> dict:
-    """The review-by date (the approval's day plus the document's interval) and provenance."""
-    approved_on = timezone.localdate(event.created_at)
-    return {
-        "review_by": approved_on + timedelta(days=answer.document.review_interval),
-        "provenance": provenance(answer, history=history, before_event_id=event.pk),
     }
 
 
@@ -1204,15 +1191,7 @@ def begin_edit(answer: Answer, *, user, comment: str = "", action: str = Action.
         answer.status = Status.DRAFT
         fields.append("status")
     _bump_version(answer)
-    reversion.add_meta(
-        WorkflowEvent,
-        answer=answer,
-        actor=user,
-        action=action,
-        from_status=from_status,
-        to_status=answer.status,
-        comment=comment,
-    )
+    events.log([events.Entry(answer.pk, action, from_status, answer.status, comment)], actor=user)
     return fields
 
 
