@@ -1,13 +1,19 @@
-"""Shared fixtures: the real seed corpus, and one user per role."""
+"""Shared fixtures and helpers: the real seed corpus, one user per role, and what a test does
+to an answer (bring it to a state, settle its claims) or posts as the admin's pages post."""
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.messages import constants as levels
+from django.urls import reverse
+from reversion.models import Version
 
+from editorial import workflow
 from editorial.importers import import_paths
-from editorial.models import Answer, Document
+from editorial.models import Answer, ApprovedVersion, Document, Status
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_FILES = sorted(FIXTURES.glob("*.txt"))
@@ -97,3 +103,206 @@ def people(editor, editor2, reviewer, reviewer2, managing, superuser, outsider) 
 def answer(seeds) -> Answer:
     """Massachusetts question 2: no hedge, so only the missing source blocks approval."""
     return Answer.objects.get(document__subject="Massachusetts", position=2)
+
+
+# --- helpers: content and states, through the workflow --------------------------------
+
+
+def a_source(url: str = "https://example.org/x", title: str = "T", excerpt: str = "") -> dict:
+    return {
+        "url": url,
+        "title": title,
+        "publisher": "P",
+        "accessed_on": datetime.date(2026, 11, 1),
+        "excerpt": excerpt,
+    }
+
+
+def settle_claims(answer: Answer, user, reason: str = "Checked by the editor.") -> None:
+    """Mark each unsettled claim of the answer's text common knowledge, as its editor may:
+    approval (and so submitting) waits on every claim."""
+    for claim in workflow.unsettled_claims(answer):
+        workflow.settle_claim(
+            answer, user=user, claim=claim.key, kind="common_knowledge", reason=reason
+        )
+
+
+def put_in_state(answer: Answer, state: str, people: dict) -> Answer:
+    """Bring the answer to `state` through the workflow, `editor` and `reviewer` on it."""
+    editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
+    workflow.edit(answer, user=editor, sources=[a_source()])
+    settle_claims(answer, editor)
+    if state in {Status.DRAFT, Status.ARCHIVED}:
+        workflow.assign_reviewer(answer, managing, reviewer=reviewer)
+    else:
+        workflow.submit(answer, editor, reviewer=reviewer)
+    if state == Status.CHANGES_REQUESTED:
+        workflow.request_changes(answer, reviewer, comment="Name the agreement.")
+    elif state == Status.APPROVED:
+        workflow.approve(answer, reviewer)
+    elif state == Status.ARCHIVED:
+        workflow.archive(answer, managing)
+    answer.refresh_from_db()
+    assert (answer.status, answer.editor, answer.reviewer) == (state, editor, reviewer)
+    return answer
+
+
+def ma(position: int) -> Answer:
+    return Answer.objects.get(document__subject="Massachusetts", position=position)
+
+
+def change_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_change", args=[answer.pk])
+
+
+def workflow_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_workflow", args=[answer.pk])
+
+
+def history_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_history", args=[answer.pk])
+
+
+def version_url(answer: Answer, version: Version) -> str:
+    return reverse("admin:editorial_answer_revision", args=[answer.pk, version.pk])
+
+
+CHANGELIST = "/admin/editorial/answer/"
+
+
+def snapshot(answer: Answer) -> dict:
+    """Everything a refused request must leave as it was."""
+    row = Answer.objects.get(pk=answer.pk)
+    approved = ApprovedVersion.objects.filter(answer=row).first()
+    return {
+        "row": {
+            field: getattr(row, field)
+            for field in (
+                "status",
+                "status_before_archive",
+                "editor_id",
+                "reviewer_id",
+                "version",
+                "question",
+                "text",
+                "flags",
+            )
+        },
+        "sources": list(row.sources.values_list("url", "title", "excerpt")),
+        "events": list(row.events.values_list("id", flat=True)),
+        "versions": Version.objects.get_for_object(row).count(),
+        "approved": approved and (approved.version, approved.question, approved.text),
+    }
+
+
+def messages_of(response) -> list[tuple[int, str]]:
+    return [(message.level, str(message)) for message in response.context["messages"]]
+
+
+def errors_of(response) -> list[str]:
+    return [text for level, text in messages_of(response) if level == levels.ERROR]
+
+
+def successes_of(response) -> list[str]:
+    return [text for level, text in messages_of(response) if level == levels.SUCCESS]
+
+
+def post_step(client, answer: Answer, step: str, **data):
+    """What a step button posts: the step, its inputs and the version the page showed."""
+    payload = {
+        "step": step,
+        "comment": "",
+        "reviewer": "",
+        "editor": "",
+        "loaded_version": Answer.objects.get(pk=answer.pk).version,
+        **data,
+    }
+    return client.post(workflow_url(answer), payload, follow=True)
+
+
+STEP_BUTTON = re.compile(r'<button type="submit" form="answer_form" name="step" value="([a-z_]+)"')
+
+
+def buttons(response) -> set[str]:
+    return set(STEP_BUTTON.findall(response.content.decode()))
+
+
+def action_choices(response) -> set[str]:
+    html = response.content.decode()
+    select = re.search(r'<select name="action".*?</select>', html, re.S)
+    assert select, "the changelist has no action dropdown"
+    return set(re.findall(r'<option value="([a-z_]+)"', select.group(0)))
+
+
+def event_log(response) -> str:
+    html = response.content.decode()
+    assert 'aria-label="Event log"' in html
+    return html.split('aria-label="Event log"', 1)[1]
+
+
+def change_form_data(answer: Answer, *, new_sources=(), **fields) -> dict:
+    """What the admin change form posts: the content fields and the sources inline."""
+    row = Answer.objects.get(pk=answer.pk)
+    sources = list(row.sources.order_by("id"))
+    data = {
+        "question": row.question,
+        "text": row.text,
+        "sources-TOTAL_FORMS": str(len(sources) + len(new_sources)),
+        "sources-INITIAL_FORMS": str(len(sources)),
+        "sources-MIN_NUM_FORMS": "0",
+        "sources-MAX_NUM_FORMS": "1000",
+        "loaded_version": str(row.version),
+        "loaded_status": row.status,
+        "_save": "Save",
+    }
+    values = [
+        {"id": s.pk, "url": s.url, "title": s.title, "publisher": s.publisher,
+         "accessed_on": s.accessed_on, "excerpt": s.excerpt}
+        for s in sources
+    ] + [{"id": "", **source} for source in new_sources]  # fmt: skip
+    for index, source in enumerate(values):
+        prefix = f"sources-{index}-"
+        data.update(
+            {
+                prefix + "id": source["id"],
+                prefix + "answer": row.pk,
+                prefix + "url": source["url"],
+                prefix + "title": source["title"],
+                prefix + "publisher": source["publisher"],
+                prefix + "accessed_on": source["accessed_on"].isoformat(),
+                prefix + "excerpt": source["excerpt"],
+            }
+        )
+    data.update(fields)
+    return data
+
+
+def revert_form(answer: Answer) -> dict:
+    """What the version page's revert button posts: the version the page showed."""
+    return {"loaded_version": Answer.objects.get(pk=answer.pk).version, "comment": ""}
+
+
+def admin_edit(client, answer: Answer, *, new_sources=(), **fields):
+    """Save the admin change form; a successful save redirects to the changelist."""
+    response = client.post(
+        change_url(answer), change_form_data(answer, new_sources=new_sources, **fields)
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+def bulk(client, action: str, answers, follow=True, **data):
+    """Post a changelist action; with confirm=..., as the intermediate page posts it."""
+    payload = {"action": action, "_selected_action": [str(a.pk) for a in answers], **data}
+    # Each row of the list (and of the intermediate page) carries the version it shows.
+    payload.update(
+        {
+            f"loaded_version_{pk}": str(version)
+            for pk, version in Answer.objects.filter(pk__in=[a.pk for a in answers]).values_list(
+                "pk", "version"
+            )
+        }
+    )
+    if "confirm" in data:
+        payload["step"] = action  # the intermediate page's hidden input
+    return client.post(CHANGELIST, payload, follow=follow)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from editorial import workflow
 from editorial.models import Status
-from tests.test_admin_workflow import (
+from tests.conftest import (
     CHANGELIST,
     a_source,
     change_form_data,

@@ -20,7 +20,7 @@ from editorial import workflow
 from editorial.admin.answers import AnswerAdmin
 from editorial.importers import import_file, import_paths
 from editorial.models import Answer, Document, Status
-from tests.test_admin_workflow import CHANGELIST, admin_edit, change_url
+from tests.conftest import CHANGELIST, admin_edit, change_url
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from reversion.models import Version
 from editorial import flags, workflow
 from editorial.exporters import Export
 from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Status
-from tests.conftest import RMV_SOURCE
-from tests.test_admin_workflow import errors_of, ma, post_step
+from tests.conftest import RMV_SOURCE, errors_of, ma, post_step
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from reversion.models import Version
 
 from editorial import workflow
 from editorial.models import Answer, ApprovedVersion, Status, WorkflowEvent
-from tests.test_admin_workflow import (
+from tests.conftest import (
     a_source,
     change_form_data,
     change_url,

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from editorial import workflow
 from editorial.importers import import_paths
 from editorial.models import Answer, Document
-from tests.test_admin_workflow import a_source, ma, settle_claims
+from tests.conftest import a_source, ma, settle_claims
 
 pytestmark = pytest.mark.django_db
 HOME = "/admin/"

@@ -35,7 +35,7 @@ from editorial.models import (
     Status,
     WorkflowEvent,
 )
-from tests.test_admin_workflow import change_form_data, ma, put_in_state
+from tests.conftest import change_form_data, ma, put_in_state
 
 pytestmark = pytest.mark.django_db
 

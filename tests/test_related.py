@@ -14,8 +14,7 @@ from editorial import workflow
 from editorial.importers import import_paths
 from editorial.insights.related import excerpt, related_answers, stem, terms
 from editorial.models import Answer
-from tests.conftest import SEED_FILES
-from tests.test_admin_workflow import a_source, change_url, ma, settle_claims
+from tests.conftest import SEED_FILES, a_source, change_url, ma, settle_claims
 
 
 def submit(answer, editor, *, reviewer) -> None:

@@ -13,7 +13,7 @@ from reversion.models import Version
 
 from editorial import workflow
 from editorial.models import Answer, Status, WorkflowEvent
-from tests.test_admin_workflow import (
+from tests.conftest import (
     a_source,
     bulk,
     change_url,

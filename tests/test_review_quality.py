@@ -15,7 +15,7 @@ from django.urls import reverse
 from editorial import workflow
 from editorial.insights import review_quality
 from editorial.models import ReviewOpening, WorkflowEvent
-from tests.test_admin_workflow import a_source, change_url, ma, settle_claims
+from tests.conftest import a_source, change_url, ma, settle_claims
 
 
 def submit(answer, editor, *, reviewer) -> None:

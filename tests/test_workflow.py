@@ -20,7 +20,7 @@ from editorial import flags, workflow
 from editorial.importers import import_file
 from editorial.models import Answer, ApprovedVersion, FlagLevel, Status, WorkflowEvent
 from editorial.workflow import WorkflowError
-from tests.test_admin_workflow import settle_claims
+from tests.conftest import settle_claims
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,38 @@
+"""The editorial record: the content people correct (content.py) and the records kept
+around it (records.py). Everything is imported from here: `from editorial.models import …`."""
+
+from editorial.models.content import (
+    QUESTION_IN_NAME,
+    Answer,
+    ClaimEvidence,
+    Document,
+    FlagLevel,
+    Source,
+    Status,
+    validate_web_url,
+)
+from editorial.models.records import (
+    ApprovedVersion,
+    ExportRecord,
+    Notice,
+    ReviewDecision,
+    ReviewOpening,
+    WorkflowEvent,
+)
+
+__all__ = [
+    "QUESTION_IN_NAME",
+    "Answer",
+    "ApprovedVersion",
+    "ClaimEvidence",
+    "Document",
+    "ExportRecord",
+    "FlagLevel",
+    "Notice",
+    "ReviewDecision",
+    "ReviewOpening",
+    "Source",
+    "Status",
+    "WorkflowEvent",
+    "validate_web_url",
+]
