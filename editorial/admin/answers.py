@@ -8,9 +8,12 @@ writes content only, never a status, editor or reviewer it read earlier.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
@@ -36,7 +39,7 @@ from editorial.admin.filters import (
 )
 from editorial.admin.quality import ReviewSignFilter
 from editorial.admin.review import ReviewPagesMixin
-from editorial.admin.steps import WorkflowStepsMixin
+from editorial.admin.steps import ACTIONS, WorkflowStepsMixin
 from editorial.insights import review_quality
 from editorial.insights.related import related_answers
 from editorial.models import Answer, FlagLevel, Notice, Source
@@ -176,9 +179,18 @@ class AnswerForm(forms.ModelForm):
         return cleaned
 
 
+class WorkflowVersionAdmin(VersionAdmin):
+    """reversion's history and version pages without its revision around every save: an
+    edit's revision is the workflow's (workflow.editing), made only when something changed,
+    with the edit's event."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return admin.ModelAdmin.change_view(self, request, object_id, form_url, extra_context)
+
+
 @admin.register(Answer)
 class AnswerAdmin(
-    AnswerExportMixin, ClaimsMixin, ReviewPagesMixin, WorkflowStepsMixin, VersionAdmin
+    AnswerExportMixin, ClaimsMixin, ReviewPagesMixin, WorkflowStepsMixin, WorkflowVersionAdmin
 ):
     form = AnswerForm
     inlines = [SourceInline]
@@ -244,17 +256,7 @@ class AnswerAdmin(
     ]
     change_form_template = "admin/editorial/answer/change_form.html"
     object_history_template = "admin/editorial/answer/object_history.html"
-    actions = [
-        "claim_selected",
-        "submit_selected",
-        "withdraw_selected",
-        "approve_selected",
-        "request_changes_selected",
-        "assign_reviewer_selected",
-        "balance_reviewers",
-        "archive_selected",
-        "restore_selected",
-    ]
+    actions = ACTIONS  # generated from the table of steps
 
     # --- permissions: model permissions, narrowed by the workflow ---------------------
 
@@ -359,31 +361,45 @@ class AnswerAdmin(
                 refused = self.refused_save(request, object_id)
                 if refused is not None:
                     return refused
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            # Not VersionAdmin's: the revision is the workflow's (workflow.editing), made
+            # only when something changed, with the edit's event.
+            return admin.ModelAdmin.changeform_view(
+                self, request, object_id, form_url, extra_context
+            )
 
     def save_model(self, request, obj, form, change):
         """Saved in save_related, once we know whether the sources changed too."""
 
     def save_related(self, request, form, formsets, change):
+        """The typed content and sources, saved through the one edit path."""
         answer = form.instance
-        changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
-        if changed:
-            # The workflow panel's comment, typed before a plain save, is the save's own.
-            typed = (
-                ""
-                if getattr(request, "editorial_step_follows", False)
-                else (request.POST.get("comment", "").strip())
-            )
-            fields = workflow.begin_edit(
-                answer, user=request.user, comment=typed or workflow.ADMIN_EDIT_COMMENT
-            )
-            answer.save(update_fields=fields)
-        # Always: unchanged formsets save nothing but set what the change message reads.
-        super().save_related(request, form, formsets, change)
-        if changed:
-            workflow.finish_edit(answer)
+        if not (form.has_changed() or any(formset.has_changed() for formset in formsets)):
+            # Unchanged formsets save nothing but set what the change message reads.
+            super().save_related(request, form, formsets, change)
+            request.editorial_saved_version = answer.version
+            return
+        # The workflow panel's comment, typed before a plain save, is the save's own.
+        typed = (
+            ""
+            if getattr(request, "editorial_step_follows", False)
+            else (request.POST.get("comment", "").strip())
+        )
+        with workflow.editing(
+            answer,
+            user=request.user,
+            comment=typed or workflow.ADMIN_EDIT_COMMENT,
+            expected_version=form.cleaned_data.get("loaded_version"),
+            expected_status=form.cleaned_data.get("loaded_status"),
+        ) as done:
+            done.answer.question, done.answer.text = answer.question, answer.text
+            super().save_related(request, form, formsets, change)
+            # The revision says what changed as the admin's history says it.
+            message = self.construct_change_message(request, form, formsets, False)
+            done.revision_comment = LogEntry(
+                change_message=json.dumps(message)
+            ).get_change_message()
         # A step posted with the typing acts on exactly the version this save made.
-        request.editorial_saved_version = answer.version
+        request.editorial_saved_version = done.answer.version
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and unquote(object_id).isdigit():

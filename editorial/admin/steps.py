@@ -22,10 +22,8 @@ from django.urls import path, reverse
 from editorial import workflow
 from editorial.admin.review import current_snapshot, review_baseline
 from editorial.diffs import diff_content
-from editorial.models import Answer, Status
+from editorial.models import Answer
 from editorial.workflow import StaleVersionError, WorkflowError
-
-DECISIONS = {"approve", "request_changes"}
 
 
 class StepForm(forms.Form):
@@ -157,27 +155,17 @@ class WorkflowStepsMixin:
         return None
 
     def _run_step(self, request, answer: Answer, data: dict, *, expected_version: int) -> Answer:
-        user, comment, step = request.user, data["comment"], data["step"]
-        version = {"expected_version": expected_version}
-        reviewer = _user_or_none(data.get("reviewer"))
-        if step == "submit":
-            return workflow.submit(answer, user, reviewer=reviewer, comment=comment, **version)
-        if step == "assign_reviewer":
-            return workflow.assign_reviewer(
-                answer, user, reviewer=reviewer, comment=comment, **version
-            )
-        if step == "assign_editor":
-            editor = _user_or_none(data.get("editor"))
-            if editor is None:
-                raise WorkflowError("Choose an editor.")
-            return workflow.assign_editor(answer, user, editor, comment=comment, **version)
-        if step == "claim":
-            return workflow.claim(answer, user, **version)
-        if step == "merge_import":
-            return workflow.mark_import_merged(answer, user=user, comment=comment, **version)
-        if step in {"withdraw", "approve", "request_changes", "archive", "restore"}:
-            return getattr(workflow, step)(answer, user, comment=comment, **version)
-        raise WorkflowError(f"Unknown step {step!r}.")
+        """The step the button posted, through its service in the table, with its inputs."""
+        step = workflow.STEPS.get(data["step"])
+        if step is None:
+            raise WorkflowError(f"Unknown step {data['step']!r}.")
+        given = {
+            "comment": data["comment"],
+            "reviewer": _user_or_none(data.get("reviewer")),
+            "editor": _user_or_none(data.get("editor")),
+        }
+        inputs = {name: given[name] for name in step.inputs}
+        return step.service(answer, request.user, **inputs, expected_version=expected_version)
 
     def workflow_context(self, request, answer: Answer) -> dict:
         """What the workflow panel shows: exactly the steps the rules allow this person."""
@@ -202,232 +190,106 @@ class WorkflowStepsMixin:
             "event_count": answer.events.count(),
         }
 
-    # --- bulk actions: each answer goes through the workflow and reports its outcome -----
+    # --- bulk actions: generated from the table, each answer through the workflow --------
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        step_of_action = {
-            "claim_selected": "claim",
-            "submit_selected": "submit",
-            "withdraw_selected": "withdraw",
-            "approve_selected": "approve",
-            "request_changes_selected": "request_changes",
-            "assign_reviewer_selected": "assign_reviewer",
-            "balance_reviewers": "assign_reviewer",
-            "archive_selected": "archive",
-            "restore_selected": "restore",
+        offered = {way.action: step for step, way in LIST_ACTIONS}
+        return {
+            name: action
+            for name, action in actions.items()
+            if name not in offered or workflow.has_part_in(offered[name].name, request.user)
         }
-        allowed = {
-            name: workflow.has_part_in(step, request.user) for name, step in step_of_action.items()
-        }
-        return {name: action for name, action in actions.items() if allowed.get(name, True)}
 
-    def _apply(self, request, queryset, label: str, step, *, decision: bool = False) -> None:
-        """Take the step on each answer, from the version the list (or page) showed of it.
+    def take_on_many(self, request, queryset, step: workflow.Step, way: workflow.OnMany):
+        """A list action: a page first where the step asks something, then the step on each.
 
         "Select all" reaches answers the list page never showed: a step that only moves
         them along (archive, assign…) takes them as they are, its rules checked under the
         lock; a decision on their content needs the page that showed them (approve and
         request changes always pass through one).
         """
-        done, refused = [], []
-        versions = _loaded_versions(request)
-        across = request.POST.get("select_across") == "1"
-        for answer in queryset.select_related("document"):
-            try:
-                if answer.pk not in versions and (decision or not across):
-                    raise WorkflowError(UNSEEN)
-                step(answer, versions.get(answer.pk))
-            except WorkflowError as error:
-                refused.append((answer, str(error)))
-            else:
-                done.append(answer)
-        _report(request, label, done, refused)
+        if not way.choose:  # balancing: only answers still being worked on
+            queryset = queryset.filter(status__in=workflow.OPEN_STATES)
+        if not way.asks:
+            self._take(request, queryset, step, way, {})
+            return None
+        if request.POST.get("confirm"):
+            form = BulkStepForm(request.POST)
+            if form.is_valid():
+                inputs = {"comment": form.cleaned_data["comment"]}
+                if way.asks == "reviewer":
+                    inputs = {"reviewer": _user_or_none(form.cleaned_data["reviewer"])}
+                if way.asks == "comment" and not inputs["comment"].strip():
+                    messages.error(request, "A comment is needed saying what to change.")
+                elif way.asks == "reviewer" and inputs["reviewer"] is None:
+                    messages.error(request, "Choose a reviewer, or use “Balance reviewers”.")
+                    return None
+                else:
+                    self._take(request, queryset, step, way, inputs)
+                    return None
+        return self._bulk_page(request, queryset, step, way)
 
-    def _decide_many(self, request, queryset, label: str, decide) -> None:
-        """A decision on many answers in one workflow call, each at the version shown.
-
-        The workflow checks every rule per answer as the one-at-a-time path does and
-        writes a batch of answers at a time; answers the page did not show are refused.
-        """
-        versions = _loaded_versions(request)
-        answers = list(queryset.select_related("document"))
-        unseen = {answer.pk for answer in answers if answer.pk not in versions}
-        outcome = decide([answer for answer in answers if answer.pk not in unseen], versions)
-        reasons = {answer.pk: str(error) for answer, error in outcome.refused}
-        reasons.update(dict.fromkeys(unseen, UNSEEN))
-        refused = [(answer, reasons[answer.pk]) for answer in answers if answer.pk in reasons]
-        _report(request, label, outcome.done, refused)
-
-    @admin.action(description="Claim (become their editor)")
-    def claim_selected(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Claim",
-            lambda a, v: workflow.claim(a, request.user, expected_version=v),
+    def _take(self, request, queryset, step, way, inputs: dict) -> None:
+        outcome = workflow.take_many(
+            step.name,
+            answers=list(queryset.select_related("document")),
+            user=request.user,
+            expected_versions=_loaded_versions(request),
+            unseen_allowed=not way.decision and request.POST.get("select_across") == "1",
+            **inputs,
         )
+        refused = [(answer, str(error)) for answer, error in outcome.refused]
+        _report(request, way.label or step.label, outcome.done, refused)
 
-    @admin.action(description="Submit for review")
-    def submit_selected(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Submit",
-            lambda a, v: workflow.submit(a, request.user, expected_version=v),
-        )
-
-    @admin.action(description="Withdraw from review")
-    def withdraw_selected(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Withdraw",
-            lambda a, v: workflow.withdraw(a, request.user, expected_version=v),
-        )
-
-    @admin.action(description="Approve…")
-    def approve_selected(self, request, queryset):
-        # Nobody approves text they did not see: the answers' changes are shown first, and
-        # each is approved only at the version that page showed.
-        return self._with_input(
-            request,
-            queryset,
-            action="approve_selected",
-            title="Approve",
-            show_changes=True,
-            run=lambda data: self._decide_many(
-                request,
-                queryset,
-                "Approve",
-                lambda answers, versions: workflow.approve_many(
-                    answers=answers,
-                    user=request.user,
-                    comment=data["comment"],
-                    expected_versions=versions,
-                ),
-            ),
-        )
-
-    @admin.action(description="Request changes…")
-    def request_changes_selected(self, request, queryset):
-        return self._with_input(
-            request,
-            queryset,
-            action="request_changes_selected",
-            title="Request changes",
-            need_comment=True,
-            run=lambda data: self._apply(
-                request,
-                queryset,
-                "Request changes",
-                lambda a, v: workflow.request_changes(
-                    a, request.user, comment=data["comment"], expected_version=v
-                ),
-                decision=True,
-            ),
-        )
-
-    @admin.action(description="Assign reviewer…")
-    def assign_reviewer_selected(self, request, queryset):
-        def run(data):
-            reviewer = _user_or_none(data.get("reviewer"))
-            if reviewer is None:
-                messages.error(request, "Choose a reviewer, or use “Balance reviewers”.")
-                return
-            self._apply(
-                request,
-                queryset,
-                "Assign reviewer",
-                lambda a, v: workflow.assign_reviewer(
-                    a, request.user, reviewer=reviewer, expected_version=v
-                ),
-            )
-
-        return self._with_input(
-            request,
-            queryset,
-            action="assign_reviewer_selected",
-            title="Assign a reviewer",
-            reviewer_choices=workflow.reviewers().order_by("username"),
-            run=run,
-        )
-
-    @admin.action(description="Balance reviewers (least loaded)")
-    def balance_reviewers(self, request, queryset):
-        self._apply(
-            request,
-            queryset.exclude(status__in=[Status.APPROVED, Status.ARCHIVED]),
-            "Balance reviewers",
-            lambda a, v: workflow.assign_reviewer(a, request.user, expected_version=v),
-        )
-
-    @admin.action(description="Archive")
-    def archive_selected(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Archive",
-            lambda a, v: workflow.archive(a, request.user, expected_version=v),
-        )
-
-    @admin.action(description="Restore from archive")
-    def restore_selected(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Restore",
-            lambda a, v: workflow.restore(a, request.user, expected_version=v),
-        )
-
-    def _with_input(
-        self,
-        request,
-        queryset,
-        *,
-        action,
-        title,
-        run,
-        need_comment=False,
-        reviewer_choices=None,
-        show_changes=False,
-    ):
-        """An intermediate page for bulk steps that need a comment, a choice or a look.
+    def _bulk_page(self, request, queryset, step, way):
+        """The page before a bulk step that needs a comment, a choice or a look.
 
         It carries the version of each answer it shows; the step acts on those versions.
         """
-        if request.POST.get("confirm"):
-            form = BulkStepForm(request.POST)
-            if form.is_valid() and (form.cleaned_data["comment"].strip() or not need_comment):
-                run(form.cleaned_data)
-                return None
-            messages.error(request, "A comment is needed saying what to change.")
+        look = way.asks == "look"
         context = {
             **self.admin_site.each_context(request),
-            "title": title,
+            "title": step.label,
             "opts": self.opts,
             "queryset": queryset,
             "rows": [
                 {
                     "answer": answer,
                     "diff": diff_content(review_baseline(answer), current_snapshot(answer))
-                    if show_changes
+                    if look
                     else None,
                 }
                 for answer in queryset.select_related("document", "approved").prefetch_related(
                     "sources", workflow.EVIDENCE_PREFETCH
                 )
             ],
-            "action": action,
-            "need_comment": need_comment,
-            "reviewer_choices": reviewer_choices,
+            "action": way.action,
+            "need_comment": way.asks == "comment",
+            "reviewer_choices": workflow.reviewers().order_by("username")
+            if way.asks == "reviewer"
+            else None,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across") == "1",
         }
         return TemplateResponse(request, "admin/editorial/answer/bulk_step.html", context)
 
 
-UNSEEN = "The page did not say which version of this answer it showed; reload it and try again."
+def _list_action(step: workflow.Step, way: workflow.OnMany):
+    """The answer list's action for one way the table offers a step on many answers."""
+
+    def action(modeladmin, request, queryset):
+        return modeladmin.take_on_many(request, queryset, step, way)
+
+    action.__name__ = way.action
+    return admin.action(description=way.description)(action)
+
+
+# (step, way) for every list action, in the table's order.
+LIST_ACTIONS = [(step, way) for step in workflow.STEPS.values() for way in step.many]
+ACTIONS = [_list_action(step, way) for step, way in LIST_ACTIONS]
+# A reviewer who took one of these lands on the next answer in their queue.
+DECISIONS = {step.name for step, way in LIST_ACTIONS if way.decision}
 
 
 def _report(request, label: str, done: list[Answer], refused: list[tuple[Answer, str]]) -> None:
@@ -447,22 +309,7 @@ class BulkStepForm(forms.Form):
 
 def what_happened(step: str, answer: Answer) -> str:
     """The message after a step: what it did, in the words of the people involved."""
-    name = workflow.display_name
-    said = {
-        "submit": lambda: f"submitted to reviewer {name(answer.reviewer)}",
-        "withdraw": lambda: "withdrawn from review; it is a draft you can edit again",
-        "approve": lambda: f"approved version {answer.version}; it is now the exported one",
-        "request_changes": lambda: (
-            f"changes requested of {name(answer.editor)}" if answer.editor else "changes requested"
-        ),
-        "archive": lambda: "archived; it is left out of exports until restored",
-        "restore": lambda: f"restored to {answer.get_status_display().lower()}",
-        "assign_reviewer": lambda: f"{name(answer.reviewer)} is now its reviewer",
-        "assign_editor": lambda: f"{name(answer.editor)} is now its editor",
-        "claim": lambda: "you are now its editor",
-        "merge_import": lambda: "the re-import is marked merged",
-    }
-    return f"{answer}: {said[step]()}."
+    return f"{answer}: {workflow.STEPS[step].done(answer)}."
 
 
 def _loaded_versions(request) -> dict[int, int]:
@@ -484,7 +331,7 @@ def _loaded_versions(request) -> dict[int, int]:
 
 
 def _label(step: str) -> str:
-    return workflow.STEPS[step].label if step in workflow.STEPS else step.replace("_", " ")
+    return workflow.STEPS[step].label if step in workflow.STEPS else step
 
 
 def _unsaved_typing(request, answer: Answer) -> dict | None:

@@ -1,0 +1,31 @@
+"""Steps announced once they are committed, so side effects (e-mail) hang off the rules
+without the rules knowing who listens (as Wagtail's page_published).
+
+Every step announces itself; a listener decides what it means to whom. The e-mails are
+built by editorial.admin.mail, which knows the pages to link to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from editorial.models import Answer
+
+# Sent after the step's transaction commits (never for a step rolled back), with
+# step (its name), answers (as stored after it, in order), user and comment.
+steps_taken = Signal()
+
+
+def announce(step: str, answers: Sequence[Answer], *, user, comment: str = "") -> None:
+    """Tell the listeners, once committed, that `user` took `step` on these answers."""
+    if not answers:
+        return
+    answers = list(answers)
+    transaction.on_commit(
+        lambda: steps_taken.send(
+            sender=Answer, step=step, answers=answers, user=user, comment=comment
+        )
+    )
