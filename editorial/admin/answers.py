@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -26,6 +22,8 @@ from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
 from editorial import flags, workflow
+from editorial.admin.answer_form import AnswerForm, SourceInline, editable
+from editorial.admin.answer_list import AnswerChangeList, DeferredJoinPaginator
 from editorial.admin.claims import ClaimsMixin
 from editorial.admin.exports import AnswerExportMixin
 from editorial.admin.filters import (
@@ -42,141 +40,7 @@ from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import ACTIONS, WorkflowStepsMixin
 from editorial.insights import review_quality
 from editorial.insights.related import related_answers
-from editorial.models import Answer, FlagLevel, Notice, Source
-
-
-class TextInput(forms.CharField):
-    """Text from a browser's textarea: its CRLF line ends read as the LF stored.
-
-    Without this an untouched multi-line answer reads as changed (a version, an edit, a
-    claim) every time its page is posted.
-    """
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
-
-
-class SourceInline(admin.StackedInline):
-    model = Source
-    extra = 0
-    # A link typed without a scheme is taken as https, as Django 6 will by default.
-    formfield_overrides = {
-        models.URLField: {"assume_scheme": "https"},
-        models.TextField: {"form_class": TextInput},
-    }
-    fields = [("url", "title"), ("publisher", "accessed_on"), "excerpt"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "accessed_on":
-            # A source is added on the day it is read, almost always.
-            kwargs["initial"] = timezone.localdate
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    # Sources are part of the answer's content: editable exactly when the answer is.
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and _editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and _editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and _editable(request, obj)
-
-
-class DeferredJoinPaginator(Paginator):
-    """Pages that skip rows by id alone, then read only the rows shown.
-
-    A plain OFFSET builds every skipped row (joins included) before throwing it away, so
-    page 6,000 cost seconds. Here the skipping is an index-only walk of the list's order
-    inside a subquery (`id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`): still one query,
-    so a page costs the same queries at any size.
-    """
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
-
-
-class AnswerChangeList(ChangeList):
-    """The list as Django builds it, with the per-row costs that grew with the page cut.
-
-    It reads the columns it shows, not the full and imported texts of each row; and the
-    rows' links carry the list's filters without Django resolving each link's URL again to
-    learn that it is a change page (a third of the time of a filtered page of 100).
-    """
-
-    deferred = ["text", "imported_question", "imported_text", "incoming_question", "incoming_text"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # What add_preserved_filters would append to a change page's link, appended here.
-        self.row_link_query = self.preserved_filters
-        self.preserved_filters = ""
-        self.row_links: dict[int, str] = {}
-
-    def get_results(self, request):
-        super().get_results(request)
-        self.result_list = self.result_list.defer(*self.deferred)
-
-    def url_for_result(self, result) -> str:
-        # Two columns link to the row: one reverse() each row, not two.
-        if result.pk not in self.row_links:
-            url = super().url_for_result(result)
-            self.row_links[result.pk] = (
-                f"{url}?{self.row_link_query}" if self.row_link_query else url
-            )
-        return self.row_links[result.pk]
-
-
-def _editable(request, answer: Answer | None) -> bool:
-    return answer is None or workflow.can_edit(answer, request.user)
-
-
-class AnswerForm(forms.ModelForm):
-    # Rendered by the change page's template (beside the workflow buttons, which post it
-    # too), not as a fieldset row.
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    loaded_status = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Answer
-        fields = ["question", "text"]
-        field_classes = {"question": TextInput, "text": TextInput}
-        widgets = {
-            "question": forms.Textarea(attrs={"rows": 2, "style": "width: 95%"}),
-            "text": forms.Textarea(attrs={"rows": 18, "style": "width: 95%"}),
-        }
-
-    stale: workflow.StaleVersionError | None = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The version shown is the form's starting point, so carrying it is not a change.
-        self.fields["loaded_version"].initial = self.instance.version
-        self.fields["loaded_status"].initial = self.instance.status
-
-    def clean(self):
-        cleaned = super().clean()
-        loaded = cleaned.get("loaded_version")
-        if loaded is None:
-            raise ValidationError(
-                "This page did not say which version of the answer it showed; "
-                "nothing was saved. Reload the page and make the change again."
-            )
-        try:
-            # The row is locked for the whole POST (see AnswerAdmin.changeform_view), so
-            # this check and the save cannot be separated by another writer.
-            workflow.check_version(self.instance, loaded, cleaned.get("loaded_status"))
-        except workflow.StaleVersionError as error:
-            self.stale = error
-            raise ValidationError(str(error)) from None
-        return cleaned
+from editorial.models import Answer, FlagLevel, Notice
 
 
 class WorkflowVersionAdmin(VersionAdmin):
@@ -267,7 +131,7 @@ class AnswerAdmin(
         return False  # archive instead; the history and the log must survive
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and _editable(request, obj)
+        return super().has_change_permission(request, obj) and editable(request, obj)
 
     # --- columns and read-only fields ---------------------------------------------------
 

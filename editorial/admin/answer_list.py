@@ -1,0 +1,57 @@
+"""The answer list's pages: a paginator whose deep pages cost what the first one does, and a
+change list that reads only the columns it shows."""
+
+from __future__ import annotations
+
+from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import Paginator
+
+
+class DeferredJoinPaginator(Paginator):
+    """Pages that skip rows by id alone, then read only the rows shown.
+
+    A plain OFFSET builds every skipped row (joins included) before throwing it away, so
+    page 6,000 cost seconds. Here the skipping is an index-only walk of the list's order
+    inside a subquery (`id IN (SELECT id … ORDER BY … LIMIT … OFFSET …)`): still one query,
+    so a page costs the same queries at any size.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+class AnswerChangeList(ChangeList):
+    """The list as Django builds it, with the per-row costs that grew with the page cut.
+
+    It reads the columns it shows, not the full and imported texts of each row; and the
+    rows' links carry the list's filters without Django resolving each link's URL again to
+    learn that it is a change page (a third of the time of a filtered page of 100).
+    """
+
+    deferred = ["text", "imported_question", "imported_text", "incoming_question", "incoming_text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What add_preserved_filters would append to a change page's link, appended here.
+        self.row_link_query = self.preserved_filters
+        self.preserved_filters = ""
+        self.row_links: dict[int, str] = {}
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = self.result_list.defer(*self.deferred)
+
+    def url_for_result(self, result) -> str:
+        # Two columns link to the row: one reverse() each row, not two.
+        if result.pk not in self.row_links:
+            url = super().url_for_result(result)
+            self.row_links[result.pk] = (
+                f"{url}?{self.row_link_query}" if self.row_link_query else url
+            )
+        return self.row_links[result.pk]
