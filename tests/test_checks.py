@@ -147,5 +147,5 @@ def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
     text = glue.join(pieces) + noise
     assert flags.has_hedge(text) == bool(flags.HEDGE_RE.search(text))
     assert flags.has_specific_claim(text) == bool(
-        flags.CLAIM_RE.search(text) or flags._EXECUTIVE_ORDER_RE.search(text)
+        flags.CLAIM_RE.search(text) or flags.EXECUTIVE_ORDER_RE.search(text)
     )
