@@ -1,10 +1,12 @@
 """Quality flags on the real seed corpus and on made-up rephrasings."""
 
 import pytest
+from django.contrib.admin import AdminSite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from editorial import flags
+from editorial.admin.answers import AnswerAdmin
 from editorial.models import Answer, FlagLevel
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +123,19 @@ def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor
 
 
 def test_highlight_marks_hedges_and_escapes_text():
-    html = flags.highlight("<b>x</b> As of my last update, the 2004 law <script>.")
+    text = "<b>x</b> As of my last update, the 2004 law <script>."
+    passages = flags.highlight(text)
+    assert "".join(passage.text for passage in passages) == text
+    assert [(p.kind, p.text) for p in passages if p.kind != flags.PLAIN_PASSAGE] == [
+        (flags.HEDGE_PASSAGE, "As of my last update"),
+        (flags.CLAIM_PASSAGE, "2004"),
+    ]
+    html = AnswerAdmin(Answer, AdminSite()).flagged_text(Answer(text=text))
+    assert html == (
+        '<div class="flagged-text">&lt;b&gt;x&lt;/b&gt; '
+        '<mark class="flag-hedge">As of my last update</mark>, the '
+        '<mark class="flag-claim">2004</mark> law &lt;script&gt;.</div>'
+    )
     assert "<b>" not in html and "&lt;script&gt;" in html
     assert '<mark class="flag-hedge">As of my last update</mark>' in html
     assert '<mark class="flag-claim">2004</mark>' in html

@@ -1,6 +1,6 @@
 """Quality flags and the claim finder: what an editor must fix or look at before approval.
 
-- patterns: hedges and specific claims in a text, and the text with them marked
+- patterns: hedges and specific claims in a text, and the text in passages marked by them
 - quality: the flags, `evaluate`, and their levels
 - duplicates: the copy flag, stored on the answers (`refresh_flags`)
 - claims: the claim finder an editor settles claims from (`find_claims`)
@@ -16,10 +16,14 @@ from editorial.flags.duplicates import (
     refresh_flags,
 )
 from editorial.flags.patterns import (
+    CLAIM_PASSAGE,
     CLAIM_RE,
     EXECUTIVE_ORDER_RE,
+    HEDGE_PASSAGE,
     HEDGE_RE,
     ORG_WORDS,
+    PLAIN_PASSAGE,
+    Passage,
     has_hedge,
     has_specific_claim,
     has_year,
@@ -46,21 +50,25 @@ from editorial.flags.quality import (
 from editorial.models import FlagLevel
 
 __all__ = [
+    "CLAIM_PASSAGE",
     "CLAIM_RE",
     "DUPLICATE",
     "EMPTY",
     "EXECUTIVE_ORDER_RE",
     "FLAGS",
     "HEDGE",
+    "HEDGE_PASSAGE",
     "HEDGE_RE",
     "NO_SOURCE",
     "ORG_WORDS",
+    "PLAIN_PASSAGE",
     "STALE_SOURCE",
     "TRUNCATED",
     "UNSOURCED_CLAIM",
     "Claim",
     "Flag",
     "FlagLevel",
+    "Passage",
     "add_duplicate_flag",
     "blocking_flags",
     "claim_key",

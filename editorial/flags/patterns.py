@@ -7,9 +7,7 @@ The patterns the quality flags, the claim finder and the highlighted text all re
 from __future__ import annotations
 
 import re
-
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from dataclasses import dataclass
 
 # The hedge family: "as of my <recency> <thing>", "my <knowledge|training> cutoff", and a
 # model speaking of itself. Built from parts so rephrasings ("as of my most recent
@@ -92,22 +90,39 @@ def has_specific_claim(text: str) -> bool:
     )
 
 
-def highlight(text: str) -> SafeString:
-    """The answer text, escaped, with hedges and unsourced claims marked for the editor."""
+# What a passage of highlighted text is (templatetags/editorial_marks.py draws each).
+HEDGE_PASSAGE = "hedge"
+CLAIM_PASSAGE = "claim"
+PLAIN_PASSAGE = "plain"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stretch of an answer's text and what it is: a hedge, a claim, or plain text."""
+
+    kind: str
+    text: str
+
+
+def highlight(text: str) -> list[Passage]:
+    """The answer text cut into passages, its hedges and unsourced claims marked for the
+    editor; joined, the passages give the text back."""
     marks: list[tuple[int, int, str]] = []
     for match in HEDGE_RE.finditer(text):
-        marks.append((match.start(), match.end(), "flag-hedge"))
+        marks.append((match.start(), match.end(), HEDGE_PASSAGE))
     for pattern in (CLAIM_RE, EXECUTIVE_ORDER_RE):
         for match in pattern.finditer(text):
-            marks.append((match.start(), match.end(), "flag-claim"))
+            marks.append((match.start(), match.end(), CLAIM_PASSAGE))
     marks.sort()
-    pieces: list[str] = []
+    passages: list[Passage] = []
     cursor = 0
-    for start, end, css_class in marks:
+    for start, end, kind in marks:
         if start < cursor:
             continue
-        pieces.append(escape(text[cursor:start]))
-        pieces.append(f'<mark class="{css_class}">{escape(text[start:end])}</mark>')
+        if cursor < start:
+            passages.append(Passage(PLAIN_PASSAGE, text[cursor:start]))
+        passages.append(Passage(kind, text[start:end]))
         cursor = end
-    pieces.append(escape(text[cursor:]))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece above is escaped
+    if cursor < len(text):
+        passages.append(Passage(PLAIN_PASSAGE, text[cursor:]))
+    return passages
