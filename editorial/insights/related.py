@@ -26,7 +26,6 @@ from functools import lru_cache
 from django.db import connections, models
 
 from editorial.models import Answer
-from editorial.querysets import _FullTextMatch
 
 # How many answers of one document are compared; documents are a few dozen questions.
 MAX_SAME_DOCUMENT = 200
@@ -153,7 +152,7 @@ def _same_question_elsewhere(answer: Answer, base, words: list[str]):
     if vendor == "postgresql":
         # The index covers question and text together; the question is checked on the rows
         # it finds.
-        query = others.filter(_FullTextMatch(" & ".join(words)))
+        query = others.full_text_match(" & ".join(words))
         for word in words:
             query = query.filter(question__iregex=rf"\m{re.escape(word)}\M")
         return query
