@@ -15,14 +15,8 @@ from editorial.importers import import_paths
 from editorial.insights.related import excerpt, related_answers, stem, terms
 from editorial.models import Answer
 from editorial.templatetags.editorial_marks import render_excerpt
-from tests.conftest import SEED_FILES, a_source, change_url, ma, settle_claims
-
-
-def submit(answer, editor, *, reviewer) -> None:
-    """Submit as the editor does: each claim of the text settled first (approval needs it)."""
-    settle_claims(answer, editor)
-    workflow.submit(answer, editor, reviewer=reviewer)
-
+from tests.conftest import SEED_FILES, a_source, change_url, ma
+from tests.insights.conftest import submit
 
 pytestmark = pytest.mark.django_db
 XSS = "<script>alert(1)</script>"
