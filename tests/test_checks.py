@@ -1,0 +1,137 @@
+"""Django system checks of the EDITORIAL_* settings: each wrong value gives its id, with a
+message and a hint that name the setting; right values give none."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from editorial import checks
+
+SWITCHES = {switch.name: switch.id for switch in checks.SWITCHES}
+NUMBERS = {number.name: number for number in checks.NUMBERS}
+
+
+def editorial_errors() -> list:
+    return run_checks(tags=["editorial"])
+
+
+def test_every_editorial_setting_is_checked_once_with_an_id_of_its_own():
+    named = {name for name in dir(django_settings) if name.startswith("EDITORIAL_")}
+    assert named == SWITCHES.keys() | NUMBERS.keys()
+    ids = [*SWITCHES.values(), *(number.id for number in NUMBERS.values())]
+    ids.append(checks.FILE_OVER_UPLOAD)
+    assert len(set(ids)) == len(ids) == 9
+    assert all(id_.startswith("editorial.E") for id_ in ids)
+
+
+def test_the_settings_as_shipped_pass():
+    assert editorial_errors() == []
+    call_command("check")  # raises SystemCheckError on any error
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+@pytest.mark.parametrize("value", [True, False])
+def test_a_switch_on_or_off_passes(settings, name, value):
+    setattr(settings, name, value)
+    assert editorial_errors() == []
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+@pytest.mark.parametrize("value", ["yes", "0", 1, 0, None])
+def test_a_switch_that_is_not_true_or_false_is_an_error(settings, name, value):
+    setattr(settings, name, value)
+    [error] = editorial_errors()
+    assert error.id == SWITCHES[name]
+    assert error.msg == f"{name} is {value!r}; it must be True or False."
+    assert f"Set {name} to 1 or 0" in error.hint
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES) + sorted(NUMBERS))
+def test_a_setting_left_out_is_an_error(settings, name):
+    delattr(settings, name)
+    [error] = editorial_errors()
+    assert error.id == (SWITCHES[name] if name in SWITCHES else NUMBERS[name].id)
+    assert error.msg.startswith(f"{name} is not set; it must be ")
+    assert name in error.hint
+
+
+@pytest.mark.parametrize("name", sorted(NUMBERS))
+def test_numbers_at_either_end_of_their_range_pass(settings, name):
+    # Both sizes at once, so the file limit stays within the upload limit.
+    for bound in ("least", "most"):
+        value = getattr(NUMBERS[name], bound)
+        setattr(settings, name, value)
+        if name in {checks.FILE_MB.name, checks.UPLOAD_MB.name}:
+            settings.EDITORIAL_IMPORT_MAX_FILE_MB = settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB = value
+        assert editorial_errors() == []
+
+
+@pytest.mark.parametrize("name", sorted(NUMBERS))
+@pytest.mark.parametrize("wrong", ["zero", "negative", "too large", "text", "fraction", "bool"])
+def test_a_number_out_of_range_or_not_whole_is_an_error(settings, name, wrong):
+    number = NUMBERS[name]
+    value = {
+        "zero": 0,
+        "negative": -5,
+        "too large": number.most + 1,
+        "text": "10",
+        "fraction": 10.5,
+        "bool": True,
+    }[wrong]
+    setattr(settings, name, value)
+    [error] = editorial_errors()
+    assert error.id == number.id
+    assert error.msg == (
+        f"{name} is {value!r}; it must be a whole number of {number.unit} from "
+        f"{number.least} to {number.most}."
+    )
+    assert error.hint.startswith(f"Set {name} in the environment or .env to ")
+
+
+def test_the_ranges_are_the_ones_documented():
+    assert [(n.name, n.least, n.most, n.unit) for n in checks.NUMBERS] == [
+        ("EDITORIAL_IMPORT_MAX_FILE_MB", 1, 1024, "MB"),
+        ("EDITORIAL_IMPORT_MAX_UPLOAD_MB", 1, 1024, "MB"),
+        ("EDITORIAL_REVIEW_INTERVAL_DAYS", 1, 3650, "days"),
+        ("EDITORIAL_SOURCE_STALE_DAYS", 1, 3650, "days"),
+    ]
+
+
+def test_a_file_larger_than_the_upload_that_holds_it_is_an_error(settings):
+    settings.EDITORIAL_IMPORT_MAX_FILE_MB = 60
+    settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB = 50
+    [error] = editorial_errors()
+    assert error.id == "editorial.E009"
+    assert error.msg == (
+        "EDITORIAL_IMPORT_MAX_FILE_MB (60 MB) is larger than EDITORIAL_IMPORT_MAX_UPLOAD_MB "
+        "(50 MB): no upload could hold a file of the largest size allowed."
+    )
+    assert "EDITORIAL_IMPORT_MAX_FILE_MB no larger than EDITORIAL_IMPORT_MAX_UPLOAD_MB" in (
+        error.hint
+    )
+    settings.EDITORIAL_IMPORT_MAX_FILE_MB = 50
+    assert editorial_errors() == []
+    # A size that is itself wrong is reported alone, not compared as well.
+    settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB = 0
+    assert [error.id for error in editorial_errors()] == ["editorial.E006"]
+
+
+def test_every_wrong_setting_is_reported_at_once(settings):
+    settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = "no"
+    settings.EDITORIAL_REVIEW_INTERVAL_DAYS = 0
+    settings.EDITORIAL_SOURCE_STALE_DAYS = 100_000
+    assert [error.id for error in editorial_errors()] == [
+        "editorial.E001",
+        "editorial.E007",
+        "editorial.E008",
+    ]
+
+
+def test_manage_py_check_runs_them(settings):
+    """Registered when the app is ready, so `check`, `runserver` and `migrate` refuse too."""
+    settings.EDITORIAL_SOURCE_STALE_DAYS = 0
+    with pytest.raises(SystemCheckError, match=r"\(editorial\.E008\) EDITORIAL_SOURCE_STALE_DAYS"):
+        call_command("check")
+    assert [error.id for error in run_checks()] == ["editorial.E008"]
