@@ -13,6 +13,7 @@ class EditorialConfig(AppConfig):
         from django.db.models.signals import pre_delete
         from reversion.models import Revision, Version
 
+        from editorial import checks  # noqa: F401 - registers the settings' system checks
         from editorial.storage import history
 
         # History that cannot be erased: see editorial.history and migration 0007.

@@ -21,7 +21,7 @@ def search_words(terms: str) -> list[str]:
 
 
 class _FullTextMatch(models.Func):
-    """PostgreSQL: the answer's search_vector column (migration 0007) matches a tsquery.
+    """PostgreSQL: the answer's search_vector column (migration 0008) matches a tsquery.
 
     The column is the database's, not a model field; it is named through the answer
     table's alias in this query, so the condition stays right when the list's queryset
@@ -68,7 +68,7 @@ class AnswerQuerySet(models.QuerySet):
         """Answers whose question or text holds every word, in any order.
 
         The last word may be the start of a word (it is often still being typed). Answered
-        from the full-text index of migration 0007 (SQLite FTS5, PostgreSQL GIN), so a
+        from the full-text index of migration 0008 (SQLite FTS5, PostgreSQL GIN), so a
         search costs what its matches cost, not a scan of every answer. Quotes and
         operators are not passed on: whatever is typed gives a list, never an error; text
         with no word in it matches nothing.
@@ -88,7 +88,7 @@ class AnswerQuerySet(models.QuerySet):
                 )
             )
         if vendor == "postgresql":
-            return self.filter(_FullTextMatch(" & ".join(words) + ":*"))
+            return self.full_text_match(" & ".join(words) + ":*")
         # No index elsewhere: the same words, found by scanning.
         query = self
         for word in words:
@@ -96,6 +96,11 @@ class AnswerQuerySet(models.QuerySet):
                 models.Q(question__icontains=word) | models.Q(text__icontains=word)
             )
         return query
+
+    def full_text_match(self, tsquery: str) -> AnswerQuerySet:
+        """PostgreSQL only: answers whose question and text, as the search index of migration
+        0008 holds them, match this tsquery (to_tsquery syntax, 'simple' configuration)."""
+        return self.filter(_FullTextMatch(tsquery))
 
     def approved(self) -> AnswerQuerySet:
         """Answers with an approved version that may leave the system."""

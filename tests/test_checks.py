@@ -1,151 +1,137 @@
-"""Quality flags on the real seed corpus and on made-up rephrasings."""
+"""Django system checks of the EDITORIAL_* settings: each wrong value gives its id, with a
+message and a hint that name the setting; right values give none."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from django.conf import settings as django_settings
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
-from editorial import flags
-from editorial.models import Answer, FlagLevel
+from editorial import checks
 
-pytestmark = pytest.mark.django_db
-
-# Read off the seed files by a person: the answers that speak of the model's own cutoff.
-SEED_HEDGES = {
-    ("Massachusetts", 1),
-    ("Massachusetts", 10),
-    ("Massachusetts", 15),
-    ("Mississippi", 19),
-}
+SWITCHES = {switch.name: switch.id for switch in checks.SWITCHES}
+NUMBERS = {number.name: number for number in checks.NUMBERS}
 
 
-def test_hedge_flag_fires_on_exactly_the_seed_answers_with_a_hedge(seeds):
-    flagged = {
-        (answer.document.subject, answer.position)
-        for answer in Answer.objects.select_related("document")
-        if "hedge" in answer.flag_codes
-    }
-    assert flagged == SEED_HEDGES
+def editorial_errors() -> list:
+    return run_checks(tags=["editorial"])
 
 
-def test_every_seed_answer_is_blocked_until_it_has_a_source(seeds):
-    assert Answer.objects.count() == 40
-    assert all("no_source" in a.flag_codes for a in Answer.objects.all())
-    assert set(Answer.objects.values_list("flag_level", flat=True)) == {FlagLevel.BLOCKING}
+def test_every_editorial_setting_is_checked_once_with_an_id_of_its_own():
+    named = {name for name in dir(django_settings) if name.startswith("EDITORIAL_")}
+    assert named == SWITCHES.keys() | NUMBERS.keys()
+    ids = [*SWITCHES.values(), *(number.id for number in NUMBERS.values())]
+    ids.append(checks.FILE_OVER_UPLOAD)
+    assert len(set(ids)) == len(ids) == 9
+    assert all(id_.startswith("editorial.E") for id_ in ids)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "As of my knowledge cutoff in September 2021, the law says X.",
-        "As of my knowledge cut-off, the law says X.",
-        "as of my last knowledge update the agency shares data.",
-        "As of my most recent training data, nothing changed.",
-        "According to my latest information, the RMV shares nothing.",
-        "Based on my training data, the RMV shares nothing.",
-        "My knowledge cutoff is 2021, so check the RMV.",
-        "My training data ends in 2023.",
-        "As an AI language model, I cannot give legal advice.",
-        "I'm an AI and cannot verify this.",
-        "I don't have access to real-time information about the RMV.",
-        "I cannot browse the internet to confirm this.",
-        "This is accurate as of my previous update.",
-        "As of my latest review, there have been no cases.",
-    ],
-)
-def test_hedge_rephrasings_are_caught(text):
-    assert flags.has_hedge(text)
+def test_the_settings_as_shipped_pass():
+    assert editorial_errors() == []
+    call_command("check")  # raises SystemCheckError on any error
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "As of September 2021, the Massachusetts RMV required a warrant.",
-        "DMV staff undergo training to ensure compliance with data sharing protocols.",
-        "The last update to the policy was published by the RMV in 2022.",
-        "In my view the statute is clear.",
-        "Training Programs: Implementing training programs for DMV staff.",
-    ],
-)
-def test_ordinary_sentences_are_not_hedges(text):
-    assert not flags.has_hedge(text)
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+@pytest.mark.parametrize("value", [True, False])
+def test_a_switch_on_or_off_passes(settings, name, value):
+    setattr(settings, name, value)
+    assert editorial_errors() == []
 
 
-def test_flags_for_empty_truncated_claim_and_duplicate():
-    found = flags.evaluate(text="", source_count=1, is_duplicate=False)
-    assert [f.code for f in found] == ["empty"]
-    found = flags.evaluate(
-        text="The REAL ID Act of 2005 requires the state to", source_count=0, is_duplicate=True
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+@pytest.mark.parametrize("value", ["yes", "0", 1, 0, None])
+def test_a_switch_that_is_not_true_or_false_is_an_error(settings, name, value):
+    setattr(settings, name, value)
+    [error] = editorial_errors()
+    assert error.id == SWITCHES[name]
+    assert error.msg == f"{name} is {value!r}; it must be True or False."
+    assert f"Set {name} to 1 or 0" in error.hint
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES) + sorted(NUMBERS))
+def test_a_setting_left_out_is_an_error(settings, name):
+    delattr(settings, name)
+    [error] = editorial_errors()
+    assert error.id == (SWITCHES[name] if name in SWITCHES else NUMBERS[name].id)
+    assert error.msg.startswith(f"{name} is not set; it must be ")
+    assert name in error.hint
+
+
+@pytest.mark.parametrize("name", sorted(NUMBERS))
+def test_numbers_at_either_end_of_their_range_pass(settings, name):
+    # Both sizes at once, so the file limit stays within the upload limit.
+    for bound in ("least", "most"):
+        value = getattr(NUMBERS[name], bound)
+        setattr(settings, name, value)
+        if name in {checks.FILE_MB.name, checks.UPLOAD_MB.name}:
+            settings.EDITORIAL_IMPORT_MAX_FILE_MB = settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB = value
+        assert editorial_errors() == []
+
+
+@pytest.mark.parametrize("name", sorted(NUMBERS))
+@pytest.mark.parametrize("wrong", ["zero", "negative", "too large", "text", "fraction", "bool"])
+def test_a_number_out_of_range_or_not_whole_is_an_error(settings, name, wrong):
+    number = NUMBERS[name]
+    value = {
+        "zero": 0,
+        "negative": -5,
+        "too large": number.most + 1,
+        "text": "10",
+        "fraction": 10.5,
+        "bool": True,
+    }[wrong]
+    setattr(settings, name, value)
+    [error] = editorial_errors()
+    assert error.id == number.id
+    assert error.msg == (
+        f"{name} is {value!r}; it must be a whole number of {number.unit} from "
+        f"{number.least} to {number.most}."
     )
-    assert [f.code for f in found] == ["no_source", "unsourced_claim", "duplicate", "truncated"]
-    found = flags.evaluate(
-        text="Governor Baker signed an executive order.", source_count=1, is_duplicate=False
-    )
-    assert found == []
+    assert error.hint.startswith(f"Set {name} in the environment or .env to ")
 
 
-def test_duplicate_flag_follows_both_copies(seeds, editor):
-    from editorial import workflow
-
-    first, second = Answer.objects.filter(document__subject="Mississippi").order_by("position")[:2]
-    workflow.edit(second, user=editor, text=first.text)
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert "duplicate" in first.flag_codes and "duplicate" in second.flag_codes
-    workflow.edit(second, user=editor, text="A different, finished answer.")
-    first.refresh_from_db()
-    assert "duplicate" not in first.flag_codes
-
-
-def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor):
-    from editorial import workflow
-
-    answers = list(Answer.objects.filter(document__subject="Mississippi").order_by("position"))
-    text = answers[0].text
-    for answer in answers[1:4]:
-        workflow.edit(answer, user=editor, text=text)
-    print_ = flags.fingerprint(text)
-    single = answers[5]
-
-    rows = flags.first_copies([print_, single.text_fingerprint, flags.fingerprint("nowhere")])
-
-    ours = [row for row in rows if row[2] == print_]
-    assert len(ours) == 2 and {pk for pk, *_ in ours} <= {a.pk for a in answers[:4]}
-    assert all("duplicate" in flags for _, flags, _ in ours)
-    assert [(pk, print_) for pk, _, print_ in rows if pk == single.pk] == [
-        (single.pk, single.text_fingerprint)
+def test_the_ranges_are_the_ones_documented():
+    assert [(n.name, n.least, n.most, n.unit) for n in checks.NUMBERS] == [
+        ("EDITORIAL_IMPORT_MAX_FILE_MB", 1, 1024, "MB"),
+        ("EDITORIAL_IMPORT_MAX_UPLOAD_MB", 1, 1024, "MB"),
+        ("EDITORIAL_REVIEW_INTERVAL_DAYS", 1, 3650, "days"),
+        ("EDITORIAL_SOURCE_STALE_DAYS", 1, 3650, "days"),
     ]
-    assert len(rows) == 3
-    # Archived copies do not count.
-    Answer.objects.filter(pk__in=[a.pk for a in answers[:3]]).update(status="archived")
-    assert [pk for pk, _, _ in flags.first_copies([print_])] == [answers[3].pk]
 
 
-def test_highlight_marks_hedges_and_escapes_text():
-    html = flags.highlight("<b>x</b> As of my last update, the 2004 law <script>.")
-    assert "<b>" not in html and "&lt;script&gt;" in html
-    assert '<mark class="flag-hedge">As of my last update</mark>' in html
-    assert '<mark class="flag-claim">2004</mark>' in html
-
-
-# The quick pre-checks in has_hedge / has_specific_claim must never change an answer.
-_PIECES = [
-    "As of my", "knowledge cutoff", "my last update", "As an AI", "I'm a language model",
-    "I do not have real-time", "I cannot browse", "the Act", "Freedom of Information Act",
-    "Coalition", "§ 12", "in 2004", "executive order", "ACLU", "my", "i can", "as a",
-    "Massachusetts", "policy", "\n", "  ", ".", ",", "A", "i", "ai", "x", "_", "1", "19",
-    "2018", "1799", "EXECUTIVE ORDERS", "Executive\nOrder", "Board", "Acts", "§§",
-]  # fmt: skip
-
-
-@given(
-    st.lists(st.sampled_from(_PIECES), max_size=12),
-    st.text(max_size=20),
-    st.sampled_from([" ", "", "-"]),  # "" glues pieces into words: x2018, 192018
-)
-@settings(max_examples=300)
-def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
-    text = glue.join(pieces) + noise
-    assert flags.has_hedge(text) == bool(flags.HEDGE_RE.search(text))
-    assert flags.has_specific_claim(text) == bool(
-        flags.CLAIM_RE.search(text) or flags._EXECUTIVE_ORDER_RE.search(text)
+def test_a_file_larger_than_the_upload_that_holds_it_is_an_error(settings):
+    settings.EDITORIAL_IMPORT_MAX_FILE_MB = 60
+    settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB = 50
+    [error] = editorial_errors()
+    assert error.id == "editorial.E009"
+    assert error.msg == (
+        "EDITORIAL_IMPORT_MAX_FILE_MB (60 MB) is larger than EDITORIAL_IMPORT_MAX_UPLOAD_MB "
+        "(50 MB): no upload could hold a file of the largest size allowed."
     )
+    assert "EDITORIAL_IMPORT_MAX_FILE_MB no larger than EDITORIAL_IMPORT_MAX_UPLOAD_MB" in (
+        error.hint
+    )
+    settings.EDITORIAL_IMPORT_MAX_FILE_MB = 50
+    assert editorial_errors() == []
+    # A size that is itself wrong is reported alone, not compared as well.
+    settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB = 0
+    assert [error.id for error in editorial_errors()] == ["editorial.E006"]
+
+
+def test_every_wrong_setting_is_reported_at_once(settings):
+    settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = "no"
+    settings.EDITORIAL_REVIEW_INTERVAL_DAYS = 0
+    settings.EDITORIAL_SOURCE_STALE_DAYS = 100_000
+    assert [error.id for error in editorial_errors()] == [
+        "editorial.E001",
+        "editorial.E007",
+        "editorial.E008",
+    ]
+
+
+def test_manage_py_check_runs_them(settings):
+    """Registered when the app is ready, so `check`, `runserver` and `migrate` refuse too."""
+    settings.EDITORIAL_SOURCE_STALE_DAYS = 0
+    with pytest.raises(SystemCheckError, match=r"\(editorial\.E008\) EDITORIAL_SOURCE_STALE_DAYS"):
+        call_command("check")
+    assert [error.id for error in run_checks()] == ["editorial.E008"]

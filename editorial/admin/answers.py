@@ -15,6 +15,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -197,7 +198,9 @@ class AnswerAdmin(
 
     @admin.display(description="answer with flagged passages")
     def flagged_text(self, obj):
-        return format_html('<div class="flagged-text">{}</div>', flags.highlight(obj.text))
+        return render_to_string(
+            "admin/editorial/answer/_flagged_text.html", {"passages": flags.highlight(obj.text)}
+        )
 
     @admin.display(description="imported answer")
     def imported_text_display(self, obj):

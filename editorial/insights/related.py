@@ -24,11 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connections, models
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from editorial.models import Answer
-from editorial.querysets import _FullTextMatch
 
 # How many answers of one document are compared; documents are a few dozen questions.
 MAX_SAME_DOCUMENT = 200
@@ -90,6 +87,14 @@ def terms(text: str, *, ignore: frozenset[str] = frozenset()) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class ExcerptPart:
+    """A piece of an excerpt: a word the two answers share (marked), or the text between."""
+
+    text: str
+    marked: bool = False
+
+
 @dataclass
 class Related:
     """One related answer as the panel shows it."""
@@ -98,7 +103,7 @@ class Related:
     score: float
     same_document: bool
     shared: list[str] = field(default_factory=list)
-    excerpt: SafeString = field(default_factory=lambda: mark_safe(""))
+    excerpt: list[ExcerptPart] = field(default_factory=list)
 
 
 def _subject_terms(*subjects: str) -> frozenset[str]:
@@ -147,7 +152,7 @@ def _same_question_elsewhere(answer: Answer, base, words: list[str]):
     if vendor == "postgresql":
         # The index covers question and text together; the question is checked on the rows
         # it finds.
-        query = others.filter(_FullTextMatch(" & ".join(words)))
+        query = others.full_text_match(" & ".join(words))
         for word in words:
             query = query.filter(question__iregex=rf"\m{re.escape(word)}\M")
         return query
@@ -174,8 +179,9 @@ def _weights(counts: list[Counter]) -> list[dict[str, float]]:
     return vectors
 
 
-def excerpt(text: str, marked: set[str], *, width: int = EXCERPT_WORDS) -> SafeString:
-    """The stretch of text holding the most marked words, escaped, those words in <mark>."""
+def excerpt(text: str, marked: set[str], *, width: int = EXCERPT_WORDS) -> list[ExcerptPart]:
+    """The stretch of text holding the most marked words, in parts: those words marked, the
+    text between them plain (its whitespace folded), "…" where the text goes on."""
     pieces = re.split(r"([^\W_]+)", text)
     # pieces alternate: separator, word, separator, word, …, separator
     words = pieces[1::2]
@@ -188,18 +194,26 @@ def excerpt(text: str, marked: set[str], *, width: int = EXCERPT_WORDS) -> SafeS
             running += hits[start + window - 1] - hits[start - 1]
         if running > best_hits:
             best, best_hits = start, running
-    out = ["…"] if best else []
+    parts: list[ExcerptPart] = []
+
+    def add(piece: str, is_marked: bool = False) -> None:
+        if parts and not is_marked and not parts[-1].marked:
+            parts[-1] = ExcerptPart(parts[-1].text + piece)
+        elif piece:
+            parts.append(ExcerptPart(piece, is_marked))
+
+    if best:
+        add("…")
     for index in range(best, best + window):
         # The separator before each word, the text's own opening one included.
         if index > best or best == 0:
-            out.append(escape(re.sub(r"\s+", " ", pieces[2 * index])))
-        word = escape(words[index])
-        out.append(f"<mark>{word}</mark>" if hits[index] else word)
+            add(re.sub(r"\s+", " ", pieces[2 * index]))
+        add(words[index], hits[index])
     if best + window < len(words):
-        out.append("…")
+        add("…")
     else:
-        out.append(escape(re.sub(r"\s+", " ", pieces[-1]).rstrip()))
-    return mark_safe("".join(out))  # noqa: S308 — every piece of text above is escaped
+        add(re.sub(r"\s+", " ", pieces[-1]).rstrip())
+    return parts
 
 
 def related_answers(answer: Answer, *, user=None, limit: int = 5) -> list[Related]:

@@ -15,14 +15,8 @@ from django.urls import reverse
 from editorial import workflow
 from editorial.insights import review_quality
 from editorial.models import ReviewOpening, WorkflowEvent
-from tests.conftest import a_source, change_url, ma, settle_claims
-
-
-def submit(answer, editor, *, reviewer) -> None:
-    """Submit as the editor does: each claim of the text settled first (approval needs it)."""
-    settle_claims(answer, editor)
-    workflow.submit(answer, editor, reviewer=reviewer)
-
+from tests.conftest import a_source, change_url, ma
+from tests.insights.conftest import submit
 
 pytestmark = pytest.mark.django_db
 HOME = "/admin/"

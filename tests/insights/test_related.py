@@ -14,14 +14,9 @@ from editorial import workflow
 from editorial.importers import import_paths
 from editorial.insights.related import excerpt, related_answers, stem, terms
 from editorial.models import Answer
-from tests.conftest import SEED_FILES, a_source, change_url, ma, settle_claims
-
-
-def submit(answer, editor, *, reviewer) -> None:
-    """Submit as the editor does: each claim of the text settled first (approval needs it)."""
-    settle_claims(answer, editor)
-    workflow.submit(answer, editor, reviewer=reviewer)
-
+from editorial.templatetags.editorial_marks import render_excerpt
+from tests.conftest import SEED_FILES, a_source, change_url, ma
+from tests.insights.conftest import submit
 
 pytestmark = pytest.mark.django_db
 XSS = "<script>alert(1)</script>"
@@ -83,11 +78,14 @@ def test_shared_words_are_marked_and_text_is_escaped(client, seeds, people):
         text=q2.text.replace(" basis. ", f" basis. <b>{XSS}</b> ", 1),
     )
     item = next(item for item in related_answers(ma(1), limit=20) if item.answer == q2)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in item.excerpt and "<b>" not in item.excerpt
-    marked = re.findall(r"<mark>(.*?)</mark>", item.excerpt)
+    assert XSS in "".join(part.text for part in item.excerpt)
+    html = render_excerpt(item.excerpt)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<b>" not in html
+    marked = re.findall(r"<mark>(.*?)</mark>", html)
+    assert marked == [part.text for part in item.excerpt if part.marked]
     assert marked and {stem(word) for word in marked} <= {stem(word) for word in item.shared}
     # Only <mark> is markup; everything else was escaped.
-    assert re.sub(r"</?mark>", "", item.excerpt).count("<") == 0
+    assert re.sub(r"</?mark>", "", html).count("<") == 0
     # And on the page: the question, the excerpt and the whole text.
     client.force_login(people["reviewer"])
     page = client.get(change_url(ma(1))).content.decode()
@@ -99,7 +97,15 @@ def test_shared_words_are_marked_and_text_is_escaped(client, seeds, people):
 
 def test_excerpt_keeps_the_words_and_their_spacing():
     text = "Alpha (beta) gamma.\n\nDelta & epsilon <zeta>."
-    html = excerpt(text, {stem("gamma"), stem("zeta")}, width=40)
+    parts = excerpt(text, {stem("gamma"), stem("zeta")}, width=40)
+    assert [(part.text, part.marked) for part in parts] == [
+        ("Alpha (beta) ", False),
+        ("gamma", True),
+        (". Delta & epsilon <", False),
+        ("zeta", True),
+        (">.", False),
+    ]
+    html = render_excerpt(parts)
     assert html == "Alpha (beta) <mark>gamma</mark>. Delta &amp; epsilon &lt;<mark>zeta</mark>&gt;."
 
 

@@ -1,0 +1,157 @@
+"""Django system checks for the EDITORIAL_* settings (config/settings.py, .env.example).
+
+A wrong value is a sentence with an id when the site starts (`manage.py check`, `runserver`,
+`migrate`), not a traceback in the middle of an approval or an import. Registered by
+`EditorialConfig.ready`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+# The import page reads each uploaded file into memory whole: a gigabyte is past anything
+# a person uploads on purpose.
+MAX_UPLOAD_MB = 1024
+# Ten years: longer is no interval a person means (days typed for hours, say).
+MAX_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class _Switch:
+    """A setting that is on or off."""
+
+    name: str
+    id: str
+    decides: str
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A setting that is a whole number from `least` to `most`."""
+
+    name: str
+    id: str
+    least: int
+    most: int
+    unit: str
+    decides: str
+
+
+SWITCHES = (
+    _Switch(
+        "EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL",
+        "editorial.E001",
+        "whether an answer needs a source to be approved",
+    ),
+    _Switch(
+        "EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES",
+        "editorial.E002",
+        "whether a superuser may approve an answer they edited",
+    ),
+    _Switch(
+        "EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS",
+        "editorial.E003",
+        "whether every claim of an answer must be settled before approval",
+    ),
+    _Switch(
+        "EDITORIAL_FLUSH_ERASES_HISTORY",
+        "editorial.E004",
+        "whether `manage.py flush` may empty the permanent history; on only for tests",
+    ),
+)
+FILE_MB = _Number(
+    "EDITORIAL_IMPORT_MAX_FILE_MB",
+    "editorial.E005",
+    1,
+    MAX_UPLOAD_MB,
+    "MB",
+    "the largest file the import page takes",
+)
+UPLOAD_MB = _Number(
+    "EDITORIAL_IMPORT_MAX_UPLOAD_MB",
+    "editorial.E006",
+    1,
+    MAX_UPLOAD_MB,
+    "MB",
+    "the most the import page takes in one upload, all files together",
+)
+NUMBERS = (
+    FILE_MB,
+    UPLOAD_MB,
+    _Number(
+        "EDITORIAL_REVIEW_INTERVAL_DAYS",
+        "editorial.E007",
+        1,
+        MAX_DAYS,
+        "days",
+        "how long an approval holds before the answer is due for re-review",
+    ),
+    _Number(
+        "EDITORIAL_SOURCE_STALE_DAYS",
+        "editorial.E008",
+        1,
+        MAX_DAYS,
+        "days",
+        "how long after it was read a source is flagged as stale",
+    ),
+)
+FILE_OVER_UPLOAD = "editorial.E009"
+
+_UNSET = object()
+
+
+@register("editorial")
+def check_settings(app_configs=None, **kwargs) -> list[Error]:
+    """Each EDITORIAL_* setting set, of its type and in its range; a file fits an upload."""
+    errors = [error for switch in SWITCHES if (error := _check_switch(switch))]
+    errors += [error for number in NUMBERS if (error := _check_number(number))]
+    if not {error.id for error in errors} & {FILE_MB.id, UPLOAD_MB.id}:
+        errors += _check_file_fits_upload()
+    return errors
+
+
+def _check_switch(switch: _Switch) -> Error | None:
+    value = getattr(settings, switch.name, _UNSET)
+    if isinstance(value, bool):
+        return None
+    return Error(
+        f"{_what(switch.name, value)}; it must be True or False.",
+        hint=f"Set {switch.name} to 1 or 0 in the environment or .env: it decides "
+        f"{switch.decides}.",
+        id=switch.id,
+    )
+
+
+def _check_number(number: _Number) -> Error | None:
+    value = getattr(settings, number.name, _UNSET)
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if whole and number.least <= value <= number.most:
+        return None
+    return Error(
+        f"{_what(number.name, value)}; it must be a whole number of {number.unit} from "
+        f"{number.least} to {number.most}.",
+        hint=f"Set {number.name} in the environment or .env to {number.decides}, in "
+        f"{number.unit} ({number.least} to {number.most}).",
+        id=number.id,
+    )
+
+
+def _what(name: str, value: object) -> str:
+    return f"{name} is not set" if value is _UNSET else f"{name} is {value!r}"
+
+
+def _check_file_fits_upload() -> list[Error]:
+    file_mb, upload_mb = getattr(settings, FILE_MB.name), getattr(settings, UPLOAD_MB.name)
+    if file_mb <= upload_mb:
+        return []
+    return [
+        Error(
+            f"{FILE_MB.name} ({file_mb} MB) is larger than {UPLOAD_MB.name} ({upload_mb} MB): "
+            "no upload could hold a file of the largest size allowed.",
+            hint=f"Set {FILE_MB.name} no larger than {UPLOAD_MB.name} in the environment or .env.",
+            id=FILE_OVER_UPLOAD,
+        )
+    ]

@@ -1,0 +1,41 @@
+"""The duplicate flag: kept on every copy of a text, and the copies an import reads."""
+
+import pytest
+
+from editorial import flags, workflow
+from editorial.models import Answer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_duplicate_flag_follows_both_copies(seeds, editor):
+    first, second = Answer.objects.filter(document__subject="Mississippi").order_by("position")[:2]
+    workflow.edit(second, user=editor, text=first.text)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert "duplicate" in first.flag_codes and "duplicate" in second.flag_codes
+    workflow.edit(second, user=editor, text="A different, finished answer.")
+    first.refresh_from_db()
+    assert "duplicate" not in first.flag_codes
+
+
+def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor):
+    answers = list(Answer.objects.filter(document__subject="Mississippi").order_by("position"))
+    text = answers[0].text
+    for answer in answers[1:4]:
+        workflow.edit(answer, user=editor, text=text)
+    print_ = flags.fingerprint(text)
+    single = answers[5]
+
+    rows = flags.first_copies([print_, single.text_fingerprint, flags.fingerprint("nowhere")])
+
+    ours = [row for row in rows if row[2] == print_]
+    assert len(ours) == 2 and {pk for pk, *_ in ours} <= {a.pk for a in answers[:4]}
+    assert all("duplicate" in flags for _, flags, _ in ours)
+    assert [(pk, print_) for pk, _, print_ in rows if pk == single.pk] == [
+        (single.pk, single.text_fingerprint)
+    ]
+    assert len(rows) == 3
+    # Archived copies do not count.
+    Answer.objects.filter(pk__in=[a.pk for a in answers[:3]]).update(status="archived")
+    assert [pk for pk, _, _ in flags.first_copies([print_])] == [answers[3].pk]

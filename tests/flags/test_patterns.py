@@ -1,0 +1,79 @@
+"""Hedges and specific claims in a text: made-up rephrasings, and the quick checks against
+the full patterns."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from editorial import flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As of my knowledge cutoff in September 2021, the law says X.",
+        "As of my knowledge cut-off, the law says X.",
+        "as of my last knowledge update the agency shares data.",
+        "As of my most recent training data, nothing changed.",
+        "According to my latest information, the RMV shares nothing.",
+        "Based on my training data, the RMV shares nothing.",
+        "My knowledge cutoff is 2021, so check the RMV.",
+        "My training data ends in 2023.",
+        "As an AI language model, I cannot give legal advice.",
+        "I'm an AI and cannot verify this.",
+        "I don't have access to real-time information about the RMV.",
+        "I cannot browse the internet to confirm this.",
+        "This is accurate as of my previous update.",
+        "As of my latest review, there have been no cases.",
+    ],
+)
+def test_hedge_rephrasings_are_caught(text):
+    assert flags.has_hedge(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As of September 2021, the Massachusetts RMV required a warrant.",
+        "DMV staff undergo training to ensure compliance with data sharing protocols.",
+        "The last update to the policy was published by the RMV in 2022.",
+        "In my view the statute is clear.",
+        "Training Programs: Implementing training programs for DMV staff.",
+    ],
+)
+def test_ordinary_sentences_are_not_hedges(text):
+    assert not flags.has_hedge(text)
+
+
+def test_highlight_marks_hedges_and_claims():
+    text = "<b>x</b> As of my last update, the 2004 law <script>."
+    passages = flags.highlight(text)
+    assert "".join(passage.text for passage in passages) == text
+    assert [(p.kind, p.text) for p in passages if p.kind != flags.PLAIN_PASSAGE] == [
+        (flags.HEDGE_PASSAGE, "As of my last update"),
+        (flags.CLAIM_PASSAGE, "2004"),
+    ]
+
+
+# The quick pre-checks in has_hedge / has_specific_claim must never change an answer.
+_PIECES = [
+    "As of my", "knowledge cutoff", "my last update", "As an AI", "I'm a language model",
+    "I do not have real-time", "I cannot browse", "the Act", "Freedom of Information Act",
+    "Coalition", "§ 12", "in 2004", "executive order", "ACLU", "my", "i can", "as a",
+    "Massachusetts", "policy", "\n", "  ", ".", ",", "A", "i", "ai", "x", "_", "1", "19",
+    "2018", "1799", "EXECUTIVE ORDERS", "Executive\nOrder", "Board", "Acts", "§§",
+]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=12),
+    st.text(max_size=20),
+    st.sampled_from([" ", "", "-"]),  # "" glues pieces into words: x2018, 192018
+)
+@settings(max_examples=300)
+def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
+    text = glue.join(pieces) + noise
+    assert flags.has_hedge(text) == bool(flags.HEDGE_RE.search(text))
+    assert flags.has_specific_claim(text) == bool(
+        flags.CLAIM_RE.search(text) or flags.EXECUTIVE_ORDER_RE.search(text)
+    )
