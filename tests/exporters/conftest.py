@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+from collections.abc import Iterable, Iterator
 
 import pytest
 
@@ -94,6 +95,17 @@ def approvable(limit: int) -> list[Answer]:
     """Answers that only lack a source (and evidence for their claims), in reading order."""
     answers = Answer.objects.select_related("document").order_by("document__name", "position")
     return [a for a in answers if a.position not in HEDGED[a.document.name]][:limit]
+
+
+def approved_in_steps(sizes: Iterable[int], editor, reviewer) -> Iterator[int]:
+    """Approve answers up to each size in turn, handing back the size once there: the
+    scale tests measure at each size without approving the earlier answers again."""
+    done = 0
+    for size in sizes:
+        for answer in approvable(size)[done:]:
+            approve(answer, editor, reviewer)
+        done = size
+        yield size
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from tests.exporters.conftest import (
     answer_at,
     approvable,
     approve,
+    approved_in_steps,
     cite_claims,
     export,
     parse_jsonl,
@@ -128,11 +129,8 @@ def test_an_export_makes_the_same_few_queries_at_any_size(
 
 
 def test_the_query_is_one_select_whatever_the_size(seeds, editor, reviewer):
-    counts, done = [], 0
-    for size in (3, 30):
-        for answer in approvable(size)[done:]:
-            approve(answer, editor, reviewer)
-        done = size
+    counts = []
+    for _ in approved_in_steps((3, 30), editor, reviewer):
         with CaptureQueriesContext(connection) as queries:
             export("md", documents=[MASSACHUSETTS, MISSISSIPPI])
         counts.append(len(queries))
