@@ -1,0 +1,134 @@
+"""The Markdown format: approved answers as a document people read.
+
+What an answer says is shown as written, never acted on: its text may hold anything a
+machine wrote, and a Markdown reader would otherwise make it headings, links or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
+from urllib.parse import quote
+
+from editorial.exporters.query import Record
+
+# Inline syntax a Markdown reader would act on: emphasis, code, links, headings, tables,
+# strikethrough, raw HTML and entities. Entities rather than backslashes for <, > and &
+# because every Markdown dialect decodes entities, not all honour those escapes.
+_MD_INLINE = str.maketrans(
+    {
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "#": "\\#",
+        "~": "\\~",
+        "|": "\\|",
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+    }
+)
+# At the start of a line these begin a list, a setext heading underline or a break.
+_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))")
+_URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"  # everything else in a link target is %-encoded
+
+
+def markdown_inline(text: str) -> str:
+    """Text shown as written by a Markdown reader, on one line."""
+    return " ".join(text.split()).translate(_MD_INLINE)
+
+
+def markdown_block(text: str) -> str:
+    """Text shown as written, its line breaks and paragraphs kept."""
+    paragraphs: list[list[str]] = [[]]
+    for raw in text.splitlines():
+        # Leading spaces would make an indented code block; the words are what matter.
+        line = raw.strip().translate(_MD_INLINE)
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        line = _MD_LINE_START.sub(
+            lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], line, count=1
+        )
+        paragraphs[-1].append(line)
+    # Two trailing spaces: a hard line break in every Markdown dialect.
+    return "\n\n".join("  \n".join(lines) for lines in paragraphs if lines)
+
+
+def _markdown_source(number: int, source: dict[str, str]) -> str:
+    title = markdown_inline(source["title"] or source["url"])
+    url = source["url"]
+    if url.lower().startswith(("http://", "https://")):
+        title = f"[{title}]({quote(url, safe=_URL_SAFE)})"
+    details = [title]
+    if source["publisher"]:
+        details.append(markdown_inline(source["publisher"]))
+    if source["accessed"]:
+        details.append(f"accessed {markdown_inline(source['accessed'])}")
+    return f"{number}. " + ", ".join(details)
+
+
+def _markdown_claim(claim: dict[str, str]) -> str:
+    text = markdown_inline(claim["text"])
+    if claim["source_url"]:
+        excerpt = markdown_inline(claim["excerpt"])
+        return f"- {text}: {markdown_inline(claim['source_url'])}, “{excerpt}”"
+    return f"- {text}: common knowledge, {markdown_inline(claim['reason'])}"
+
+
+def _markdown_answer(record: Record) -> str:
+    parts = [
+        f"## {record['position']}. {markdown_inline(record['question'])}",
+        markdown_block(record["answer"]),
+    ]
+    if record["sources"]:
+        parts.append("Sources:")
+        parts.append(
+            "\n".join(
+                _markdown_source(number, source)
+                for number, source in enumerate(record["sources"], start=1)
+            )
+        )
+    if record["claims"]:
+        parts.append("Claims and their evidence:")
+        parts.append("\n".join(_markdown_claim(claim) for claim in record["claims"]))
+    parts.append(
+        f"*Approved by {markdown_inline(record['approved_by'])} "
+        f"on {record['approved_at']}, version {record['version']}"
+        + (f"; review by {record['review_by']}" if record["review_by"] else "")
+        + ".*"
+    )
+    parts.append(_markdown_provenance(record))
+    return "\n\n".join(part for part in parts if part) + "\n\n"
+
+
+def _markdown_provenance(record: Record) -> str:
+    """How the text was made, in words: the machine's words as written, or corrected."""
+    if record["digitalSourceType"].endswith("/trainedAlgorithmicMedia"):
+        made = "Machine-written text, its words approved unchanged"
+    elif record["digitalSourceType"]:
+        made = "Machine-written text, corrected by people"
+    else:
+        return ""
+    if record["editors"]:
+        made += "; worked on by " + ", ".join(map(markdown_inline, record["editors"]))
+    lines = [f"{made}."]
+    if record["correction"]:
+        lines.append(f"Correction: {markdown_inline(record['correction'])}")
+    return "  \n".join(lines)
+
+
+def write_markdown(records: Iterable[Record]) -> Iterator[str]:
+    """A readable document per subject: questions as headings, sources as a numbered list."""
+    for document, answers in groupby(records, key=itemgetter("document")):
+        for index, record in enumerate(answers):
+            if index == 0:
+                yield f"# {markdown_inline(record['subject'] or document)}\n\n"
+                yield f"Document: {markdown_inline(document)}\n\n"
+            yield _markdown_answer(record)

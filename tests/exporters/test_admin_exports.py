@@ -1,0 +1,183 @@
+"""The admin's exports: links with the list's filters, streamed downloads, permission,
+read-only records."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from editorial import workflow
+from editorial.exporters import FORMATS
+from editorial.models import Document, ExportRecord
+from tests.exporters.conftest import (
+    MASSACHUSETTS,
+    MISSISSIPPI,
+    approved_in_steps,
+    export,
+    parse_csv,
+    parse_json,
+    parse_jsonl,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def export_url(**params) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return reverse("admin:editorial_answer_export") + (f"?{query}" if query else "")
+
+
+@pytest.mark.parametrize("person", ["editor", "reviewer", "editor_reviewer", "outsider"])
+def test_admin_export_is_refused_without_the_permission(client, approved, request, person):
+    client.force_login(request.getfixturevalue(person))
+    response = client.get(export_url(format="jsonl"))
+    assert response.status_code == 403
+    changelist = client.get(reverse("admin:editorial_answer_changelist"))
+    if changelist.status_code == 200:
+        assert changelist.context["export_links"] == []
+        assert b"export-link" not in changelist.content
+    assert not ExportRecord.objects.exists()
+
+
+def test_admin_changelist_offers_export_links_with_the_current_filters(client, approved, managing):
+    client.force_login(managing)
+    document = Document.objects.get(name=MISSISSIPPI)
+    response = client.get(
+        reverse("admin:editorial_answer_changelist"),
+        {"document__id__exact": document.pk, "q": "ICE", "p": "1", "o": "2"},
+    )
+    links = response.context["export_links"]
+    assert [link["format"] for link in links] == list(FORMATS)
+    assert links[1]["url"] == export_url(document__id__exact=document.pk, q="ICE", format="jsonl")
+    assert response.content.count(b'class="export-link"') == len(FORMATS)
+
+
+@pytest.mark.parametrize("format_name", list(FORMATS))
+def test_admin_download_streams_the_export_and_records_it(client, approved, managing, format_name):
+    client.force_login(managing)
+    response = client.get(export_url(format=format_name))
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == FORMATS[format_name].content_type
+    filename = f"approved-answers-{timezone.localdate().isoformat()}"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{filename}{FORMATS[format_name].suffix}"'
+    )
+    assert not ExportRecord.objects.exists()  # nothing sent yet
+    body = b"".join(response.streaming_content)
+    assert body == export(format_name)
+    record = ExportRecord.objects.filter(channel="admin").get()
+    assert record.created_by == managing
+    assert record.answer_count == 5
+    assert record.sha256 == hashlib.sha256(body).hexdigest()
+    assert record.filters == {"changelist": {}}
+
+
+def test_admin_download_exports_what_the_list_shows(client, approved, managing, editor):
+    client.force_login(managing)
+    document = Document.objects.get(name=MASSACHUSETTS)
+    response = client.get(export_url(format="json", document__id__exact=document.pk))
+    body = b"".join(response.streaming_content)
+    assert {r["document"] for r in parse_json(body)} == {MASSACHUSETTS}
+    record = ExportRecord.objects.get()
+    assert record.answer_count == 3
+    assert record.filters == {"changelist": {"document__id__exact": str(document.pk)}}
+
+    # Filtered to drafts: the answer edited after approval is listed, and exported as approved.
+    workflow.edit(approved["ma2"], user=editor, text="Working draft.")
+    response = client.get(export_url(format="jsonl", status__exact="draft"))
+    records = parse_jsonl(b"".join(response.streaming_content))
+    assert [(r["id"], r["answer"]) for r in records] == [
+        (approved["ma2"].pk, approved["ma2"].approved.text)
+    ]
+
+
+def test_admin_download_refuses_bad_links_and_ignores_paging(client, approved, managing):
+    client.force_login(managing)
+    assert client.get(export_url(format="xml")).status_code == 400
+    assert client.get(export_url()).status_code == 400
+    assert client.get(export_url(format="json", nonsense__field="1")).status_code == 400
+    assert not ExportRecord.objects.exists()
+    # Paging and ordering of the list do not change what is exported.
+    paged = client.get(export_url(format="json", p="99", o="-3"))
+    assert paged.status_code == 200
+    assert b"".join(paged.streaming_content) == export("json")
+    assert ExportRecord.objects.filter(channel="admin").get().filters == {"changelist": {}}
+
+
+def test_admin_download_queries_do_not_grow_with_the_answers(
+    client, seeds, editor, reviewer, managing
+):
+    client.force_login(managing)
+    counts = []
+    for size in approved_in_steps((3, 30), editor, reviewer):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(export_url(format="jsonl"))
+            body = b"".join(response.streaming_content)
+        assert len(parse_jsonl(body)) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_exporting_selected_documents_asks_for_a_format_then_streams(client, approved, managing):
+    client.force_login(managing)
+    url = reverse("admin:editorial_document_changelist")
+    document = Document.objects.get(name=MISSISSIPPI)
+    selection = {"action": "export_selected_documents", "_selected_action": [document.pk]}
+
+    listing = client.get(url)
+    assert "export_selected_documents" in dict(
+        listing.context["action_form"].fields["action"].choices
+    )
+    choose = client.post(url, {**selection, "index": "0"})
+    assert choose.status_code == 200
+    assert [f.name for f in choose.context["formats"]] == list(FORMATS)
+    assert MISSISSIPPI.encode() in choose.content
+
+    response = client.post(url, {**selection, "format": "csv"})
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "approved-answers-004_4ec6ae860d37c5b3-" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content)
+    assert {row["document"] for row in parse_csv(body)} == {MISSISSIPPI}
+    record = ExportRecord.objects.get()
+    assert (record.channel, record.answer_count, record.filters) == (
+        "admin",
+        2,
+        {"documents": [MISSISSIPPI]},
+    )
+    assert record.sha256 == hashlib.sha256(body).hexdigest()
+
+
+@pytest.mark.parametrize("person", ["editor", "reviewer"])
+def test_exporting_selected_documents_is_not_offered_without_the_permission(
+    client, approved, request, person
+):
+    client.force_login(request.getfixturevalue(person))
+    url = reverse("admin:editorial_document_changelist")
+    listing = client.get(url)
+    assert listing.status_code == 200
+    assert "export_selected_documents" not in listing.content.decode()
+    document = Document.objects.get(name=MISSISSIPPI)
+    response = client.post(
+        url,
+        {"action": "export_selected_documents", "_selected_action": [document.pk], "format": "csv"},
+    )
+    assert not getattr(response, "streaming", False)
+    assert not ExportRecord.objects.exists()
+
+
+def test_export_records_are_read_only_in_the_admin(client, approved, managing):
+    export("json")
+    record = ExportRecord.objects.get()
+    client.force_login(managing)
+    assert client.get(reverse("admin:editorial_exportrecord_changelist")).status_code == 200
+    change = client.get(reverse("admin:editorial_exportrecord_change", args=[record.pk]))
+    assert change.status_code == 200
+    assert record.sha256.encode() in change.content
+    assert b'name="_save"' not in change.content

@@ -1,0 +1,68 @@
+"""Linked data: faq is one FAQPage per document, safe inside a script block (prov is
+read as JSON-LD in tests/test_provenance.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.exporters.conftest import (
+    HOSTILE_QUESTION,
+    HOSTILE_SOURCE,
+    HOSTILE_TEXT,
+    MASSACHUSETTS,
+    MISSISSIPPI,
+    expected_records,
+    export,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_faq_is_one_faqpage_per_document_with_accepted_answers(approved):
+    pages = json.loads(export("faq"))
+    expected = expected_records()
+    assert [page["identifier"] for page in pages] == [MASSACHUSETTS, MISSISSIPPI]
+    assert [page["name"] for page in pages] == ["Massachusetts", "Mississippi"]
+    questions = []
+    for page in pages:
+        assert page["@context"] == "https://schema.org"
+        assert page["@type"] == "FAQPage"
+        questions += page["mainEntity"]
+    assert len(questions) == len(expected)
+    for question, record in zip(questions, expected, strict=True):
+        assert question["@type"] == "Question"
+        assert question["identifier"] == str(record["id"])
+        assert question["position"] == record["position"]
+        assert question["name"] == record["question"]
+        answer = question["acceptedAnswer"]
+        assert answer["@type"] == "Answer"
+        assert answer["text"] == record["answer"]
+        assert answer["version"] == record["version"]
+        assert answer["dateModified"] == record["approved_at"]
+        assert answer["editor"] == {"@type": "Person", "name": record["approved_by"]}
+        assert answer["citation"] == [
+            {
+                "@type": "WebPage",
+                "url": s["url"],
+                "name": s["title"],
+                "publisher": {"@type": "Organization", "name": s["publisher"]},
+                "lastReviewed": s["accessed"],
+            }
+            for s in record["sources"]
+        ]
+
+
+def test_json_ld_is_safe_inside_a_script_block(hostile):
+    data = export("faq")
+    assert b"<" not in data and b">" not in data and b"&" not in data
+    assert b"\\u003c/script\\u003e" in data
+    (page,) = json.loads(data)
+    (question,) = page["mainEntity"]
+    assert question["name"] == HOSTILE_QUESTION
+    assert question["acceptedAnswer"]["text"] == HOSTILE_TEXT
+    assert question["acceptedAnswer"]["citation"][0]["url"] == HOSTILE_SOURCE["url"]
+    # Embedded in a page, the block ends only where the page ends it.
+    page_html = f'<script type="application/ld+json">{data.decode()}</script>'
+    assert page_html.count("</script") == 1

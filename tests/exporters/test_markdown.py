@@ -1,0 +1,157 @@
+"""Markdown: reads back as the approved versions, and shows hostile text as text."""
+
+from __future__ import annotations
+
+import pytest
+from markdown_it import MarkdownIt
+
+from editorial.exporters import markdown_block
+from tests.exporters.conftest import (
+    HOSTILE_QUESTION,
+    HOSTILE_SOURCE,
+    HOSTILE_TEXT,
+    MASSACHUSETTS,
+    MISSISSIPPI,
+    expected_records,
+    export,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _inline_text(token) -> str:
+    parts = []
+    for child in token.children:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def parse_markdown(data: bytes) -> list[dict]:
+    """Read answers back from the rendered structure: h1 document, h2 question, body, list."""
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(data.decode())
+    documents: list[dict] = []
+    block = None
+    for index, token in enumerate(tokens):
+        if token.type != "inline":
+            continue
+        opener = tokens[index - 1]
+        text = _inline_text(token)
+        if opener.type == "heading_open" and opener.tag == "h1":
+            documents.append({"subject": text, "answers": []})
+            block = None
+        elif opener.type == "heading_open" and opener.tag == "h2":
+            position, question = text.split(". ", 1)
+            block = {
+                "position": int(position),
+                "question": question,
+                "body": [],
+                "sources": [],
+                "claims": [],
+            }
+            documents[-1]["answers"].append(block)
+        elif tokens[index - 2].type == "list_item_open" and block.get("claims_next"):
+            block["claims"].append(text)
+        elif tokens[index - 2].type == "list_item_open":
+            hrefs = [c.attrGet("href") for c in token.children if c.type == "link_open"]
+            block["sources"].append({"text": text, "hrefs": hrefs})
+        elif block is None:
+            documents[-1]["document"] = text.removeprefix("Document: ")
+        elif text == "Sources:":
+            block["body_done"] = True
+        elif text == "Claims and their evidence:":
+            block["body_done"] = block["claims_next"] = True
+        elif text.startswith("Approved by "):
+            block["approval"] = text
+        elif text.startswith("Machine-written text, "):
+            block["made"] = text
+        elif not block.get("body_done"):
+            block["body"].append(text)
+    return documents
+
+
+def lines_of(text: str) -> list[str]:
+    """An answer's text as the Markdown shows it: its non-empty lines, stripped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_markdown_reads_back_as_the_approved_versions(approved):
+    documents = parse_markdown(export("md"))
+    expected = expected_records()
+    assert [(d["subject"], d["document"]) for d in documents] == [
+        ("Massachusetts", MASSACHUSETTS),
+        ("Mississippi", MISSISSIPPI),
+    ]
+    answers = [answer for document in documents for answer in document["answers"]]
+    assert len(answers) == len(expected)
+    for answer, record in zip(answers, expected, strict=True):
+        assert answer["position"] == record["position"]
+        assert answer["question"] == " ".join(record["question"].split())
+        assert "\n".join(answer["body"]).splitlines() == lines_of(record["answer"])
+        assert [s["hrefs"] for s in answer["sources"]] == [[s["url"]] for s in record["sources"]]
+        assert [s["text"] for s in answer["sources"]] == [
+            f"{s['title']}, {s['publisher']}, accessed {s['accessed']}" for s in record["sources"]
+        ]
+        assert answer["claims"] == [
+            f"{c['text']}: {c['source_url']}, “{c['excerpt']}”" for c in record["claims"]
+        ]
+        assert answer["approval"] == (
+            f"Approved by {record['approved_by']} on {record['approved_at']}, "
+            f"version {record['version']}; review by {record['review_by']}."
+        )
+        unchanged = record["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
+        assert answer["made"] == (
+            "Machine-written text, "
+            + ("its words approved unchanged" if unchanged else "corrected by people")
+            + f"; worked on by {', '.join(record['editors'])}."
+        )
+
+
+def test_markdown_shows_hostile_text_as_text(hostile):
+    source = export("md").decode()
+    assert "<script" not in source and "<img" not in source and "<b>" not in source
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    tokens = md.parse(source)
+    flat = tokens + [child for token in tokens for child in (token.children or [])]
+    kinds = {token.type for token in flat}
+    assert not kinds & {
+        "html_inline",
+        "html_block",
+        "code_inline",
+        "code_block",
+        "fence",
+        "blockquote_open",
+        "table_open",
+        "s_open",
+        "strong_open",
+        "image",
+        "hr",
+        "bullet_list_open",
+    }
+    headings = [t for t in tokens if t.type == "heading_open"]
+    assert [h.tag for h in headings] == ["h1", "h2"]  # the document and the question only
+    hrefs = [t.attrGet("href") for t in flat if t.type == "link_open"]
+    assert hrefs == ["https://evil.example/a_%28b%29?x=%3Cscript%3E"]  # the source, encoded
+    html = md.render(source)
+    assert (
+        "<script" not in html
+        and "<img" not in html
+        and "javascript:" not in html.split("href=")[-1].split(">")[0]
+    )
+    # Read back, the text is exactly what was approved.
+    (document,) = parse_markdown(source.encode())
+    (answer,) = document["answers"]
+    assert answer["question"] == HOSTILE_QUESTION
+    assert "\n".join(answer["body"]).splitlines() == lines_of(HOSTILE_TEXT)
+    assert answer["sources"][0]["text"] == (
+        f"{HOSTILE_SOURCE['title']}, {HOSTILE_SOURCE['publisher']}, accessed 2026-01-02"
+    )
+
+
+def test_markdown_escaping_of_line_starts():
+    assert markdown_block("# a\n- b\n+ c\n= d\n12. e\n3) f\n> g") == (
+        "\\# a  \n\\- b  \n\\+ c  \n\\= d  \n12\\. e  \n3\\) f  \n&gt; g"
+    )
+    assert markdown_block("one\n\n\ntwo") == "one\n\ntwo"
