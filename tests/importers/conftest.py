@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from django.db import connection
 from reversion.models import Revision, Version
 
 from editorial.importers import parse_numbered_text
@@ -96,3 +98,57 @@ BAD_FILES = {
         "surrogate",
     ),
 }
+
+
+# --- a database that refuses a write, to fail a file part-way through writing it ----------
+
+# The text that makes the database refuse an answer's row, and the reason it gives.
+REFUSED = "REFUSED-BY-THE-DATABASE"
+REFUSAL = "refused by the test trigger"
+
+
+@pytest.fixture
+def refuse(db):
+    """`refuse("UPDATE", condition)`: the database refuses such a write to an answer's row.
+
+    A real trigger, so a file fails where a real refusal (a constraint, a full disk) would
+    fail it, half-way through its statements, with no mock of our own code. Dropped after
+    the test.
+    """
+    made = []
+
+    def make(event: str, condition: str) -> None:
+        name = f"test_refuse_{len(made)}"
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+                    f"$$ BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$"
+                )
+                cursor.execute(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON editorial_answer FOR EACH ROW "
+                    f"WHEN ({condition}) EXECUTE FUNCTION {name}()"
+                )
+            else:
+                cursor.execute(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON editorial_answer "
+                    f"WHEN ({condition}) BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+                )
+        made.append(name)
+
+    yield make
+    with connection.cursor() as cursor:
+        for name in made:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER {name} ON editorial_answer")
+                cursor.execute(f"DROP FUNCTION {name}()")
+            else:
+                cursor.execute(f"DROP TRIGGER {name}")
+
+
+def five_answers(tag: str, *, edition: int = 1, third: str | None = None) -> str:
+    """A numbered file of five answers; a later edition changes every answer's text."""
+    texts = [f"Answer {n} of {tag}, edition {edition}." for n in range(1, 6)]
+    if third is not None:
+        texts[2] = third
+    return "".join(f"{n}. Question {n} of {tag}?\n{text}\n" for n, text in enumerate(texts, 1))

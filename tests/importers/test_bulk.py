@@ -11,8 +11,15 @@ from reversion.models import Version
 
 from editorial import importers, workflow
 from editorial.importers import import_paths
-from editorial.models import Answer, WorkflowEvent
-from tests.importers.conftest import SEEDS, write
+from editorial.models import Answer, Document, WorkflowEvent
+from tests.importers.conftest import (
+    REFUSAL,
+    REFUSED,
+    SEEDS,
+    five_answers,
+    row_counts,
+    write,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +151,27 @@ def test_import_queries_do_not_grow_with_file_size_or_file_count(tmp_path, djang
     assert counts[2, 5] == counts[2, 60] == counts[12, 5], counts
     # 16 on SQLite: four of them index the new answers in one go (editorial.search).
     assert counts[2, 5] <= (16 if connection.vendor == "sqlite" else 12), counts
+
+
+def test_a_bad_file_in_a_group_of_new_files_fails_alone(tmp_path, refuse):
+    # The database refuses one answer of b_refused.txt: the group's bulk write fails, and
+    # each file is then written on its own, in the same transaction.
+    write(tmp_path, "a_good.txt", five_answers("a_good.txt"))
+    write(tmp_path, "b_refused.txt", five_answers("b_refused.txt", third=f"Answer 3, {REFUSED}."))
+    write(tmp_path, "c_good.txt", five_answers("c_good.txt"))
+    refuse("INSERT", f"NEW.text LIKE '%{REFUSED}%'")
+
+    summary = import_paths([tmp_path])
+
+    errors = {Path(result.path).name: result.error for result in summary.failed}
+    assert list(errors) == ["b_refused.txt"], errors
+    assert errors["b_refused.txt"].startswith(f"{tmp_path / 'b_refused.txt'}: could not")
+    assert REFUSAL in errors["b_refused.txt"]
+    assert [(Path(result.path).name, result.created) for result in summary.files] == [
+        ("a_good.txt", 5), ("b_refused.txt", 0), ("c_good.txt", 5),
+    ]  # fmt: skip
+    assert set(Document.objects.values_list("name", flat=True)) == {"a_good.txt", "c_good.txt"}
+    assert row_counts() == {
+        "documents": 2, "answers": 10, "versions": 10, "revisions": 2, "events": 10,
+    }  # fmt: skip
+    assert not Answer.objects.filter(text__contains=REFUSED).exists()
