@@ -1,0 +1,76 @@
+"""Import machine-written question/answer files: parse, validate, then save atomically.
+
+A file is imported whole or not at all. Re-importing never overwrites staff work: an
+answer somebody touched keeps its text and gets the new import beside it to merge.
+
+The steps, one module each: parsers (text to answers, pure) → prepare (read and check
+before any write) → write (one file and the re-import rules) or bulk (new documents
+together) → batch (many files, grouped into commits); results holds what they report.
+Callers import from here: `from editorial.importers import import_paths`.
+"""
+
+from editorial.importers.batch import (
+    FILES_PER_COMMIT,
+    batched,
+    expand_paths,
+    import_contents,
+    import_paths,
+)
+from editorial.importers.bulk import create_documents
+from editorial.importers.parsers import (
+    PARSERS,
+    SUPPORTED_SUFFIXES,
+    US_STATES,
+    decode,
+    detect_subject,
+    parse_content,
+    parse_csv,
+    parse_jsonl,
+    parse_numbered_text,
+    states_named,
+)
+from editorial.importers.prepare import (
+    NAME_LENGTH,
+    PreparedFile,
+    parse_file,
+    prepare_content,
+    prepare_file,
+)
+from editorial.importers.results import FileResult, ImportFileError, ImportSummary, ParsedAnswer
+from editorial.importers.write import import_file, write_file
+
+# A new document's answers are written in bulk (importers.bulk); False takes the
+# per-answer path for every file, which the tests compare the bulk path against. Read
+# where it is used (bulk.bulk_new_documents), so setting it here takes effect.
+BULK_NEW_DOCUMENTS = True
+
+__all__ = [
+    "BULK_NEW_DOCUMENTS",
+    "FILES_PER_COMMIT",
+    "NAME_LENGTH",
+    "PARSERS",
+    "SUPPORTED_SUFFIXES",
+    "US_STATES",
+    "FileResult",
+    "ImportFileError",
+    "ImportSummary",
+    "ParsedAnswer",
+    "PreparedFile",
+    "batched",
+    "create_documents",
+    "decode",
+    "detect_subject",
+    "expand_paths",
+    "import_contents",
+    "import_file",
+    "import_paths",
+    "parse_content",
+    "parse_csv",
+    "parse_file",
+    "parse_jsonl",
+    "parse_numbered_text",
+    "prepare_content",
+    "prepare_file",
+    "states_named",
+    "write_file",
+]

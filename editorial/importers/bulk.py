@@ -1,0 +1,117 @@
+"""New documents in bulk: a handful of statements for any number of files.
+
+Rows are inserted directly (storage.bulk.insert_copies), so neither signals nor
+reversion see them: the revisions, versions and events the per-file writer gets from
+reversion are written here, through the same writers (storage.versioning, storage.events).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from reversion.models import Revision
+
+from editorial import flags
+from editorial.importers.prepare import PreparedFile
+from editorial.importers.results import FileResult
+from editorial.importers.rows import new_answer, new_document
+from editorial.models import Answer, Document, Status, WorkflowEvent
+from editorial.storage import events, search, versioning
+from editorial.storage.bulk import insert_copies
+
+# The fields in which one imported answer differs from another, as create_documents lists them.
+_ANSWER_VARYING = (
+    "document", "position", "question", "text", "imported_question", "imported_text",
+    "flags", "flag_level", "text_fingerprint",
+)  # fmt: skip
+
+
+def bulk_new_documents() -> bool:
+    """Whether new documents take the bulk path, read when used so a test can switch it.
+
+    The switch is `editorial.importers.BULK_NEW_DOCUMENTS`: the tests set it on the package
+    to compare the bulk path with the per-answer path.
+    """
+    from editorial import importers  # the package, complete by the time anything is written
+
+    return importers.BULK_NEW_DOCUMENTS
+
+
+def create_documents(
+    files: list[PreparedFile], *, user, now: datetime.datetime
+) -> list[FileResult]:
+    """New documents and their answers in bulk, with all the per-answer path writes.
+
+    That is, for each answer: its quality flags (and the duplicate flag of earlier
+    copies), one version in one reversion revision per file, and an import event tied to
+    that revision, serialised as reversion serialises them. The files' names must be new
+    and distinct.
+    """
+    documents = Document.objects.bulk_create(
+        [new_document(file, user=user, now=now) for file in files]
+    )
+    prints = [print_ for file in files for print_ in file.prints if print_]
+    earlier = flags.first_copies(prints)
+    count = Counter(print_ for _, _, print_ in earlier) + Counter(prints)
+    varying = []
+    for document, file in zip(documents, files, strict=True):
+        for item, print_, found in zip(file.items, file.prints, file.flags, strict=True):
+            if print_ and count[print_] > 1:
+                found = flags.with_duplicate(found)
+            codes = " ".join(flag.code for flag in found)
+            level = int(flags.level_of(found))
+            question, text = item.question, item.answer
+            varying.append(
+                (document.pk, item.position, question, text, question, text, codes, level, print_)
+            )
+    answer = new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now)
+    with search.indexed_in_bulk():
+        insert_copies(answer, _ANSWER_VARYING, varying)
+    ids = {
+        (document, position): pk
+        for document, position, pk in Answer.objects.filter(document__in=documents)
+        .order_by()
+        .values_list("document", "position", "pk")
+    }
+    revisions = Revision.objects.bulk_create(
+        [
+            Revision(date_created=now, user=user, comment=f"Imported from {document.name}")
+            for document in documents
+        ]
+    )
+    revision_of = {
+        document.pk: revision.pk for document, revision in zip(documents, revisions, strict=True)
+    }
+    by_pk = {document.pk: document for document in documents}
+    # Every version is Django's own serialisation of the first answer with the fields that
+    # differ between answers put in: values as the serializer writes them.
+    serialised = versioning.Copies(answer, _ANSWER_VARYING)
+    versions, entries, entry_revisions = [], [], []
+    for row in varying:
+        document, position = row[0], row[1]
+        answer.pk = ids[document, position]
+        answer.document, answer.position, answer.question = by_pk[document], position, row[2]
+        versions.append(
+            (revision_of[document], answer.pk, serialised.data(answer.pk, row), str(answer))
+        )
+        entries.append(
+            events.Entry(
+                answer.pk,
+                WorkflowEvent.Action.IMPORT,
+                Status.DRAFT,
+                Status.DRAFT,
+                f"From {by_pk[document].name}",
+            )
+        )
+        entry_revisions.append(revision_of[document])
+    versioning.write_versions(versioning.version_rows(Answer, versions))
+    events.log(entries, actor=user, revisions=entry_revisions, at=now)
+    # Earlier answers with a text these files repeat are duplicates now.
+    flags.add_duplicate_flag((pk, stored) for pk, stored, _ in earlier)
+    return [
+        FileResult(
+            path=str(file.path), document=document, created=len(file.items), warnings=file.warnings
+        )
+        for document, file in zip(documents, files, strict=True)
+    ]

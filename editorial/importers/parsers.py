@@ -1,0 +1,284 @@
+"""Text to answers: decoding and the three formats, with no file system and no database.
+
+Pure functions of the bytes or text they are given, so every way a file can be wrong is
+found here, before a write opens a transaction, and can be tested without a database.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from editorial.importers.results import ImportFileError, ParsedAnswer
+
+# "12. Question text" – the number, a dot or bracket, then text (trailing space is
+# stripped after the match: a lazy pattern ending in \s*$ took quadratic time on a line
+# of spaces). Up to nine digits: any count of questions, but never an absurd integer.
+_NUMBERED_LINE = re.compile(r"^\s*(\d{1,9})[.)]\s+(\S.*)$")
+
+US_STATES = [
+    *"""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida
+    Georgia Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland
+    Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio
+    Oklahoma Oregon Pennsylvania Tennessee Texas Utah Vermont Virginia Washington Wisconsin
+    Wyoming""".split(),
+    "New Hampshire",
+    "New Jersey",
+    "New Mexico",
+    "New York",
+    "North Carolina",
+    "North Dakota",
+    "Rhode Island",
+    "South Carolina",
+    "South Dakota",
+    "West Virginia",
+    "District of Columbia",
+    "Puerto Rico",
+]
+# Longest names first so "West Virginia" is not counted as "Virginia". No \b in front: a
+# pattern starting with a name lets the engine skip to the names' first letters, seven
+# times faster; states_named() checks the boundary before each match instead.
+_STATE_RE = re.compile(
+    "(?:" + "|".join(sorted(map(re.escape, US_STATES), key=len, reverse=True)) + r")\b"
+)
+
+
+def states_named(text: str) -> Iterator[str]:
+    """The state names in the text, as whole words, in order."""
+    position = 0
+    while match := _STATE_RE.search(text, position):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            position = start + 1  # inside a word: look again from the next character
+            continue
+        yield match.group()
+        position = match.end()
+
+
+_NUL_REASON = "contains a NUL character (0x00), which is not text"
+
+
+def decode(raw: bytes, path: str | Path) -> str:
+    """UTF-8 (with or without BOM), line endings normalised to \\n."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ImportFileError(
+            path, line, f"not UTF-8 text (byte 0x{raw[error.start]:02x} cannot be decoded)"
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if (index := text.find("\x00")) != -1:
+        # Valid UTF-8, but PostgreSQL cannot store it: fail here, not mid-save.
+        raise ImportFileError(path, text.count("\n", 0, index) + 1, _NUL_REASON)
+    return text
+
+
+def parse_numbered_text(
+    text: str, path: str | Path, warnings: list[str] | None = None
+) -> list[ParsedAnswer]:
+    """Split `N. question` lines from the answer text that follows each.
+
+    Answers carry numbered lists of their own, can start with "1." and can hold an item
+    with the very number the next question will have. A numbered line is taken for the
+    next question when it has the expected number and reads as a question (ends with
+    "?"), or – for questions phrased without "?" – when it does not continue the answer's
+    own list. But a line with the expected number that ends in "?" further on, before the
+    question after it, is preferred: one ambiguous list item never shifts the rest of the
+    file. Each place where a choice was made is added to `warnings` ("path:line: why").
+    """
+    lines = text.split("\n")
+    if not text.strip():
+        raise ImportFileError(path, 1, "the file is empty")
+    warnings = [] if warnings is None else warnings
+
+    # Line numbers of the lines reading as question N, by N: the look-ahead below is a
+    # binary search, so no file makes the parser slower than linear (times a log).
+    numbered = [(_NUMBERED_LINE.match(line), line) for line in lines]
+    asking: dict[int, list[int]] = defaultdict(list)
+    for number, (match, _) in enumerate(numbered, start=1):
+        if match and match.group(2).rstrip().endswith("?"):
+            asking[int(match.group(1))].append(number)
+
+    def next_asking(value: int, after: int) -> int | None:
+        found = asking.get(value, [])
+        index = bisect.bisect_right(found, after)
+        return found[index] if index < len(found) else None
+
+    items: list[ParsedAnswer] = []
+    current: dict | None = None
+    answer_lines: list[str] = []
+    previous_item_number: int | None = None
+
+    def close() -> None:
+        if current is not None:
+            items.append(ParsedAnswer(answer="\n".join(answer_lines).strip("\n"), **current))
+
+    for number, (match, line) in enumerate(numbered, start=1):
+        expected = len(items) + (1 if current is None else 2)
+        if match:
+            value, rest = int(match.group(1)), match.group(2).rstrip()
+            reads_as_question = rest.endswith("?")
+            continues_list = previous_item_number is not None and value == previous_item_number + 1
+            takes = value == expected and (
+                current is None or reads_as_question or (not continues_list and answer_lines)
+            )
+            if takes and current is not None and not (reads_as_question and not continues_list):
+                # An item of the answer's list, or a line not phrased as a question: a
+                # line further on with this number that is phrased as one wins.
+                later = next_asking(value, number)
+                following = next_asking(value + 1, number)
+                if later is not None and (following is None or later < following):
+                    takes = False
+                    warnings.append(
+                        f"{path}:{number}: {_quoted(line)} was read as part of answer "
+                        f"{value - 1}, not as question {value}: line {later} "
+                        f"({_quoted(lines[later - 1])}) reads as question {value}"
+                    )
+                elif not reads_as_question and previous_item_number is not None:
+                    warnings.append(
+                        f"{path}:{number}: {_quoted(line)} was taken as question {value}; "
+                        f"it could also be an item of the numbered list in answer {value - 1}"
+                    )
+            if takes:
+                close()
+                current = {"position": value, "question": rest, "line": number}
+                answer_lines = []
+                previous_item_number = None
+                continue
+            if reads_as_question and value > expected:
+                raise ImportFileError(
+                    path, number, f"question {value} found where question {expected} was expected"
+                )
+            previous_item_number = value
+        if current is None:
+            if line.strip():
+                raise ImportFileError(
+                    path, number, 'text before the first question (expected "1. Question?")'
+                )
+            continue
+        answer_lines.append(line)
+    close()
+    if not items:
+        raise ImportFileError(path, 1, 'no numbered questions found (expected "1. Question?")')
+    return items
+
+
+def _quoted(line: str, limit: int = 60) -> str:
+    line = " ".join(line.split())
+    return f'"{line if len(line) <= limit else line[: limit - 1] + "…"}"'
+
+
+def _checked_pair(question: object, answer: object, path: str | Path, line: int) -> tuple:
+    if not isinstance(question, str) or not question.strip():
+        raise ImportFileError(path, line, "the question is missing or empty")
+    if not isinstance(answer, str):
+        raise ImportFileError(path, line, "the answer is missing or not text")
+    # JSON escapes (\u0000, a lone \ud800) make strings no database can store.
+    for value in (question, answer):
+        if "\x00" in value:
+            raise ImportFileError(path, line, _NUL_REASON)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ImportFileError(
+                path, line, f"a lone surrogate {value[error.start]!r} is not text"
+            ) from None
+    return question.strip(), answer.strip("\n")
+
+
+def parse_jsonl(
+    text: str, path: str | Path, warnings: list[str] | None = None
+) -> list[ParsedAnswer]:
+    """One object a line; blank lines are skipped, so a file may end with any number."""
+    items: list[ParsedAnswer] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(path, number, f"invalid JSON: {error.msg}") from None
+        except RecursionError:
+            raise ImportFileError(path, number, "invalid JSON: nested too deeply") from None
+        except ValueError as error:  # e.g. an integer of thousands of digits
+            raise ImportFileError(path, number, f"invalid JSON: {error}") from None
+        if not isinstance(record, dict):
+            raise ImportFileError(path, number, 'expected an object {"question": …, "answer": …}')
+        question, answer = _checked_pair(record.get("question"), record.get("answer"), path, number)
+        items.append(ParsedAnswer(len(items) + 1, question, answer, number))
+    if not items:
+        raise ImportFileError(path, 1, "the file is empty")
+    return items
+
+
+def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) -> list[ParsedAnswer]:
+    """Columns found by name, in any case and order: spreadsheets add and reorder them."""
+    if not text.strip():
+        raise ImportFileError(path, 1, "the file is empty")
+    # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    items: list[ParsedAnswer] = []
+    try:
+        columns = {name.strip().lower() for name in reader.fieldnames or []}
+        if not {"question", "answer"} <= columns:
+            raise ImportFileError(
+                path, 1, 'the header must name the columns "question" and "answer"'
+            )
+        for row in reader:
+            if None in row:  # DictReader's key for cells beyond the header's columns
+                raise ImportFileError(
+                    path,
+                    reader.line_num,
+                    f"more cells than the header's {len(reader.fieldnames)} columns "
+                    "(an unquoted comma?)",
+                )
+            normalised = {(key or "").strip().lower(): value for key, value in row.items()}
+            question, answer = _checked_pair(
+                normalised.get("question"), normalised.get("answer") or "", path, reader.line_num
+            )
+            items.append(ParsedAnswer(len(items) + 1, question, answer, reader.line_num))
+    except csv.Error as error:
+        # DictReader counts lines only after a good row: the bad one starts on the next line.
+        raise ImportFileError(path, reader.line_num + 1, f"invalid CSV: {error}") from None
+    if not items:
+        raise ImportFileError(path, 2, "no rows below the header")
+    return items
+
+
+# Each takes the text, the path for messages and a list to add warnings to.
+PARSERS: dict[str, Callable[..., list[ParsedAnswer]]] = {
+    ".txt": parse_numbered_text,
+    ".jsonl": parse_jsonl,
+    ".csv": parse_csv,
+}
+# The suffixes a folder is searched for.
+SUPPORTED_SUFFIXES = tuple(PARSERS)
+
+
+def detect_subject(items: Iterable[ParsedAnswer]) -> str:
+    """The state named most often in the questions and answers."""
+    counts: dict[str, int] = {}
+    for item in items:
+        for name in states_named(f"{item.question}\n{item.answer}"):
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda name: (counts[name], name)) if counts else ""
+
+
+def parse_content(path: Path, raw: bytes, warnings: list[str] | None = None) -> list[ParsedAnswer]:
+    """The answers of a file's bytes; `path` names it (its suffix says the format)."""
+    return parser_for(path)(decode(raw, path), path, warnings)
+
+
+def parser_for(path: Path) -> Callable[..., list[ParsedAnswer]]:
+    """The suffix decides the format; an unsupported file is refused before it is read."""
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        raise ImportFileError(path, 1, f"unsupported file type {path.suffix or '(none)'}")
+    return parser

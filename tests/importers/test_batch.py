@@ -1,0 +1,55 @@
+"""editorial.importers.batch: many files in one import; a bad file is its own error and
+the others still import."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from editorial.importers import import_paths
+from editorial.models import Answer, Document
+from tests.importers.conftest import BAD_FILES, GOOD_JSONL, MISSISSIPPI, write
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bad_files_do_not_stop_the_good_ones_in_one_import(tmp_path):
+    write(tmp_path, "a_good.jsonl", GOOD_JSONL)
+    for name, (content, _, _) in BAD_FILES.items():
+        write(tmp_path, name, content)
+    write(tmp_path, "z_good.csv", "question,answer\nLast?,Still imported.\n")
+    shutil.copy(MISSISSIPPI, tmp_path / MISSISSIPPI.name)
+
+    summary = import_paths([tmp_path])
+
+    errors = {Path(result.path).name: result.error for result in summary.failed}
+    assert set(errors) == set(BAD_FILES)
+    for name, (_, line, reason) in BAD_FILES.items():
+        assert errors[name].startswith(f"{tmp_path / name}:{line}: ")
+        assert reason in errors[name]
+    assert set(Document.objects.values_list("name", flat=True)) == {
+        "a_good.jsonl",
+        "z_good.csv",
+        MISSISSIPPI.name,
+    }
+    assert Answer.objects.count() == 22
+    assert summary.total("created") == 22
+
+
+def test_a_hostile_jsonl_file_is_that_files_error_and_the_others_import(tmp_path):
+    deep = tmp_path / "a_deep.jsonl"
+    deep.write_text('{"question": "Q?", "answer": "A."}\n' + "[" * 200_000 + "]" * 200_000 + "\n")
+    huge = tmp_path / "b_huge.jsonl"
+    huge.write_text('{"question": "Q?", "answer": ' + "9" * 5_000 + "}\n")
+    good = tmp_path / "c_good.jsonl"
+    good.write_text('{"question": "Is this fine?", "answer": "Yes."}\n')
+
+    summary = import_paths([deep, huge, good])
+
+    errors = {Path(result.path).name: result.error for result in summary.failed}
+    assert errors["a_deep.jsonl"].endswith("a_deep.jsonl:2: invalid JSON: nested too deeply")
+    assert "b_huge.jsonl:1: invalid JSON:" in errors["b_huge.jsonl"]
+    assert summary.total("created") == 1
+    assert list(Document.objects.values_list("name", flat=True)) == ["c_good.jsonl"]
