@@ -3,6 +3,7 @@ to an answer (bring it to a state, settle its claims) or posts as the admin's pa
 
 import datetime
 import re
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from django.contrib.messages import constants as levels
 from django.urls import reverse
 from reversion.models import Version
 
-from editorial import workflow
+from editorial import flags, workflow
+from editorial.exporters import Export
 from editorial.importers import import_paths
-from editorial.models import Answer, ApprovedVersion, Document, Status
+from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Document, Status
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_FILES = sorted(FIXTURES.glob("*.txt"))
@@ -306,3 +308,60 @@ def bulk(client, action: str, answers, follow=True, **data):
     if "confirm" in data:
         payload["step"] = action  # the intermediate page's hidden input
     return client.post(CHANGELIST, payload, follow=follow)
+
+
+# --- claims: Massachusetts Q1 with only its 2004 claim open ----------------------------
+
+HEDGE = (
+    "As of my knowledge cutoff in September 2021, the current policy of the Massachusetts "
+    "Department of Motor Vehicles (DMV) is"
+)
+
+NO_HEDGE = "The current policy of the Massachusetts Department of Motor Vehicles (DMV) is"
+
+LAST_UPDATE = "While this information is accurate as of my last update, policies"
+
+
+def without_hedges(text: str) -> str:
+    """Massachusetts Q1 as an editor corrects it: both knowledge-cutoff hedges gone."""
+    assert HEDGE in text and LAST_UPDATE in text
+    return text.replace(HEDGE, NO_HEDGE).replace(LAST_UPDATE, "Policies")
+
+
+EXCERPT = "In 2004 the Commonwealth restricted the release of license data."
+
+
+def keys(text: str) -> list[str]:
+    return [claim.text for claim in flags.find_claims(text)]
+
+
+@pytest.fixture
+def q1(seeds, people) -> Answer:
+    """Massachusetts Q1 with its hedge removed and the RMV source: only its claim is open."""
+    answer = ma(1)
+    workflow.edit(
+        answer,
+        user=people["editor"],
+        text=without_hedges(answer.text),
+        sources=[RMV_SOURCE],
+    )
+    assert keys(answer.text) == ["2004"]
+    return answer
+
+
+def settle_2004(answer: Answer, user) -> Answer:
+    return workflow.settle_claim(
+        answer,
+        user=user,
+        claim="2004",
+        kind=ClaimEvidence.Kind.SOURCE,
+        source_id=answer.sources.get().pk,
+        excerpt=EXCERPT,
+        expected_version=Answer.objects.get(pk=answer.pk).version,
+    )
+
+
+def export(format_name: str) -> str:
+    out = BytesIO()
+    Export(format_name, channel="command").write_to(out)
+    return out.getvalue().decode()

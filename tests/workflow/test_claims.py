@@ -1,0 +1,240 @@
+"""Settling claims is an edit, and approval waits on them: through the Python API, on the
+real seeds, with real revisions."""
+
+from __future__ import annotations
+
+import pytest
+from reversion.models import Version
+
+from editorial import workflow
+from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Status
+from tests.conftest import EXCERPT, RMV_SOURCE, ma, settle_2004
+
+pytestmark = pytest.mark.django_db
+
+
+def test_linking_a_claim_is_an_edit_with_its_own_version(q1, people):
+    before = q1.version
+    settle_2004(q1, people["editor"])
+    q1.refresh_from_db()
+    assert q1.version == before + 1
+    evidence = q1.claim_evidence.get()
+    assert (evidence.claim_key, evidence.kind, evidence.excerpt, evidence.settled_by) == (
+        "2004", "source", EXCERPT, people["editor"]
+    )  # fmt: skip
+    event = q1.events.latest("id")
+    assert (event.action, event.actor) == ("edit", people["editor"])
+    assert "2004" in event.comment and event.revision is not None
+    # The version carries the evidence (reversion follows it from the answer).
+    newest = Version.objects.get_for_object(q1).first()
+    models = {v.content_type.model for v in newest.revision.version_set.all()}
+    assert models == {"answer", "source", "claimevidence"}
+    assert newest.field_dict["version"] == q1.version
+
+
+def test_common_knowledge_needs_a_reason_and_a_source_link_needs_an_excerpt(q1, people):
+    editor = people["editor"]
+    with pytest.raises(workflow.WorkflowError, match="Say why “2004” is common knowledge"):
+        workflow.settle_claim(q1, user=editor, claim="2004", kind="common_knowledge", reason=" ")
+    with pytest.raises(workflow.WorkflowError, match="Quote the excerpt"):
+        workflow.settle_claim(
+            q1, user=editor, claim="2004", kind="source", source_id=q1.sources.get().pk
+        )
+    with pytest.raises(workflow.WorkflowError, match="one of this answer's sources"):
+        workflow.settle_claim(
+            q1, user=editor, claim="2004", kind="source", source_id=ma(2).pk, excerpt="x"
+        )
+    with pytest.raises(workflow.WorkflowError, match="not a claim of the answer's text"):
+        workflow.settle_claim(q1, user=editor, claim="1999", kind="common_knowledge", reason="r")
+    assert not q1.claim_evidence.exists()
+    workflow.settle_claim(
+        q1, user=editor, claim="2004", kind="common_knowledge", reason="Widely reported."
+    )
+    assert q1.claim_evidence.get().settled
+
+
+def test_clearing_evidence_asks_for_the_claim_again(q1, people):
+    settle_2004(q1, people["editor"])
+    assert workflow.unsettled_claims(q1) == []
+    workflow.clear_claim(q1, user=people["editor"], claim="2004")
+    assert [claim.text for claim in workflow.unsettled_claims(q1)] == ["2004"]
+    with pytest.raises(workflow.WorkflowError, match="no evidence to clear"):
+        workflow.clear_claim(q1, user=people["editor"], claim="2004")
+
+
+def test_settling_follows_the_edit_rules(q1, people):
+    with pytest.raises(workflow.WorkflowError, match="Only editors"):
+        settle_2004(q1, people["reviewer"])
+    with pytest.raises(workflow.WorkflowError, match="is the editor of this answer"):
+        settle_2004(q1, people["editor2"])
+    settle_2004(q1, people["editor"])
+    workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+    with pytest.raises(workflow.WorkflowError, match="in review and read-only"):
+        workflow.clear_claim(q1, user=people["editor"], claim="2004")
+
+
+def test_a_stale_settlement_is_refused(q1, people):
+    loaded = q1.version
+    workflow.edit(q1, user=people["editor"], text=q1.text + " More.")
+    with pytest.raises(workflow.StaleVersionError):
+        workflow.settle_claim(
+            q1, user=people["editor"], claim="2004", kind="common_knowledge",
+            reason="Known.", expected_version=loaded,
+        )  # fmt: skip
+    assert not q1.claim_evidence.exists()
+
+
+def test_removing_the_linked_source_unsettles_the_claim(q1, people):
+    settle_2004(q1, people["editor"])
+    workflow.edit(q1, user=people["editor"], sources=[{**RMV_SOURCE, "title": "Other"}])
+    assert [claim.text for claim in workflow.unsettled_claims(q1)] == ["2004"]
+
+
+def test_approval_is_refused_while_a_claim_is_unsettled_then_allowed_once_linked(
+    q1, people, settings
+):
+    # Submitted while unsettled (the rule switched off), so approval itself is what refuses.
+    settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = False
+    workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+    settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = True
+    with pytest.raises(workflow.WorkflowError, match=r"a claim is not settled \(“2004”\)"):
+        workflow.approve(q1, people["reviewer"], expected_version=q1.version)
+    assert not ApprovedVersion.objects.filter(answer=q1).exists()
+    assert "a claim is not settled (“2004”)" in " ".join(
+        workflow.refused_transitions(q1, people["reviewer"]).values()
+    )
+
+    workflow.withdraw(q1, people["editor"])
+    settle_2004(q1, people["editor"])
+    workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+    workflow.approve(q1, people["reviewer"], expected_version=q1.version)
+    pinned = ApprovedVersion.objects.get(answer=q1)
+    assert pinned.claims == [
+        {
+            "text": "2004",
+            "kind": "source",
+            "source_url": RMV_SOURCE["url"],
+            "source_title": RMV_SOURCE["title"],
+            "excerpt": EXCERPT,
+            "reason": "",
+        }
+    ]
+
+
+def test_submit_is_refused_while_a_claim_is_unsettled(q1, people):
+    with pytest.raises(workflow.WorkflowError, match="Fix this before submitting: a claim"):
+        workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+
+
+def test_approval_allowed_once_the_claim_is_rewritten_away(q1, people):
+    workflow.edit(q1, user=people["editor"], text=q1.text.replace(" in 2004", ""))
+    assert workflow.unsettled_claims(q1) == []
+    workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+    workflow.approve(q1, people["reviewer"], expected_version=q1.version)
+    assert ApprovedVersion.objects.get(answer=q1).claims == []
+
+
+def test_approval_allowed_once_marked_common_knowledge(q1, people):
+    workflow.settle_claim(
+        q1, user=people["editor"], claim="2004", kind="common_knowledge", reason="Well known."
+    )
+    workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+    workflow.approve(q1, people["reviewer"], expected_version=q1.version)
+    (claim,) = ApprovedVersion.objects.get(answer=q1).claims
+    assert (claim["kind"], claim["reason"], claim["source_url"]) == (
+        "common_knowledge", "Well known.", ""
+    )  # fmt: skip
+
+
+def test_the_setting_turns_the_rule_off(q1, people, settings):
+    settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = False
+    workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
+    workflow.approve(q1, people["reviewer"])
+    assert ApprovedVersion.objects.get(answer=q1).claims == []
+
+
+def test_the_check_runs_on_the_text_approved_and_pins_only_its_claims(q1, people, settings):
+    """Evidence for a claim rewritten away is neither needed nor pinned; a claim brought in
+    by an edit is asked for again, and the approved version keeps what was approved."""
+    editor, reviewer = people["editor"], people["reviewer"]
+    workflow.settle_claim(q1, user=editor, claim="2004", kind="common_knowledge", reason="Known.")
+    workflow.edit(q1, user=editor, text=q1.text.replace("2004", "2005"))
+    # The evidence for 2004 stays, but the text now claims 2005: the rule asks for it.
+    assert [claim.text for claim in workflow.unsettled_claims(q1)] == ["2005"]
+    with pytest.raises(workflow.WorkflowError, match="“2005”"):
+        workflow.submit(q1, editor, reviewer=reviewer)
+    workflow.edit(q1, user=editor, text=q1.text.replace("2005", "2004"))
+    workflow.submit(q1, editor, reviewer=reviewer)
+    seen = q1.version
+    workflow.approve(q1, reviewer, expected_version=seen)
+    assert [c["text"] for c in ApprovedVersion.objects.get(answer=q1).claims] == ["2004"]
+
+    # After approval an edit adds a claim; the pinned version (and export) keep the approved.
+    workflow.edit(q1, user=editor, text=q1.text + " The ACLU agreed.")
+    q1.refresh_from_db()
+    assert q1.status == Status.DRAFT
+    assert [c.text for c in workflow.unsettled_claims(q1)] == ["ACLU"]
+    pinned = ApprovedVersion.objects.get(answer=q1)
+    assert pinned.version == seen and [c["text"] for c in pinned.claims] == ["2004"]
+
+
+def test_approve_many_refuses_the_same_and_pins_the_claims(q1, people, settings):
+    editor, reviewer = people["editor"], people["reviewer"]
+    other = ma(13)
+    workflow.edit(other, user=editor, sources=[RMV_SOURCE])
+    settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = False
+    for answer in (q1, other):
+        workflow.submit(answer, editor, reviewer=reviewer)
+    settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = True
+    outcome = workflow.approve_many(
+        answers=[q1, other],
+        user=reviewer,
+        expected_versions={q1.pk: q1.version, other.pk: other.version},
+    )
+    assert outcome.done == []
+    reasons = {answer.pk: str(error) for answer, error in outcome.refused}
+    assert "a claim is not settled (“2004”)" in reasons[q1.pk]
+    assert (
+        "claims are not settled (“Massachusetts Public Records Law”, “Data Integrity Board”, "
+        "“executive order”, “2018”)"
+    ) in reasons[other.pk]
+
+    workflow.withdraw(q1, editor)
+    settle_2004(q1, editor)
+    workflow.submit(q1, editor, reviewer=reviewer)
+    q1.refresh_from_db()
+    outcome = workflow.approve_many(
+        answers=[q1, other],
+        user=reviewer,
+        expected_versions={q1.pk: q1.version, other.pk: other.version},
+    )
+    assert [answer.pk for answer in outcome.done] == [q1.pk]
+    assert [c["excerpt"] for c in ApprovedVersion.objects.get(answer=q1).claims] == [EXCERPT]
+    # The bulk path's version carries the evidence too, as reversion's follow would.
+    newest = Version.objects.get_for_object(q1).first()
+    assert "claimevidence" in {v.content_type.model for v in newest.revision.version_set.all()}
+
+
+def test_a_claim_cannot_be_linked_to_another_answers_source(q1, people):
+    """Evidence is what this answer cites: another answer's source is refused, nothing saved."""
+    editor = people["editor"]
+    other = ma(3)
+    workflow.edit(other, user=editor, sources=[{**RMV_SOURCE, "title": "Another answer's"}])
+    foreign = other.sources.get()
+    assert foreign.answer_id != q1.pk
+    version = Answer.objects.get(pk=q1.pk).version
+
+    with pytest.raises(workflow.WorkflowError, match="Choose one of this answer's sources"):
+        workflow.settle_claim(
+            q1, user=editor, claim="2004", kind="source", source_id=foreign.pk, excerpt=EXCERPT
+        )
+
+    assert not ClaimEvidence.objects.filter(source=foreign).exists()
+    assert not q1.claim_evidence.exists()
+    assert Answer.objects.get(pk=q1.pk).version == version
+    # Its own source is accepted: the refusal was about whose source it is.
+    workflow.settle_claim(
+        q1, user=editor, claim="2004", kind="source", source_id=q1.sources.get().pk,
+        excerpt=EXCERPT,
+    )  # fmt: skip
+    assert q1.claim_evidence.get().source.answer_id == q1.pk
