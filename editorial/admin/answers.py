@@ -36,6 +36,7 @@ from editorial.admin.filters import (
     ReReviewFilter,
     SubjectFilter,
 )
+from editorial.admin.pages import AnswerPageMixin
 from editorial.admin.quality import ReviewSignFilter
 from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import ACTIONS, WorkflowStepsMixin
@@ -55,7 +56,12 @@ class WorkflowVersionAdmin(VersionAdmin):
 
 @admin.register(Answer)
 class AnswerAdmin(
-    AnswerExportMixin, ClaimsMixin, ReviewPagesMixin, WorkflowStepsMixin, WorkflowVersionAdmin
+    AnswerExportMixin,
+    ClaimsMixin,
+    ReviewPagesMixin,
+    WorkflowStepsMixin,
+    AnswerPageMixin,
+    WorkflowVersionAdmin,
 ):
     form = AnswerForm
     inlines = [SourceInline]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from editorial import flags, workflow
 from editorial.models import Answer, ClaimEvidence
@@ -34,21 +34,14 @@ class ClaimsMixin:
     """The claims panel on the answer page and the review panel's claims with evidence."""
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/claims/",
-                self.admin_site.admin_view(self.claims_view),
-                name="{}_{}_claims".format(*info),
-            ),
-        ] + super().get_urls()
+            self.page_path("<path:object_id>/claims/", self.claims_view, "claims"),
+            *super().get_urls(),
+        ]
 
+    @method_decorator(require_POST)
     def claims_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        answer = self.get_object(request, unquote(object_id))
-        if answer is None or not self.has_view_permission(request, answer):
-            raise PermissionDenied
+        answer = self.answer_shown(request, object_id)
         form = ClaimForm(request.POST)
         if not form.is_valid():
             return self._claims_again(

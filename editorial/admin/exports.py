@@ -24,7 +24,7 @@ from django.contrib.admin.views.main import (
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 
@@ -72,14 +72,7 @@ class AnswerExportMixin:
     change_list_template = "admin/editorial/answer/change_list.html"
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "export/",
-                self.admin_site.admin_view(self.export_view),
-                name="{}_{}_export".format(*info),
-            ),
-        ] + super().get_urls()
+        return [self.page_path("export/", self.export_view, "export"), *super().get_urls()]
 
     def export_links(self, request: HttpRequest) -> list[dict[str, str]]:
         """One link per format carrying the list's current filters; none for non-exporters."""

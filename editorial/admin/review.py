@@ -12,12 +12,11 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -117,22 +116,10 @@ class ReviewPagesMixin:
     """History with chosen comparisons, the version page with revert, the review panel."""
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/history/compare/",
-                self.admin_site.admin_view(self.compare_view),
-                name="{}_{}_compare".format(*info),
-            ),
-        ] + super().get_urls()
-
-    def _answer_for(self, request, object_id) -> Answer:
-        answer = self.get_object(request, unquote(object_id))
-        if answer is None:
-            raise Http404
-        if not self.has_view_permission(request, answer):
-            raise PermissionDenied
-        return answer
+            self.page_path("<path:object_id>/history/compare/", self.compare_view, "compare"),
+            *super().get_urls(),
+        ]
 
     def compare_url(self, answer: Answer, old: str | int, new: str | int = CURRENT) -> str:
         url = reverse("admin:editorial_answer_compare", args=[answer.pk])
@@ -195,7 +182,7 @@ class ReviewPagesMixin:
         return version_snapshot(version)
 
     def compare_view(self, request, object_id):
-        answer = self._answer_for(request, object_id)
+        answer = self.answer_shown(request, object_id)
         old = self._side(answer, request.GET.get("from", IMPORTED))
         new = self._side(answer, request.GET.get("to", CURRENT))
         context = {
@@ -208,7 +195,7 @@ class ReviewPagesMixin:
         return TemplateResponse(request, "admin/editorial/answer/compare.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
-        answer = self._answer_for(request, object_id)
+        answer = self.answer_shown(request, object_id)
         versions = (
             Version.objects.get_for_object(answer)
             .select_related("revision", "revision__user")
@@ -255,7 +242,7 @@ class ReviewPagesMixin:
         # reversion's own view writes the old row back, workflow fields included; ours
         # shows the version beside the answer now and reverts only its content, as an
         # edit the rules allow, from the version the person saw.
-        answer = self._answer_for(request, object_id)
+        answer = self.answer_shown(request, object_id)
         version = get_object_or_404(
             Version.objects.get_for_object(answer).select_related("revision__user"),
             pk=version_id,

@@ -14,10 +14,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from editorial import workflow
 from editorial.admin.review import current_snapshot, review_baseline
@@ -44,26 +45,19 @@ class WorkflowStepsMixin:
     """Step buttons on the change page, and the bulk actions of the answer list."""
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/workflow/",
-                self.admin_site.admin_view(self.workflow_view),
-                name="{}_{}_workflow".format(*info),
-            ),
-        ] + super().get_urls()
+            self.page_path("<path:object_id>/workflow/", self.workflow_view, "workflow"),
+            *super().get_urls(),
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST" and "step" in request.POST:
             return self.workflow_view(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    @method_decorator(require_POST)
     def workflow_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        answer = self.get_object(request, unquote(object_id))
-        if answer is None or not self.has_view_permission(request, answer):
-            raise PermissionDenied
+        answer = self.answer_shown(request, object_id)
         form = StepForm(request.POST)
         if not form.is_valid():
             return self.page_again(

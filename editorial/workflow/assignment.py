@@ -3,6 +3,8 @@ hand or balanced: the least-loaded reviewer the rules allow)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import Count, Q
 
@@ -52,20 +54,40 @@ def pick_reviewer(answer: Answer, *, exclude: set[int] = frozenset()):
     return candidate
 
 
-def _reassign(
-    answer: Answer, user, *, role: str, person, comment: str, action: str, label: str
-) -> None:
-    """Make `person` the answer's `role` (editor or reviewer): a step with its event."""
-    previous = getattr(answer, role)
-    setattr(answer, role, person)
-    save_step(
-        answer,
-        user=user,
-        action=action,
-        from_status=answer.status,
-        comment=f"{previous or 'nobody'} → {person}. {comment}".strip().rstrip("."),
-        label=label,
-    )
+def _assign(
+    step: str,
+    answer: Answer,
+    user,
+    *,
+    role: str,
+    choose: Callable[[Answer], object],
+    comment: str,
+    expected_version: int | None,
+) -> Answer:
+    """Make the person `choose` names (after its guard) the answer's `role`, editor or
+    reviewer: a step with its event, or nothing at all if they hold the role already."""
+    with transaction.atomic():
+        row = locked(answer, expected_version)
+        person = choose(row)
+        if getattr(row, f"{role}_id") == person.pk:
+            return row
+        previous = getattr(row, role)
+        setattr(row, role, person)
+        save_step(
+            row,
+            user=user,
+            action=_EVENT[role],
+            from_status=row.status,
+            comment=f"{previous or 'nobody'} → {person}. {comment}".strip().rstrip("."),
+            label=f"{role.capitalize()} assigned",
+        )
+        notify.announce(step, [row], user=user, comment=comment)
+    refresh_instance(answer, row)
+    return row
+
+
+# The event an assignment logs: claiming and assigning an editor are one kind.
+_EVENT = {"reviewer": Action.ASSIGN, "editor": Action.CLAIM}
 
 
 def assign_reviewer(
@@ -77,17 +99,13 @@ def assign_reviewer(
     expected_version: int | None = None,
 ) -> Answer:
     """Assign by hand, or pick the least-loaded eligible reviewer when none is given."""
-    with transaction.atomic():
-        row = locked(answer, expected_version)
+
+    def choose(row: Answer):
         guard_assign_reviewer(row, user, reviewer)
-        chosen = reviewer or pick_reviewer(row)  # eligible by construction
-        if chosen.pk == row.reviewer_id:
-            return row
-        _reassign(row, user, role="reviewer", person=chosen, comment=comment,
-                  action=Action.ASSIGN, label="Reviewer assigned")  # fmt: skip
-        notify.announce("assign_reviewer", [row], user=user, comment=comment)
-    refresh_instance(answer, row)
-    return row
+        return reviewer or pick_reviewer(row)  # eligible by construction
+
+    return _assign("assign_reviewer", answer, user, role="reviewer", choose=choose,
+                   comment=comment, expected_version=expected_version)  # fmt: skip
 
 
 def assign_editor(
@@ -99,16 +117,13 @@ def assign_editor(
     expected_version: int | None = None,
 ) -> Answer:
     """A managing editor makes someone responsible; an editor may claim an unassigned answer."""
-    with transaction.atomic():
-        row = locked(answer, expected_version)
+
+    def choose(row: Answer):
         guard_assign_editor(row, user, editor)
-        if row.editor_id == editor.pk:
-            return row
-        _reassign(row, user, role="editor", person=editor, comment=comment,
-                  action=Action.CLAIM, label="Editor assigned")  # fmt: skip
-        notify.announce("assign_editor", [row], user=user, comment=comment)
-    refresh_instance(answer, row)
-    return row
+        return editor
+
+    return _assign("assign_editor", answer, user, role="editor", choose=choose,
+                   comment=comment, expected_version=expected_version)  # fmt: skip
 
 
 def claim(answer: Answer, user, *, expected_version: int | None = None) -> Answer:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,10 +13,10 @@ from reversion.models import Revision, Version
 
 from editorial import workflow
 from editorial.models import Answer, Document, WorkflowEvent
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MASSACHUSETTS = FIXTURES / "000_45b9d17f8c940ceb.txt"
 
 

@@ -465,7 +465,7 @@ def test_a_large_sqlite_import_never_locks_editors_out(tmp_path):
         pytest.skip("about SQLite's single writer; PostgreSQL has row locks")
     from bench.corpus import generate
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the project
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
         "ENV_FILE": os.devnull,
