@@ -9,7 +9,7 @@ bench/admin_list_bench.py builds it (the export benchmark's SQLite file EXPORT_B
 or the PostgreSQL database DATABASE_URL names: use one of its own, never a real one). Every
 document there is a copy of a seed file, so each question is asked in thousands of
 documents: the worst case for "the same question elsewhere". Then calls
-editorial.related.related_answers for --answers answers spread evenly over the ids (each
+editorial.insights.related.related_answers for --answers answers spread evenly over the ids (each
 once to warm up, then --repeats times), and prints the median and p95 in milliseconds and
 the queries per call; --json writes the same figures. Target: p95 ≤ 100 ms.
 """

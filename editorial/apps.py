@@ -16,7 +16,7 @@ class EditorialConfig(AppConfig):
         from editorial import checks  # noqa: F401 - registers the settings' system checks
         from editorial.storage import history
 
-        # History that cannot be erased: see editorial.history and migration 0007.
+        # History that cannot be erased: see editorial.storage.history and migration 0007.
         connection_created.connect(history.install_sqlite_function)
         for model in (Revision, Version):
             pre_delete.connect(history.refuse_delete, sender=model)

@@ -187,7 +187,7 @@ class ReviewDecision(models.Model):
     opening before it, warnings and the machine text at approval) is read from them once
     and kept here; the dashboard then adds up rows instead of re-reading every approved
     version (0.35 s at 20,000 decisions on SQLite). Filled by
-    editorial.review_quality.refresh_decisions; never edited.
+    editorial.insights.review_quality.refresh_decisions; never edited.
     """
 
     event = models.OneToOneField(
