@@ -1,4 +1,4 @@
-"""editorial.storage.search: an import indexes its answers in one statement, and nothing else changes.
+"""storage.search: an import indexes its answers in one statement, and nothing else changes.
 
 The trigger that indexes each inserted answer stands aside only inside the import's own
 transaction: afterwards it is back exactly as it was, a failure inside leaves it there and
