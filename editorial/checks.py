@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
-# The import page reads each uploaded file into memory whole: a gigabyte is past anything
-# a person uploads on purpose.
+# Ceilings past which a value is most likely a slip (a warning, not an error: a site that ran
+# with it before still starts). The import page reads each uploaded file into memory whole:
+# a gigabyte is past anything a person uploads on purpose.
 MAX_UPLOAD_MB = 1024
 # Ten years: longer is no interval a person means (days typed for hours, say).
 MAX_DAYS = 3650
@@ -30,7 +31,7 @@ class _Switch:
 
 @dataclass(frozen=True)
 class _Number:
-    """A setting that is a whole number from `least` to `most`."""
+    """A setting that is a whole number of at least `least`; above `most`, likely a slip."""
 
     name: str
     id: str
@@ -98,17 +99,19 @@ NUMBERS = (
         "how long after it was read a source is flagged as stale",
     ),
 )
-FILE_OVER_UPLOAD = "editorial.E009"
+# A file limit above the upload limit: the smaller one is what people meet.
+FILE_OVER_UPLOAD = "editorial.W009"
 
 _UNSET = object()
 
 
 @register("editorial")
-def check_settings(app_configs=None, **kwargs) -> list[Error]:
+def check_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
     """Each EDITORIAL_* setting set, of its type and in its range; a file fits an upload."""
     errors = [error for switch in SWITCHES if (error := _check_switch(switch))]
     errors += [error for number in NUMBERS if (error := _check_number(number))]
-    if not {error.id for error in errors} & {FILE_MB.id, UPLOAD_MB.id}:
+    # A size that is itself wrong or unlikely is reported alone, not compared as well.
+    if not {error.id[-3:] for error in errors} & {FILE_MB.id[-3:], UPLOAD_MB.id[-3:]}:
         errors += _check_file_fits_upload()
     return errors
 
@@ -125,30 +128,40 @@ def _check_switch(switch: _Switch) -> Error | None:
     )
 
 
-def _check_number(number: _Number) -> Error | None:
+def _check_number(number: _Number) -> CheckMessage | None:
     value = getattr(settings, number.name, _UNSET)
     whole = isinstance(value, int) and not isinstance(value, bool)
-    if whole and number.least <= value <= number.most:
-        return None
-    return Error(
-        f"{_what(number.name, value)}; it must be a whole number of {number.unit} from "
-        f"{number.least} to {number.most}.",
-        hint=f"Set {number.name} in the environment or .env to {number.decides}, in "
-        f"{number.unit} ({number.least} to {number.most}).",
-        id=number.id,
+    hint = (
+        f"Set {number.name} in the environment or .env to {number.decides}, in "
+        f"{number.unit} ({number.least} to {number.most})."
     )
+    if not whole or value < number.least:
+        return Error(
+            f"{_what(number.name, value)}; it must be a whole number of {number.unit} from "
+            f"{number.least} to {number.most}.",
+            hint=hint,
+            id=number.id,
+        )
+    if value > number.most:
+        return Warning(
+            f"{_what(number.name, value)}: more than {number.most} {number.unit} is most "
+            "likely a slip.",
+            hint=hint,
+            id=number.id.replace(".E", ".W"),
+        )
+    return None
 
 
 def _what(name: str, value: object) -> str:
     return f"{name} is not set" if value is _UNSET else f"{name} is {value!r}"
 
 
-def _check_file_fits_upload() -> list[Error]:
+def _check_file_fits_upload() -> list[CheckMessage]:
     file_mb, upload_mb = getattr(settings, FILE_MB.name), getattr(settings, UPLOAD_MB.name)
     if file_mb <= upload_mb:
         return []
     return [
-        Error(
+        Warning(
             f"{FILE_MB.name} ({file_mb} MB) is larger than {UPLOAD_MB.name} ({upload_mb} MB): "
             "no upload could hold a file of the largest size allowed.",
             hint=f"Set {FILE_MB.name} no larger than {UPLOAD_MB.name} in the environment or .env.",

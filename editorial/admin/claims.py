@@ -41,7 +41,7 @@ class ClaimsMixin:
 
     @method_decorator(require_POST)
     def claims_view(self, request, object_id):
-        answer = self.answer_shown(request, object_id)
+        answer = self.answer_acted_on(request, object_id)
         form = ClaimForm(request.POST)
         if not form.is_valid():
             return self._claims_again(

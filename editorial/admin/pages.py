@@ -28,3 +28,11 @@ class AnswerPageMixin:
         if not self.has_view_permission(request, answer):
             raise PermissionDenied
         return answer
+
+    def answer_acted_on(self, request, object_id) -> Answer:
+        """The answer a POST acts on: 403 alike for one that does not exist and one the person
+        may not see, so a refused POST tells nothing about which answers exist."""
+        answer = self.get_object(request, unquote(object_id))
+        if answer is None or not self.has_view_permission(request, answer):
+            raise PermissionDenied
+        return answer

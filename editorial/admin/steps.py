@@ -57,7 +57,7 @@ class WorkflowStepsMixin:
 
     @method_decorator(require_POST)
     def workflow_view(self, request, object_id):
-        answer = self.answer_shown(request, object_id)
+        answer = self.answer_acted_on(request, object_id)
         form = StepForm(request.POST)
         if not form.is_valid():
             return self.page_again(
@@ -244,7 +244,7 @@ class WorkflowStepsMixin:
         look = way.asks == "look"
         context = {
             **self.admin_site.each_context(request),
-            "title": step.label,
+            "title": way.title or step.label,
             "opts": self.opts,
             "queryset": queryset,
             "rows": [
@@ -325,7 +325,9 @@ def _loaded_versions(request) -> dict[int, int]:
 
 
 def _label(step: str) -> str:
-    return workflow.STEPS[step].label if step in workflow.STEPS else step
+    """A state change by its label; anything else by its name, as people read it."""
+    known = workflow.STEPS.get(step)
+    return known.label if known is not None and known.transition else step.replace("_", " ")
 
 
 def _unsaved_typing(request, answer: Answer) -> dict | None:

@@ -39,13 +39,7 @@ from editorial.importers.prepare import (
 from editorial.importers.results import FileResult, ImportFileError, ImportSummary, ParsedAnswer
 from editorial.importers.write import import_file, write_file
 
-# A new document's answers are written in bulk (importers.bulk); False takes the
-# per-answer path for every file, which the tests compare the bulk path against. Read
-# where it is used (bulk.bulk_new_documents), so setting it here takes effect.
-BULK_NEW_DOCUMENTS = True
-
 __all__ = [
-    "BULK_NEW_DOCUMENTS",
     "FILES_PER_COMMIT",
     "NAME_LENGTH",
     "PARSERS",

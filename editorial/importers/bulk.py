@@ -27,15 +27,14 @@ _ANSWER_VARYING = (
 )  # fmt: skip
 
 
+# A new document's answers are written in bulk; False takes the per-answer path for every
+# file, which the tests compare the bulk path against (they set it here).
+BULK_NEW_DOCUMENTS = True
+
+
 def bulk_new_documents() -> bool:
-    """Whether new documents take the bulk path, read when used so a test can switch it.
-
-    The switch is `editorial.importers.BULK_NEW_DOCUMENTS`: the tests set it on the package
-    to compare the bulk path with the per-answer path.
-    """
-    from editorial import importers  # the package, complete by the time anything is written
-
-    return importers.BULK_NEW_DOCUMENTS
+    """Whether new documents are written in bulk (BULK_NEW_DOCUMENTS, read when used)."""
+    return BULK_NEW_DOCUMENTS
 
 
 def create_documents(

@@ -13,7 +13,7 @@ on connections Django opens, so any other SQLite client is refused too.
 
 Self-contained on purpose (the SQL is frozen here). On SQLite a later migration that
 rebuilds one of these tables (an AlterField there) drops its triggers: recreate them in
-that migration; tests/test_history_guard.py checks they exist after all migrations.
+that migration; tests/storage/test_history.py checks they exist after all migrations.
 """
 
 from django.db import migrations

@@ -1,6 +1,6 @@
 """Every rule of the editorial workflow: the public API.
 
-The admin, the commands, the tasks and the tests call these functions; none of them
+The admin, the commands and the tests call these functions; none of them
 re-implements a rule. Each step locks the answer row, checks who may do what, saves inside
 a django-reversion revision carrying the user and comment, appends to the event log and
 raises WorkflowError with a sentence a person understands when a rule forbids it.

@@ -81,8 +81,8 @@ def _assign(
             comment=f"{previous or 'nobody'} → {person}. {comment}".strip().rstrip("."),
             label=f"{role.capitalize()} assigned",
         )
-        notify.announce(step, [row], user=user, comment=comment)
     refresh_instance(answer, row)
+    notify.announce(step, [row], user=user, comment=comment)
     return row
 
 
@@ -117,6 +117,9 @@ def assign_editor(
     expected_version: int | None = None,
 ) -> Answer:
     """A managing editor makes someone responsible; an editor may claim an unassigned answer."""
+
+    if editor is None:
+        raise WorkflowError("Choose an editor.")
 
     def choose(row: Answer):
         guard_assign_editor(row, user, editor)

@@ -75,6 +75,9 @@ def editing(
         edit = Edit(row, comment)
         with reversion.create_revision():
             reversion.set_user(user)
+            # The answer and what follows it (sources, evidence) as the edit found them; what
+            # the block saves replaces its own entries (what it deletes is left out).
+            reversion.add_to_revision(row)
             yield edit
             from_status = row.status
             fields = ["question", "text", "version", "updated_at"]

@@ -130,10 +130,8 @@ def guard_assign_reviewer(answer: Answer, user, reviewer=None) -> None:
         check_reviewer_eligible(answer, reviewer)
 
 
-def guard_assign_editor(answer: Answer, user, editor=None) -> None:
+def guard_assign_editor(answer: Answer, user, editor) -> None:
     """A managing editor makes someone responsible; an editor may claim an unassigned answer."""
-    if editor is None:
-        raise WorkflowError("Choose an editor.")
     claiming = editor.pk == user.pk and answer.editor_id is None
     if not (can_assign(user) or (claiming and is_editor(user))):
         raise WorkflowError("Only managing editors can assign an editor to an answer.")

@@ -36,8 +36,9 @@ class OnMany:
     asks: str = ""
     decision: bool = False
     choose: bool = True
-    # How its report names it, if not by the step's label.
+    # How its report and its page name it, if not by the step's label.
     label: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def _transition(
     expected_version: int | None = None,
 ) -> Answer:
     step = STEPS[name]
-    comment = (comment or "").strip()
+    given, comment = comment or "", (comment or "").strip()
     with transaction.atomic():
         row = locked(answer, expected_version)
         check(step, row, user, **(guard_inputs or {}))
@@ -79,8 +79,9 @@ def _transition(
         if after_save:
             # In the same transaction: what the step pins or records lands with it or not at all.
             after_save(row, row.events.filter(action=name).latest("id"))
-        notify.announce(name, [row], user=user, comment=comment)
     refresh_instance(answer, row)
+    # Told as typed (the e-mail quotes it); after the step, once it is committed.
+    notify.announce(name, [row], user=user, comment=given)
     return row
 
 
@@ -210,8 +211,8 @@ def mark_import_merged(
         row.incoming_question = row.incoming_text = None
         save_step(row, user=user, action=Action.MERGE, from_status=row.status, comment=comment,
                   label="Re-import merged")  # fmt: skip
-        notify.announce("merge_import", [row], user=user, comment=comment)
     refresh_instance(answer, row)
+    notify.announce("merge_import", [row], user=user, comment=comment)
     return row
 
 
@@ -232,7 +233,7 @@ STEPS: dict[str, Step] = {
             "submit", "Submit for review", roles=editor_part, guard=guards.guard_submit,
             service=submit, sources=frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
             target=Status.IN_REVIEW, inputs=("reviewer", "comment"), transition=True,
-            many=(OnMany("submit_selected", "Submit for review"),),
+            many=(OnMany("submit_selected", "Submit for review", label="Submit"),),
             done=lambda answer: f"submitted to reviewer {_named(answer.reviewer)}",
         ),
         Step(
@@ -269,7 +270,8 @@ STEPS: dict[str, Step] = {
             guard=guards.guard_assign_reviewer, service=assign_reviewer,
             inputs=("reviewer", "comment"),
             many=(
-                OnMany("assign_reviewer_selected", "Assign reviewer…", asks="reviewer"),
+                OnMany("assign_reviewer_selected", "Assign reviewer…", asks="reviewer",
+                       title="Assign a reviewer"),
                 OnMany("balance_reviewers", "Balance reviewers (least loaded)", choose=False,
                        label="Balance reviewers"),
             ),

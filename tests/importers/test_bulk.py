@@ -98,7 +98,7 @@ def test_the_bulk_path_writes_exactly_what_the_per_answer_path_writes(
     files = _corpus(tmp_path)
     written = {}
     for bulk in (False, True):
-        monkeypatch.setattr(importers, "BULK_NEW_DOCUMENTS", bulk)
+        monkeypatch.setattr(importers.bulk, "BULK_NEW_DOCUMENTS", bulk)
         try:
             with transaction.atomic():
                 # An answer of an earlier import that the corpus repeats: it must get the

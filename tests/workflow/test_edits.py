@@ -5,8 +5,9 @@ import pytest
 from reversion.models import Version
 
 from editorial import workflow
-from editorial.models import Status, WorkflowEvent
+from editorial.models import Answer, Status, WorkflowEvent
 from editorial.workflow import WorkflowError
+from tests.conftest import RMV_SOURCE, settle_2004
 from tests.workflow.conftest import in_state, sourced
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +55,22 @@ def test_revert_is_an_edit_and_restores_content_not_status(answer, editor, revie
     assert answer.sources.count() == 0
     assert answer.events.last().action == WorkflowEvent.Action.REVERT
     assert answer.approved.sources  # still the approved version for export
+
+
+def test_an_edits_revision_holds_what_the_edit_found_then_what_it_saved(q1, people):
+    """The answer and what follows it are recorded as the edit began (the answer first); what
+    the edit saves replaces its own entries and what it deletes is left out."""
+    editor = people["editor"]
+    settle_2004(q1, editor)
+    linked = q1.sources.get()
+
+    workflow.edit(q1, user=editor, sources=[{**RMV_SOURCE, "title": "Another page"}])
+
+    revision = Version.objects.get_for_object(q1).first().revision
+    versions = list(revision.version_set.select_related("content_type").order_by("pk"))
+    assert [v.content_type.model for v in versions][0] == "answer"
+    assert versions[0].field_dict["version"] == Answer.objects.get(pk=q1.pk).version
+    (evidence,) = [v for v in versions if v.content_type.model == "claimevidence"]
+    assert evidence.field_dict["source_id"] == linked.pk  # as the edit found it
+    sources = [v.field_dict["title"] for v in versions if v.content_type.model == "source"]
+    assert sources == ["Another page"]  # the removed source is not in it
