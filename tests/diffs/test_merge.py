@@ -19,44 +19,8 @@ from editorial.diffs import (
     merge_content,
     merge_texts,
 )
-from editorial.diffs.merge import merge_engine, sentences
-
-# Massachusetts Q2 as imported: four sentences.
-Q2 = (
-    "The Massachusetts Registry of Motor Vehicles (RMV) shares data with Immigration and "
-    "Customs Enforcement (ICE) on a daily basis. This data sharing is part of an agreement "
-    "between the state and federal agencies to cooperate on immigration enforcement efforts. "
-    "The RMV provides information such as driver’s license records and vehicle registration "
-    "data to ICE for purposes that include identifying individuals who may be in the country "
-    "unlawfully. The frequency of data sharing between the Massachusetts DMV and ICE is "
-    "ongoing and occurs regularly as part of their collaboration in enforcing immigration laws."
-)
-FIRST, SECOND, THIRD, FOURTH = (
-    "on a daily basis.",
-    "This data sharing is part of an agreement",
-    "The RMV provides information",
-    "in enforcing immigration laws.",
-)
-
-
-def edited(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
-
-
-def library_merge(base: str, theirs: str, yours: str) -> str:
-    """diff-match-patch by hand: each sentence one symbol, your patches applied to theirs."""
-    table: dict[str, str] = {}
-
-    def encode(text: str) -> str:
-        return "".join(table.setdefault(s, chr(0x1000 + len(table))) for s in sentences(text))
-
-    engine = merge_engine()
-    base_s, theirs_s, yours_s = encode(base), encode(theirs), encode(yours)
-    merged, applied = engine.patch_apply(engine.patch_make(base_s, yours_s), theirs_s)
-    back = {symbol: piece for piece, symbol in table.items()}
-    return "".join(back[symbol] for symbol in merged)
-
+from editorial.diffs.merge import sentences
+from tests.diffs.conftest import FIRST, FOURTH, Q2, SECOND, THIRD, edited, library_merge
 
 # --- sentences --------------------------------------------------------------------------
 
