@@ -302,6 +302,12 @@ class MergeMixin:
             "yours_sources": _sources_json(merge.yours.sources) if kind == STALE else "",
             "comment": comment,
             "incoming": workflow.incoming_digest(answer) if kind == REIMPORT else "",
+            "theirs_diff": diff_content(
+                _labelled(merge.base, f"version {base_version}"),
+                _labelled(merge.theirs, f"version {answer.version}"),
+            )
+            if kind == STALE
+            else None,
             "import_diff": diff_content(
                 _labelled(merge.base, "the previous import"),
                 _labelled(merge.theirs, f"the new import of {answer.document.name}"),
