@@ -7,9 +7,11 @@ and the typing is never lost.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from editorial.diffs import THEIRS, YOURS, merge_texts
 from editorial.importers import import_file
 from editorial.models import Answer, ClaimEvidence, Status, WorkflowEvent
 from tests.admin.conftest import MergeForm
+from tests.admin.test_concurrency import run_together
 from tests.conftest import (
     FIXTURES,
     a_source,
@@ -523,3 +526,43 @@ def test_merge_services_refuse_a_stale_base_directly(draft, people):
             draft, user=editor, base_version=opened, yours=yours, choices={},
             expected_version=opened,
         )  # fmt: skip
+
+
+# --- PostgreSQL: confirms racing ------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="real row locks across threads need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_merges_confirmed_at_once_land_one_and_merge_the_other_again(seeds, people):
+    answer = put_in_state(
+        Answer.objects.get(document__subject="Massachusetts", position=2), Status.DRAFT, people
+    )
+    editor = people["editor"]
+    stale, other, third = tab(editor), tab(editor), tab(editor)
+    opened = open_page(stale, answer)
+    assert open_page(other, answer) == opened
+    base = Answer.objects.get(pk=answer.pk).text
+    assert (
+        save(third, answer, opened, text=edited(base, THIRD, "The RMV gives it")).status_code == 302
+    )
+    forms = [
+        (stale, merge_page(save(stale, answer, opened, text=edited(base, FIRST, "weekly.")))),
+        (other, merge_page(save(other, answer, opened, text=edited(base, FOURTH, "in law.")))),
+    ]
+
+    responses = run_together(*(functools.partial(form.post, client) for client, form in forms))
+
+    assert [r.status_code for r in responses if not isinstance(r, Exception)] in (
+        [302, 200],
+        [200, 302],
+    ), responses
+    row = Answer.objects.get(pk=answer.pk)
+    assert row.version == opened + 2  # one merge landed, the other saved nothing
+    again = next(r for r in responses if r.status_code == 200)
+    assert merge_page(again).fields["stored_version"] == str(opened + 2)
+    landed = [e.comment for e in edit_events(answer)][-1]
+    assert (
+        landed == f"Merged version {opened + 1} (stored) with the edit made from version {opened}"
+    )
