@@ -100,7 +100,7 @@ class MergeMixin:
         return {
             "import_diff": diff_content(
                 _labelled(merge.base, "the previous import"),
-                _labelled(merge.theirs, f"the new import of {answer.document.name}"),
+                _labelled(merge.theirs, f"the new import of {answer.document.label}"),
             ),
             "import_merge_url": reverse("admin:editorial_answer_merge", args=[answer.pk]),
             "can_resolve_import": workflow.can_edit(answer, request.user),
@@ -310,7 +310,7 @@ class MergeMixin:
             else None,
             "import_diff": diff_content(
                 _labelled(merge.base, "the previous import"),
-                _labelled(merge.theirs, f"the new import of {answer.document.name}"),
+                _labelled(merge.theirs, f"the new import of {answer.document.label}"),
             )
             if kind == REIMPORT
             else None,

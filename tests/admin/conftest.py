@@ -65,12 +65,12 @@ class MergeForm(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "textarea":
+            # A textarea's first line break is not its content (HTML parsing drops it).
+            self.fields[self._textarea] = self.fields[self._textarea].removeprefix("\n")
             self._textarea = None
         elif tag == "form":
             self._inside = False
 
     def post(self, client: Client, action: str = "save", **choices):
         data = {**self.fields, **self.checked, **choices, "action": action}
-        # A textarea's first line break is not its content (HTML parsing drops it).
-        data = {key: value.removeprefix("\n") for key, value in data.items()}
         return client.post(self.action, data)
