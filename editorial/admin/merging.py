@@ -17,7 +17,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from reversion.models import Version
@@ -123,8 +123,8 @@ class MergeMixin:
     def _reimport_page(self, request, object_id):
         answer = self.answer_shown(request, object_id)
         if not answer.has_import_conflict:
-            messages.info(request, f"{answer}: no re-import is waiting to be merged.")
-            return HttpResponseRedirect(_change_url(answer))
+            # A stale save's merge is only ever shown in answer to that save.
+            raise Http404("No re-import of this answer is waiting to be merged.")
         try:
             workflow.check_can_edit(answer, request.user)
         except workflow.WorkflowError as error:

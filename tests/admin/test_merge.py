@@ -511,9 +511,9 @@ def test_keeping_the_edited_text_still_marks_the_reimport_merged(draft, people, 
     assert row.events.order_by("-id").first().action == WorkflowEvent.Action.MERGE
 
 
-def test_the_merge_page_without_a_waiting_reimport_leads_back(draft, people):
+def test_the_merge_page_without_a_waiting_reimport_is_not_found(draft, people):
     response = tab(people["editor"]).get(reverse("admin:editorial_answer_merge", args=[draft.pk]))
-    assert response.status_code == 302
+    assert response.status_code == 404
 
 
 def test_merge_services_refuse_a_stale_base_directly(draft, people):
