@@ -137,9 +137,14 @@ def demo(transactional_db, live_server) -> dict[str, str]:
 class Person:
     """One person in their own browser context: the pages they see, and what went wrong."""
 
-    def __init__(self, browser, base_url: str, shots: Path, axe_results: dict):
+    def __init__(
+        self, browser, base_url: str, shots: Path, axe_results: dict, javascript: bool = True
+    ):
         self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1366, "height": 900}, accept_downloads=True
+            base_url=base_url,
+            viewport={"width": 1366, "height": 900},
+            accept_downloads=True,
+            java_script_enabled=javascript,
         )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
@@ -203,8 +208,8 @@ def people(browser, live_server, axe_results, request):
     shutil.rmtree(shots, ignore_errors=True)
     opened: list[Person] = []
 
-    def open_person() -> Person:
-        person = Person(browser, live_server.url, shots, axe_results)
+    def open_person(javascript: bool = True) -> Person:
+        person = Person(browser, live_server.url, shots, axe_results, javascript)
         opened.append(person)
         return person
 
@@ -432,9 +437,10 @@ def save_and_continue(person: Person) -> None:
     person.page.get_by_role("button", name="Save and continue editing").click()
 
 
-def two_tabs(demo, people) -> tuple[Person, Person, str]:
-    """The same answer open in two browsers (two tabs, or two people) of the editor."""
-    first, second = people(), people()
+def two_tabs(demo, people, javascript: bool = True) -> tuple[Person, Person, str]:
+    """The same answer open in two browsers (two tabs, or two people) of the editor; the
+    second with JavaScript on or off."""
+    first, second = people(), people(javascript)
     for person in (first, second):
         person.login("editor", demo["editor"])
     original = open_q2(first)
@@ -526,6 +532,28 @@ def test_two_tabs_editing_the_same_sentence_the_second_chooses_per_passage(demo,
     expect(page.locator(".messagelist .success")).to_contain_text("merged, saved as version")
     expect(page.locator("#id_text")).to_have_value(mine)
     second.shot("merge-choice-saved")
+
+
+def test_a_merge_needs_no_javascript(demo, people):
+    # The second browser runs no JavaScript: the merge is plain forms, radios and buttons.
+    # (axe itself needs JavaScript: it checks these pages in the tests above.)
+    first, second, original = two_tabs(demo, people, javascript=False)
+    first.page.fill("#id_text", original.replace(Q2_FIRST, "every week."))
+    mine = original.replace(Q2_FIRST, "only when a court orders it.")
+    second.page.fill("#id_text", mine)
+    save_and_continue(first)
+    expect(first.page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+
+    save_and_continue(second)
+    page = second.page
+    page.get_by_role("button", name="Save the merged text").click()
+    expect(page.locator(".messagelist .error")).to_contain_text("needs a choice")
+    page.get_by_role("radio", name=re.compile(r"^Yours")).check()
+    page.get_by_role("button", name="Save the merged text").click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("merged, saved as version")
+    expect(page.locator("#id_text")).to_have_value(mine)
+    second.shot("merge-without-javascript")
 
 
 def test_a_reimport_conflict_is_shown_as_a_diff_and_resolved_in_the_browser(demo, people, tmp_path):
