@@ -329,6 +329,30 @@ def test_a_stale_page_with_nothing_typed_has_nothing_to_merge(draft, people):
     assert 'id="merge_form"' not in html
 
 
+def test_a_stale_save_with_errors_shows_them_first_and_merges_once_they_are_fixed(draft, people):
+    editor = people["editor"]
+    first, second = tab(editor), tab(editor)
+    opened = open_page(second, draft)
+    base = Answer.objects.get(pk=draft.pk).text
+    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    typed = edited(base, FOURTH, "in federal law.")
+    before = snapshot(draft)
+
+    shown = save(second, draft, opened, text=typed, question="")
+
+    assert shown.status_code == 200
+    assert snapshot(draft) == before
+    html = shown.content.decode()
+    assert "This field is required." in html and f"{escape(typed)}</textarea>" in html
+    # The page keeps the version it was opened on: its next save is merged, not applied.
+    assert int(LOADED.search(html).group(1)) == opened
+    form = merge_page(save(second, draft, opened, text=typed))
+    assert form.post(second).status_code == 302
+    assert Answer.objects.get(pk=draft.pk).text == edited(
+        edited(base, FIRST, "every week."), FOURTH, "in federal law."
+    )
+
+
 def test_a_step_button_on_a_stale_page_shows_the_merge_and_takes_no_step(draft, people):
     editor = people["editor"]
     first, second = tab(editor), tab(editor)
