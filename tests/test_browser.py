@@ -137,9 +137,14 @@ def demo(transactional_db, live_server) -> dict[str, str]:
 class Person:
     """One person in their own browser context: the pages they see, and what went wrong."""
 
-    def __init__(self, browser, base_url: str, shots: Path, axe_results: dict):
+    def __init__(
+        self, browser, base_url: str, shots: Path, axe_results: dict, javascript: bool = True
+    ):
         self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1366, "height": 900}, accept_downloads=True
+            base_url=base_url,
+            viewport={"width": 1366, "height": 900},
+            accept_downloads=True,
+            java_script_enabled=javascript,
         )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
@@ -203,8 +208,8 @@ def people(browser, live_server, axe_results, request):
     shutil.rmtree(shots, ignore_errors=True)
     opened: list[Person] = []
 
-    def open_person() -> Person:
-        person = Person(browser, live_server.url, shots, axe_results)
+    def open_person(javascript: bool = True) -> Person:
+        person = Person(browser, live_server.url, shots, axe_results, javascript)
         opened.append(person)
         return person
 
@@ -416,42 +421,189 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     managing.shot("managing-exported")
 
 
-def test_two_people_editing_one_answer_the_second_save_is_refused_and_keeps_its_text(demo, people):
-    # 5. The same answer open in two browsers (two tabs, or two people): both type.
-    first, second = people(), people()
+# Massachusetts Q2's first and last sentences, as two tabs edit them.
+Q2_FIRST = "on a daily basis."
+Q2_LAST = "in enforcing immigration laws."
+
+
+def open_q2(person: Person) -> str:
+    """From the editor's home to Massachusetts Q2; the text its page shows."""
+    person.page.get_by_role("link", name=re.compile(r"^Massachusetts · Q2 · ")).click()
+    expect(person.page.locator("#id_text")).to_be_editable()
+    return person.page.locator("#id_text").input_value()
+
+
+def save_and_continue(person: Person) -> None:
+    person.page.get_by_role("button", name="Save and continue editing").click()
+
+
+def two_tabs(demo, people, javascript: bool = True) -> tuple[Person, Person, str]:
+    """The same answer open in two browsers (two tabs, or two people) of the editor; the
+    second with JavaScript on or off."""
+    first, second = people(), people(javascript)
     for person in (first, second):
         person.login("editor", demo["editor"])
-        person.page.get_by_role("link", name=re.compile(r"^Massachusetts · Q2 · ")).click()
-        expect(person.page.locator("#id_text")).to_be_editable()
-    original = first.page.locator("#id_text").input_value()
-    theirs = original.replace("daily", "every week", 1)
-    mine = original + "\n\nChecked against the RMV's published policy."
-    assert theirs != original
+    original = open_q2(first)
+    assert open_q2(second) == original
+    return first, second, original
+
+
+def test_two_tabs_editing_different_sentences_keep_both_edits_after_one_confirm(demo, people):
+    first, second, original = two_tabs(demo, people)
+    theirs = original.replace(Q2_FIRST, "every week.")
+    mine = original.replace(Q2_LAST, "in enforcing federal immigration laws.")
+    assert theirs != original != mine
     first.page.fill("#id_text", theirs)
     second.page.fill("#id_text", mine)
-    second.shot("second-typed")
-
-    first.page.get_by_role("button", name="Save and continue editing").click()
+    save_and_continue(first)
     expect(first.page.locator(".messagelist .success")).to_contain_text("was changed successfully")
-    first.shot("first-saved")
-    second.page.get_by_role("button", name="Save and continue editing").click()
 
-    refused = second.page
-    expect(refused.locator(".errornote")).to_be_visible()
-    expect(refused.locator(".errorlist")).to_contain_text("Someone else saved this answer")
-    # Nothing typed is lost: the refused text is still in the form, ready to merge.
-    expect(refused.locator("#id_text")).to_have_value(mine)
-    # And what the other person changed is shown, word by word.
-    stale = ".stale-diff .content-diff"
-    expect(refused.locator(stale)).to_be_visible()
-    assert marked(refused, f"{stale} del") == ["daily"]
-    assert marked(refused, f"{stale} ins") == ["every week"]
-    second.axe("answer page, stale save refused")
-    second.shot("second-refused")
+    save_and_continue(second)
 
-    # Nothing was overwritten: the first save stands.
+    # Not refused and not overwritten: merged, and shown against what is stored, to confirm.
+    page = second.page
+    heading = "Changed by someone else while you had this page open"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.locator(".merge-intro")).to_contain_text("changed different passages")
+    expect(page.locator("input[type=radio]")).to_have_count(0)
+    result = ".merge-result .content-diff"
+    assert marked(page, f"{result} ins") == [" federal"]
+    assert marked(page, f"{result} del") == []
+    second.axe("merge page, merged to confirm")
+    second.shot("merge-different-sentences")
+    page.get_by_role("button", name="Save the merged text").click()  # the one confirm
+
+    expect(page.locator(".messagelist .success")).to_contain_text("merged, saved as version")
+    both = original.replace(Q2_FIRST, "every week.").replace(
+        Q2_LAST, "in enforcing federal immigration laws."
+    )
+    expect(page.locator("#id_text")).to_have_value(both)
+    expect(page.locator(".event-log tbody tr").first).to_contain_text(
+        "with the edit made from version"
+    )
+    second.shot("merge-saved")
     first.page.reload()
-    expect(first.page.locator("#id_text")).to_have_value(theirs)
+    expect(first.page.locator("#id_text")).to_have_value(both)  # nothing of theirs lost
+
+
+def test_two_tabs_editing_the_same_sentence_the_second_chooses_per_passage(demo, people):
+    first, second, original = two_tabs(demo, people)
+    theirs = original.replace(Q2_FIRST, "every week.")
+    mine = original.replace(Q2_FIRST, "only when a court orders it.").replace(
+        Q2_LAST, "in enforcing federal immigration laws."
+    )
+    first.page.fill("#id_text", theirs)
+    second.page.fill("#id_text", mine)
+    save_and_continue(first)
+    expect(first.page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+
+    save_and_continue(second)
+
+    page = second.page
+    passage = page.get_by_role("group", name="Answer, passage 1 of 1")
+    expect(passage).to_be_visible()
+    yours = passage.get_by_role("radio", name=re.compile(r"^Yours"))
+    stored = passage.get_by_role("radio", name=re.compile(r"^Stored"))
+    expect(yours).not_to_be_checked()
+    expect(stored).not_to_be_checked()
+    expect(passage).to_contain_text("(ICE) only when a court orders it.")
+    expect(passage).to_contain_text("(ICE) every week.")
+    second.axe("merge page, a passage to choose")
+    second.shot("merge-same-sentence")
+
+    # Saving without a choice overwrites nothing: the page asks for the choice.
+    page.get_by_role("button", name="Save the merged text").click()
+    expect(page.locator(".messagelist .error")).to_contain_text("needs a choice")
+    expect(page.locator(".merge-missing")).to_have_count(1)
+    first.page.reload()
+    expect(first.page.locator("#id_text")).to_have_value(theirs)  # 0 silent overwrites
+    second.shot("merge-choice-needed")
+
+    # The choice, by keyboard and without JavaScript: a radio, a preview, then save.
+    page.get_by_role("group", name=re.compile(r"^Answer, passage 1 of 1")).get_by_role(
+        "radio", name=re.compile(r"^Yours")
+    ).check()
+    page.get_by_role("button", name="Show the result of my choices").click()
+    result = ".merge-result .content-diff"
+    assert marked(page, f"{result} ins") == ["only when a court orders it", " federal"]
+    second.shot("merge-choice-preview")
+    page.get_by_role("button", name="Save the merged text").click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("merged, saved as version")
+    expect(page.locator("#id_text")).to_have_value(mine)
+    second.shot("merge-choice-saved")
+
+
+def test_a_merge_needs_no_javascript(demo, people):
+    # The second browser runs no JavaScript: the merge is plain forms, radios and buttons.
+    # (axe itself needs JavaScript: it checks these pages in the tests above.)
+    first, second, original = two_tabs(demo, people, javascript=False)
+    first.page.fill("#id_text", original.replace(Q2_FIRST, "every week."))
+    mine = original.replace(Q2_FIRST, "only when a court orders it.")
+    second.page.fill("#id_text", mine)
+    save_and_continue(first)
+    expect(first.page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+
+    save_and_continue(second)
+    page = second.page
+    page.get_by_role("button", name="Save the merged text").click()
+    expect(page.locator(".messagelist .error")).to_contain_text("needs a choice")
+    page.get_by_role("radio", name=re.compile(r"^Yours")).check()
+    page.get_by_role("button", name="Save the merged text").click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("merged, saved as version")
+    expect(page.locator("#id_text")).to_have_value(mine)
+    second.shot("merge-without-javascript")
+
+
+def test_a_reimport_conflict_is_shown_as_a_diff_and_resolved_in_the_browser(demo, people, tmp_path):
+    editor = people()
+    editor.login("editor", demo["editor"])
+    page = editor.page
+    original = open_q2(editor)
+    edited = original.replace(Q2_LAST, "in enforcing federal immigration laws.")
+    page.fill("#id_text", edited)
+    save_and_continue(editor)
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    answer_url = page.url
+
+    # The managing editor imports the file again, its Q2 reworded by the model.
+    seed = Path(__file__).resolve().parent.parent / "fixtures" / "000_45b9d17f8c940ceb.txt"
+    changed = tmp_path / seed.name
+    text = seed.read_text(encoding="utf-8")
+    assert text.count(Q2_FIRST) == 1
+    changed.write_text(text.replace(Q2_FIRST, "daily, from county to county."), encoding="utf-8")
+    managing = people()
+    managing.login("managing", demo["managing"])
+    managing.page.goto("/admin/editorial/document/import/")
+    managing.page.set_input_files("input[type=file]", str(changed))
+    managing.page.get_by_role("button", name="Import").click()
+    expect(managing.page.locator(".messagelist")).to_contain_text("conflict")
+
+    # The editor's page shows what the new import changed, word by word.
+    page.goto(answer_url)
+    panel = page.locator(".import-conflict")
+    expect(panel.locator("#import-conflict-heading")).to_have_text(
+        "A new import of this answer is waiting to be merged"
+    )
+    assert marked(page, ".import-conflict del") == [" on a", " basis"]
+    assert marked(page, ".import-conflict ins") == [", from county to county"]
+    editor.axe("answer page, a re-import waiting")
+    editor.shot("reimport-waiting")
+    panel.get_by_role("link", name="Merge the new import into the answer…").click()
+
+    expect(page.locator(".merge-intro")).to_contain_text("was imported again")
+    expect(page.locator("input[type=radio]")).to_have_count(0)  # different sentences
+    editor.axe("merge page, a re-import")
+    editor.shot("reimport-merge")
+    page.get_by_role("button", name="Save the merge and mark the re-import merged").click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("merged, saved as version")
+    expect(page.locator("#id_text")).to_have_value(
+        edited.replace(Q2_FIRST, "daily, from county to county.")
+    )
+    expect(page.locator(".import-conflict")).to_have_count(0)
+    editor.shot("reimport-merged")
 
 
 @pytest.fixture

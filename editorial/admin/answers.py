@@ -2,8 +2,8 @@
 
 Every page carries the version it showed (`loaded_version`). A POST locks the row for the
 whole request, so the form's version check and the save are one step: a save from a stale
-page is refused with the person's typed text kept and the difference shown; a landed save
-writes content only, never a status, editor or reviewer it read earlier.
+page is merged with what is stored instead, shown to confirm (admin/merging.py), the typing
+kept; a landed save writes content only, never a status, editor or reviewer it read earlier.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from editorial.admin.filters import (
     ReReviewFilter,
     SubjectFilter,
 )
+from editorial.admin.merging import MergeMixin
 from editorial.admin.pages import AnswerPageMixin
 from editorial.admin.quality import ReviewSignFilter
 from editorial.admin.review import ReviewPagesMixin
@@ -59,6 +60,7 @@ class AnswerAdmin(
     AnswerExportMixin,
     ClaimsMixin,
     ReviewPagesMixin,
+    MergeMixin,
     WorkflowStepsMixin,
     AnswerPageMixin,
     WorkflowVersionAdmin,
@@ -234,6 +236,10 @@ class AnswerAdmin(
                 refused = self.refused_save(request, object_id)
                 if refused is not None:
                     return refused
+                # From a page of an older version: merged with what is stored, to confirm.
+                merged = self.merge_instead(request, object_id)
+                if merged is not None:
+                    return merged
             # Not VersionAdmin's: the revision is the workflow's (workflow.editing), made
             # only when something changed, with the edit's event.
             return admin.ModelAdmin.changeform_view(
@@ -296,14 +302,18 @@ class AnswerAdmin(
                 self.claims_context(request, stored, kept_claim=context.get("kept_claim"))
             )
             context["related"] = related_answers(stored, user=request.user)
+            context.update(self.import_conflict_context(request, stored))
             if "review_diff" in context:
                 context["flag_chips"] = self.flag_list(stored)
                 context["flagged_html"] = self.flagged_text(stored)
-            # After a stale refusal the page shows what changed, so the next try starts from
-            # the version stored now; any other re-shown form keeps the version it started from.
-            keep = form.is_bound and not stale
+            # A re-shown form keeps the version it started from, so that its next save is
+            # merged with whatever was stored meanwhile; a state that changed meanwhile has
+            # been shown, so the next save applies to the state as it is.
+            keep = form.is_bound
             context["loaded_version"] = keep and form.data.get("loaded_version") or stored.version
-            context["loaded_status"] = keep and form.data.get("loaded_status") or stored.status
+            context["loaded_status"] = (
+                keep and not stale and form.data.get("loaded_status") or stored.status
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_search_results(self, request, queryset, search_term):

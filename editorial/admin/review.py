@@ -7,8 +7,6 @@ now) and shows them. A revert is an edit: it goes through workflow.revert and it
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -67,25 +65,6 @@ def version_snapshot(version: Version) -> Snapshot:
         label=f"version {data.get('version', '?')} of {when}",
         claims=tuple(workflow.version_claims(version)),
     )
-
-
-def stored_fields(version: Version) -> dict:
-    """A version's fields as stored (JSON values: no dates or model instances).
-
-    reversion's field_dict builds a model instance per version; a page listing 200
-    versions spent most of its time there for two plain values each.
-    """
-    if version.format != "json":
-        return version.field_dict
-    return json.loads(version.serialized_data)[0]["fields"]
-
-
-def numbered_version(answer: Answer, number: int) -> Version | None:
-    """The newest saved version carrying this version number (steps keep the number)."""
-    for version in Version.objects.get_for_object(answer).select_related("revision"):
-        if stored_fields(version).get("version") == number:
-            return version
-    return None
 
 
 def review_baseline(answer: Answer) -> Snapshot:
@@ -159,7 +138,7 @@ class ReviewPagesMixin:
 
     def stale_diff(self, answer: Answer, loaded: int) -> ContentDiff | None:
         """What changed between the version a stale page showed and the answer now."""
-        version = numbered_version(answer, loaded)
+        version = workflow.numbered_version(answer, loaded)
         if version is None:
             return None
         return diff_content(version_snapshot(version), current_snapshot(answer))
@@ -204,7 +183,7 @@ class ReviewPagesMixin:
         rows = []
         history_url = reverse("admin:editorial_answer_history", args=[answer.pk])
         for version in versions:
-            data = stored_fields(version)
+            data = workflow.stored_fields(version)
             revision = version.revision
             rows.append(
                 {

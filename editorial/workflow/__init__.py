@@ -7,7 +7,8 @@ raises WorkflowError with a sentence a person understands when a rule forbids it
 
 Where things are: states.py (what a step is), permissions.py (who may), facts.py (what the
 rules read), guards.py (refusals with reasons), saving.py (locks, versions, the event),
-edits.py (the one edit path), transitions.py (the steps and their table), assignment.py,
+edits.py (the one edit path), merges.py (stale saves and re-imports merged through it),
+transitions.py (the steps and their table), assignment.py,
 bulk.py (approving many), provenance.py (what an approval pins), versions.py (what an old
 version held), notify.py (steps announced once committed).
 """
@@ -28,7 +29,7 @@ from editorial.workflow.edits import (
     revert,
     settle_claim,
 )
-from editorial.workflow.errors import StaleVersionError, WorkflowError
+from editorial.workflow.errors import ChoiceNeeded, StaleVersionError, WorkflowError
 from editorial.workflow.facts import (
     EVIDENCE_PREFETCH,
     blocking_reasons,
@@ -40,6 +41,16 @@ from editorial.workflow.facts import (
     unsettled_claims,
 )
 from editorial.workflow.guards import can_edit, check_can_edit
+from editorial.workflow.merges import (
+    Merged,
+    import_merge,
+    incoming_digest,
+    merge_edit,
+    merge_reimport,
+    stale_merge,
+    stored_content,
+    version_content,
+)
 from editorial.workflow.notify import steps_taken
 from editorial.workflow.permissions import (
     can_archive,
@@ -90,7 +101,12 @@ from editorial.workflow.transitions import (
     submit,
     withdraw,
 )
-from editorial.workflow.versions import version_claims, version_sources
+from editorial.workflow.versions import (
+    numbered_version,
+    stored_fields,
+    version_claims,
+    version_sources,
+)
 
 __all__ = [
     "ACTIVE_STATES",
@@ -104,7 +120,9 @@ __all__ = [
     "UNSEEN",
     "TRAINED_ALGORITHMIC_MEDIA",
     "BulkOutcome",
+    "ChoiceNeeded",
     "Edit",
+    "Merged",
     "OnMany",
     "StaleVersionError",
     "Step",
@@ -139,6 +157,8 @@ __all__ = [
     "eligible_reviewers",
     "has_part_in",
     "histories_of",
+    "import_merge",
+    "incoming_digest",
     "is_editor",
     "is_responsible_editor",
     "is_reviewer",
@@ -146,6 +166,9 @@ __all__ = [
     "may_assign_editor",
     "may_assign_reviewer",
     "may_claim",
+    "merge_edit",
+    "merge_reimport",
+    "numbered_version",
     "may_decide",
     "offered_steps",
     "pick_reviewer",
@@ -158,10 +181,14 @@ __all__ = [
     "reviewers",
     "revert",
     "settle_claim",
+    "stale_merge",
     "steps_taken",
+    "stored_content",
+    "stored_fields",
     "submit",
     "take_many",
     "unsettled_claims",
+    "version_content",
     "version_claims",
     "version_sources",
     "withdraw",

@@ -17,3 +17,15 @@ class StaleVersionError(WorkflowError):
             or f"Someone else saved this answer (now version {current}) after you opened "
             f"version {loaded}; nothing was changed. See what changed, then try again."
         )
+
+
+class ChoiceNeeded(WorkflowError):
+    """A merge has passages (or sources) changed on both sides that nobody chose between."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        count = len(names)
+        super().__init__(
+            f"{count} passage{'s' if count != 1 else ''} changed on both sides "
+            f"{'need' if count != 1 else 'needs'} a choice, yours or theirs; nothing was saved."
+        )

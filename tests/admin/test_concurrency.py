@@ -21,6 +21,7 @@ from reversion.models import Version
 
 from editorial import workflow
 from editorial.models import Answer, ApprovedVersion, Status, WorkflowEvent
+from tests.admin.conftest import MergeForm
 from tests.conftest import (
     a_source,
     change_form_data,
@@ -91,20 +92,30 @@ def test_the_second_of_two_tabs_cannot_overwrite_the_first(answer, people):
     typed = "Second tab: the Registry never shares data."
     refused = save(second, answer, loaded_second, text=typed)
 
-    assert refused.status_code == 200  # the form again, inside the admin
+    assert refused.status_code == 200  # the merge page, inside the admin
     assert snapshot(answer) == before
     assert Answer.objects.get(pk=answer.pk).text == "First tab: the Registry shares data."
     html = refused.content.decode()
-    assert f"{escape(typed)}</textarea>" in html  # the typing is kept in the form
+    assert f"{escape(typed)}</textarea>" in html  # the typing is kept
     assert "Changed by someone else while you had this page open" in html
-    diff = html.split('aria-label="What changed meanwhile"', 1)[1].split('aria-label="Workflow"')[0]
-    assert "<ins>" in diff and "First" in diff
-    assert re.search(r"<del>[^<]*<span[^>]*>[^<]*</span>[^<]*Immigration and Customs", diff)
-    # The page now carries the stored version: saving again is a deliberate choice.
-    assert int(LOADED.search(html).group(1)) == loaded_first + 1
+    # Both tabs rewrote the one sentence: the second chooses, yours or theirs.
+    form = MergeForm(html)
+    assert form.radios == {"text-1": ["yours", "theirs"]} and form.checked == {}
+    passage = html.split('id="passage-text-1"', 1)[1].split("</fieldset>")[0]
+    assert escape(typed) in passage and "First tab: the Registry shares data." in passage
+    # Saving again without a choice overwrites nothing; only the choice does.
+    assert form.post(second).status_code == 200
+    assert snapshot(answer) == before
+    assert form.post(second, **{"text-1": "yours"}).status_code == 302
+    row = Answer.objects.get(pk=answer.pk)
+    assert row.text == typed
+    assert row.events.order_by("-id").first().comment == (
+        f"Merged version {loaded_first + 1} (stored) with the edit made from version "
+        f"{loaded_second}"
+    )
 
 
-def test_a_stale_save_of_the_sources_alone_is_refused_and_kept(answer, people):
+def test_a_stale_save_of_the_sources_alone_is_merged_with_the_stored_text(answer, people):
     editor = people["editor"]
     put_in_state(answer, Status.DRAFT, people)
     first, second = tab(editor), tab(editor)
@@ -115,11 +126,17 @@ def test_a_stale_save_of_the_sources_alone_is_refused_and_kept(answer, people):
     before = snapshot(answer)
 
     stale_data.update(loaded_version=str(loaded), loaded_status=loaded.status)
-    refused = second.post(change_url(answer), stale_data)
+    shown = second.post(change_url(answer), stale_data)
 
-    assert refused.status_code == 200
-    assert snapshot(answer) == before
-    assert 'value="Second tab source"' in refused.content.decode()
+    assert shown.status_code == 200
+    assert snapshot(answer) == before  # nothing saved until confirmed
+    merged = shown.content.decode().split('aria-label="The merged text"', 1)[1]
+    # The typed source is kept, shown as added.
+    assert re.search(r"<ins>[^<]*<span[^>]*>[^<]*</span>\s*Second tab source", merged)
+    assert MergeForm(shown.content.decode()).post(second).status_code == 302
+    row = Answer.objects.get(pk=answer.pk)
+    assert row.text == "First tab text."
+    assert list(row.sources.values_list("title", flat=True)) == ["T", "Second tab source"]
 
 
 def test_a_page_without_its_version_saves_nothing(answer, people):

@@ -8,6 +8,7 @@ is given its row in EXPECTED_URLS or EXPECTED_ACTIONS below.
 
 import dataclasses
 import hashlib
+import json
 import re
 
 import pytest
@@ -93,6 +94,9 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:editorial_answer_workflow": Expect(get=405, post={"editor", "superuser"}),
     # Settling a claim's evidence is an edit: the answer's editor's.
     "admin:editorial_answer_claims": Expect(get=405, post={"editor", "superuser"}),
+    # Merging a stale save or a waiting re-import is an edit: the answer's editor's. Opened
+    # only for a waiting re-import (the scene's answer has none: 404, or 403 unseen).
+    "admin:editorial_answer_merge": Expect(get=NOBODY, post={"editor", "superuser"}),
     "admin:editorial_answer_recoverlist": Expect(get=NOBODY, post=NOBODY),
     "admin:editorial_answer_recover": Expect(get=NOBODY, post=NOBODY),
     "admin:editorial_answer_revision": Expect(get=STAFF, post={"editor", "superuser"}),
@@ -335,6 +339,22 @@ def forged_post(key: str, scene) -> dict:
             "reviewer": people["reviewer"].pk,
         },
         "admin:editorial_answer_revision": {"loaded_version": fresh.version, "comment": ""},
+        # The merge page's confirm, as if typed on the version before: the typing wins.
+        "admin:editorial_answer_merge": {
+            "kind": "stale",
+            "base_version": fresh.version - 1,
+            "stored_version": fresh.version,
+            "stored_status": fresh.status,
+            "yours_question": fresh.question,
+            "yours_text": "Forged text.",
+            "yours_sources": json.dumps(
+                [
+                    {**s.as_dict(), "id": s.pk, "accessed_on": s.accessed_on.isoformat()}
+                    for s in fresh.sources.all()
+                ]
+            ),
+            "action": "save",
+        },
         "admin:editorial_answer_claims": {
             "claim": _a_claim(drafted),
             "action": "common",

@@ -1,0 +1,475 @@
+"""The merge page: a save from a stale page, or a waiting re-import, merged instead of refused.
+
+A save posted from a page that showed an older version comes here instead of being refused:
+the typing is merged three-way with what is stored (workflow.stale_merge) and shown as a word
+diff against the stored text, to confirm; passages both sides changed are offered yours or
+theirs, one radio choice each (no JavaScript needed). A waiting re-import is merged on the
+same page (workflow.import_merge). The page carries everything typed, so nothing is lost
+whatever happens next, and the stored version it merged with, so that a save after someone
+else's is refused and merged again. The rules and the saving are the workflow's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from reversion.models import Version
+
+from editorial import workflow
+from editorial.admin.answer_form import TextInput
+from editorial.diffs import (
+    THEIRS,
+    YOURS,
+    Agreed,
+    ContentMerge,
+    Passage,
+    Snapshot,
+    diff_content,
+    diff_words,
+    sources_text,
+)
+from editorial.models import Answer, Source, Status
+
+STALE, REIMPORT = "stale", "import"
+# How much of the agreed text around a passage is shown with it, in characters.
+CONTEXT_CHARS = 160
+
+
+class TypedSource(forms.ModelForm):
+    """One source as typed on the change form (or carried by the merge page)."""
+
+    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
+    excerpt = TextInput(required=False)
+
+    class Meta:
+        model = Source
+        fields = ["url", "title", "publisher", "accessed_on", "excerpt"]
+
+
+class MergeMixin:
+    """The merge page of an answer (`<id>/merge/`) and the change page's re-import panel."""
+
+    def get_urls(self):
+        return [
+            self.page_path("<path:object_id>/merge/", self.merge_view, "merge"),
+            *super().get_urls(),
+        ]
+
+    # --- from the change form ------------------------------------------------------------
+
+    def merge_instead(self, request, object_id):
+        """The merge page for a save from a stale page (or None: the save goes on as usual).
+
+        Only for a page of another version whose typing is valid on its own; a page with
+        errors shows them first (and keeps its version, so its next save merges).
+        """
+        loaded = request.POST.get("loaded_version", "")
+        answer = self.get_object(request, unquote(object_id))
+        if answer is None or not loaded.isdigit() or int(loaded) == answer.version:
+            return None
+        if not workflow.can_edit(answer, request.user):
+            return None
+        yours = typed_content(request.POST)
+        if yours is None:
+            return None
+        try:
+            merge = workflow.stale_merge(answer, base_version=int(loaded), yours=yours)
+        except workflow.WorkflowError:
+            return None  # no such version to merge from: refused as before, the typing kept
+        return self.merge_page(
+            request,
+            answer,
+            kind=STALE,
+            merge=merge,
+            base_version=int(loaded),
+            comment=request.POST.get("comment", ""),
+        )
+
+    def import_conflict_context(self, request, answer: Answer) -> dict:
+        """The change page's panel for a waiting re-import: what it changed, and the way on."""
+        if not answer.has_import_conflict:
+            return {}
+        merge = workflow.import_merge(answer)
+        return {
+            "import_diff": diff_content(
+                _labelled(merge.base, "the previous import"),
+                _labelled(merge.theirs, f"the new import of {answer.document.label}"),
+            ),
+            "import_merge_url": reverse("admin:editorial_answer_merge", args=[answer.pk]),
+            "can_resolve_import": workflow.can_edit(answer, request.user),
+        }
+
+    # --- the merge page --------------------------------------------------------------------
+
+    def merge_view(self, request, object_id):
+        if request.method != "POST":
+            return self._reimport_page(request, object_id)
+        answer = self.answer_acted_on(request, object_id)
+        kind = request.POST.get("kind")
+        if kind == REIMPORT:
+            return self._save_reimport(request, answer)
+        if kind == STALE:
+            return self._save_stale(request, answer)
+        messages.error(request, "The request was incomplete; nothing was changed.")
+        return HttpResponseRedirect(_change_url(answer))
+
+    def _reimport_page(self, request, object_id):
+        answer = self.answer_shown(request, object_id)
+        if not answer.has_import_conflict:
+            # A stale save's merge is only ever shown in answer to that save.
+            raise Http404("No re-import of this answer is waiting to be merged.")
+        try:
+            workflow.check_can_edit(answer, request.user)
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(_change_url(answer))
+        return self.merge_page(request, answer, kind=REIMPORT, merge=workflow.import_merge(answer))
+
+    def _save_stale(self, request, answer: Answer):
+        post = request.POST
+        yours = carried_content(post)
+        base_version = _number(post.get("base_version"))
+        stored_version = _number(post.get("stored_version"))
+        if yours is None or base_version is None or stored_version is None:
+            messages.error(request, "The request was incomplete; nothing was changed.")
+            return HttpResponseRedirect(_change_url(answer))
+        choices = _choices(post)
+        comment = post.get("comment", "")
+        again = {"kind": STALE, "base_version": base_version, "comment": comment}
+
+        def page(choices, **extra):
+            answer.refresh_from_db()
+            try:
+                workflow.check_can_edit(answer, request.user)
+                merge = workflow.stale_merge(answer, base_version=base_version, yours=yours)
+            except workflow.WorkflowError as error:
+                return self._kept(request, answer, error, yours)
+            return self.merge_page(request, answer, merge=merge, choices=choices, **again, **extra)
+
+        if post.get("action") == "preview":
+            moved = answer.version != stored_version
+            return page({} if moved else choices, moved=moved)
+        try:
+            done = workflow.merge_edit(
+                answer,
+                user=request.user,
+                base_version=base_version,
+                yours=yours,
+                choices=choices,
+                expected_version=stored_version,
+                expected_status=post.get("stored_status") or None,
+                comment=comment,
+            )
+        except workflow.ChoiceNeeded as error:
+            return page(choices, error=str(error), missing=error.names)
+        except workflow.StaleVersionError as error:
+            if error.current != stored_version:
+                return page({}, moved=True)
+            return page({}, error=str(error))  # its state changed: shown, then saved as it is
+        except workflow.WorkflowError as error:
+            return page(choices, error=str(error))
+        return self._merged(request, done.answer, done)
+
+    def _save_reimport(self, request, answer: Answer):
+        post = request.POST
+        stored_version = _number(post.get("stored_version"))
+        if stored_version is None:
+            messages.error(request, "The request was incomplete; nothing was changed.")
+            return HttpResponseRedirect(_change_url(answer))
+        choices = _choices(post)
+
+        def page(choices, **extra):
+            answer.refresh_from_db()
+            if not answer.has_import_conflict or not workflow.can_edit(answer, request.user):
+                messages.error(
+                    request, extra.get("error") or "The re-import can no longer be merged."
+                )
+                return HttpResponseRedirect(_change_url(answer))
+            merge = workflow.import_merge(answer)
+            return self.merge_page(
+                request, answer, kind=REIMPORT, merge=merge, choices=choices,
+                comment=post.get("comment", ""), **extra,
+            )  # fmt: skip
+
+        moved = answer.version != stored_version or post.get("incoming") != (
+            workflow.incoming_digest(answer)
+        )
+        if post.get("action") == "preview":
+            return page({} if moved else choices, moved=moved)
+        try:
+            done = workflow.merge_reimport(
+                answer,
+                user=request.user,
+                choices=choices,
+                expected_version=stored_version,
+                incoming=post.get("incoming", ""),
+                comment=post.get("comment", ""),
+            )
+        except workflow.ChoiceNeeded as error:
+            return page(choices, error=str(error), missing=error.names)
+        except workflow.StaleVersionError:
+            return page({}, moved=True)
+        except workflow.WorkflowError as error:
+            return page(choices, error=str(error))
+        return self._merged(request, done.answer, done)
+
+    def _merged(self, request, answer: Answer, done: workflow.Merged):
+        if done.saved:
+            messages.success(request, f"{answer}: merged, saved as version {answer.version}.")
+        else:
+            messages.info(request, f"{answer}: nothing changed; the stored text stays as it was.")
+        return HttpResponseRedirect(_change_url(answer))
+
+    def _kept(self, request, answer: Answer, error, yours: Snapshot):
+        """The answer can no longer take the merge: its page, with the typing to copy."""
+        kept = {
+            "question": yours.question,
+            "text": yours.text,
+            "sources": [dict(source) for source in yours.sources],
+        }
+        return self.page_again(request, str(answer.pk), error=str(error), kept=kept)
+
+    def merge_page(
+        self,
+        request,
+        answer: Answer,
+        *,
+        kind: str,
+        merge: ContentMerge,
+        base_version: int | None = None,
+        choices: dict | None = None,
+        comment: str = "",
+        error: str = "",
+        missing: list[str] | None = None,
+        moved: bool = False,
+    ):
+        """The merge, shown: passages to choose, the result as a word diff, the typing kept."""
+        choices = choices or {}
+        stored_side = THEIRS if kind == STALE else YOURS
+        stored = merge.theirs if kind == STALE else merge.yours
+        preview = merge.resolve(choices, default=stored_side)
+        latest = (
+            Version.objects.get_for_object(answer).select_related("revision__user").first()
+            if kind == STALE
+            else None
+        )
+        if kind == STALE:
+            sides = {
+                YOURS: f"Yours (typed on version {base_version})",
+                THEIRS: f"Stored (version {answer.version})",
+            }
+        else:
+            sides = {
+                YOURS: f"The edited text (version {answer.version})",
+                THEIRS: "The new import",
+            }
+        if moved:
+            messages.warning(
+                request,
+                f"{answer}: it changed again while you were merging (now version "
+                f"{answer.version}); nothing was saved. Your edit is merged again below.",
+            )
+        if error:
+            messages.error(request, error)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge: {answer}",
+            "opts": self.opts,
+            "object": answer,
+            "kind": kind,
+            "stored_side": stored_side,
+            "sides": sides,
+            "base_version": base_version,
+            "latest": latest,
+            "passages": _passage_rows(merge, choices, sides, missing or []),
+            "sources_choice": _sources_choice(merge, choices, missing or []),
+            "choice_count": len(merge.names),
+            "preview": diff_content(
+                _labelled(stored, f"version {answer.version} (stored)"),
+                _labelled(preview, "the merged text"),
+            ),
+            "nothing_to_save": merge.clean and _same(stored, preview),
+            "no_typing_of_yours": kind == STALE and _same(merge.base, merge.yours),
+            "reopens": answer.status == Status.APPROVED,
+            "yours": merge.yours,
+            "yours_sources": _sources_json(merge.yours.sources) if kind == STALE else "",
+            "comment": comment,
+            "incoming": workflow.incoming_digest(answer) if kind == REIMPORT else "",
+            "theirs_diff": diff_content(
+                _labelled(merge.base, f"version {base_version}"),
+                _labelled(merge.theirs, f"version {answer.version}"),
+            )
+            if kind == STALE
+            else None,
+            "import_diff": diff_content(
+                _labelled(merge.base, "the previous import"),
+                _labelled(merge.theirs, f"the new import of {answer.document.label}"),
+            )
+            if kind == REIMPORT
+            else None,
+            "change_url": _change_url(answer),
+        }
+        return TemplateResponse(request, "admin/editorial/answer/merge.html", context)
+
+
+def typed_content(post) -> Snapshot | None:
+    """The question, text and sources typed into the change form, or None if not valid."""
+    question = _text(post.get("question"), required=True)
+    text = _text(post.get("text"))
+    if question is None or text is None:
+        return None
+    sources = []
+    total = post.get("sources-TOTAL_FORMS", "0")
+    for index in range(min(int(total) if total.isdigit() else 0, 1000)):
+        prefix = f"sources-{index}-"
+        if post.get(prefix + "DELETE"):
+            continue
+        data = {name: post.get(prefix + name, "") for name in TypedSource.Meta.fields}
+        if not any(data[name].strip() for name in ("url", "title", "publisher", "excerpt")):
+            continue  # an added row left empty, as the formset skips it
+        source = _source(data, post.get(prefix + "id", ""))
+        if source is None:
+            return None
+        sources.append(source)
+    return Snapshot(question=question, text=text, sources=tuple(sources), label="yours")
+
+
+def carried_content(post) -> Snapshot | None:
+    """The typing a merge page carries (its readonly copies and the sources as JSON)."""
+    question = _text(post.get("yours_question"), required=True)
+    text = _text(post.get("yours_text"))
+    try:
+        rows = json.loads(post.get("yours_sources") or "[]")
+    except ValueError:
+        return None
+    if question is None or text is None or not isinstance(rows, list):
+        return None
+    sources = []
+    for row in rows:
+        if not isinstance(row, dict):
+            return None
+        data = {name: str(row.get(name) or "") for name in TypedSource.Meta.fields}
+        source = _source(data, str(row.get("id") or ""))
+        if source is None:
+            return None
+        sources.append(source)
+    return Snapshot(question=question, text=text, sources=tuple(sources), label="yours")
+
+
+def _source(data: dict, pk: str) -> dict | None:
+    form = TypedSource(data)
+    if not form.is_valid():
+        return None
+    return {"id": int(pk) if pk.isdigit() else None, **form.cleaned_data}
+
+
+def _text(value, *, required: bool = False) -> str | None:
+    try:
+        return TextInput(required=required).clean(value)
+    except forms.ValidationError:
+        return None
+
+
+def _number(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _choices(post) -> dict[str, str]:
+    return {name: value for name, value in post.items() if value in (YOURS, THEIRS)}
+
+
+def _sources_json(sources) -> str:
+    def plain(value):
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    return json.dumps(
+        [{name: plain(value) for name, value in source.items()} for source in sources]
+    )
+
+
+def _passage_rows(merge: ContentMerge, choices: dict, sides: dict, missing: list[str]):
+    """Each passage with the agreed text around it, its two sides and what differs."""
+    rows = []
+    for part, label, text_merge in (("question", "Question", merge.question),
+                                    ("text", "Answer", merge.text)):  # fmt: skip
+        pieces = text_merge.pieces
+        count = len(text_merge.passages)
+        number = 0
+        for index, piece in enumerate(pieces):
+            if not isinstance(piece, Passage):
+                continue
+            number += 1
+            before = (
+                pieces[index - 1].text if index and isinstance(pieces[index - 1], Agreed) else ""
+            )
+            after = (
+                pieces[index + 1].text
+                if index + 1 < len(pieces) and isinstance(pieces[index + 1], Agreed)
+                else ""
+            )
+            name = f"{part}-{number}"
+            rows.append(
+                {
+                    "name": name,
+                    "label": f"{label}, passage {number} of {count}",
+                    "before": _tail(before),
+                    "after": _head(after),
+                    "options": [
+                        {"value": side, "label": sides[side], "text": piece.side(side)}
+                        for side in (YOURS, THEIRS)
+                    ],
+                    "chosen": choices.get(name),
+                    "missing": name in missing,
+                    "diff": diff_words(piece.theirs, piece.yours),
+                }
+            )
+    return rows
+
+
+def _sources_choice(merge: ContentMerge, choices: dict, missing: list[str]) -> dict | None:
+    if merge.sources is None or not merge.sources.needs_choice:
+        return None
+    return {
+        "theirs": sources_text(merge.sources.theirs).splitlines(),
+        "yours": sources_text(merge.sources.yours).splitlines(),
+        "chosen": choices.get("sources"),
+        "missing": "sources" in missing,
+    }
+
+
+def _tail(text: str) -> str:
+    if len(text) <= CONTEXT_CHARS:
+        return text
+    cut = text[-CONTEXT_CHARS:]
+    return "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
+
+
+def _head(text: str) -> str:
+    if len(text) <= CONTEXT_CHARS:
+        return text
+    cut = text[:CONTEXT_CHARS]
+    return cut[: cut.rfind(" ")] + "…" if " " in cut else cut + "…"
+
+
+def _labelled(snapshot: Snapshot, label: str) -> Snapshot:
+    """The content under another name (and without claims, which a merge leaves alone)."""
+    return Snapshot(snapshot.question, snapshot.text, snapshot.sources, label=label)
+
+
+def _same(one: Snapshot, other: Snapshot) -> bool:
+    return (one.question, one.text, sources_text(one.sources)) == (
+        other.question,
+        other.text,
+        sources_text(other.sources),
+    )
+
+
+def _change_url(answer: Answer) -> str:
+    return reverse("admin:editorial_answer_change", args=[answer.pk])
