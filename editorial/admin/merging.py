@@ -11,10 +11,6 @@ else's is refused and merged again. The rules and the saving are the workflow's.
 
 from __future__ import annotations
 
-import datetime
-import json
-
-from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponseRedirect
@@ -23,34 +19,28 @@ from django.urls import reverse
 from reversion.models import Version
 
 from editorial import workflow
-from editorial.admin.answer_form import TextInput
+from editorial.admin.merge_forms import (
+    carried_content,
+    change_url,
+    labelled,
+    passage_rows,
+    posted_choices,
+    posted_number,
+    same_content,
+    sources_choice,
+    sources_json,
+    typed_content,
+)
 from editorial.diffs import (
     THEIRS,
     YOURS,
-    Agreed,
     ContentMerge,
-    Passage,
     Snapshot,
     diff_content,
-    diff_words,
-    sources_text,
 )
-from editorial.models import Answer, Source, Status
+from editorial.models import Answer, Status
 
 STALE, REIMPORT = "stale", "import"
-# How much of the agreed text around a passage is shown with it, in characters.
-CONTEXT_CHARS = 160
-
-
-class TypedSource(forms.ModelForm):
-    """One source as typed on the change form (or carried by the merge page)."""
-
-    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
-    excerpt = TextInput(required=False)
-
-    class Meta:
-        model = Source
-        fields = ["url", "title", "publisher", "accessed_on", "excerpt"]
 
 
 class MergeMixin:
@@ -99,8 +89,8 @@ class MergeMixin:
         merge = workflow.import_merge(answer)
         return {
             "import_diff": diff_content(
-                _labelled(merge.base, "the previous import"),
-                _labelled(merge.theirs, f"the new import of {answer.document.label}"),
+                labelled(merge.base, "the previous import"),
+                labelled(merge.theirs, f"the new import of {answer.document.label}"),
             ),
             "import_merge_url": reverse("admin:editorial_answer_merge", args=[answer.pk]),
             "can_resolve_import": workflow.can_edit(answer, request.user),
@@ -118,7 +108,7 @@ class MergeMixin:
         if kind == STALE:
             return self._save_stale(request, answer)
         messages.error(request, "The request was incomplete; nothing was changed.")
-        return HttpResponseRedirect(_change_url(answer))
+        return HttpResponseRedirect(change_url(answer))
 
     def _reimport_page(self, request, object_id):
         answer = self.answer_shown(request, object_id)
@@ -129,18 +119,18 @@ class MergeMixin:
             workflow.check_can_edit(answer, request.user)
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
-            return HttpResponseRedirect(_change_url(answer))
+            return HttpResponseRedirect(change_url(answer))
         return self.merge_page(request, answer, kind=REIMPORT, merge=workflow.import_merge(answer))
 
     def _save_stale(self, request, answer: Answer):
         post = request.POST
         yours = carried_content(post)
-        base_version = _number(post.get("base_version"))
-        stored_version = _number(post.get("stored_version"))
+        base_version = posted_number(post.get("base_version"))
+        stored_version = posted_number(post.get("stored_version"))
         if yours is None or base_version is None or stored_version is None:
             messages.error(request, "The request was incomplete; nothing was changed.")
-            return HttpResponseRedirect(_change_url(answer))
-        choices = _choices(post)
+            return HttpResponseRedirect(change_url(answer))
+        choices = posted_choices(post)
         comment = post.get("comment", "")
         again = {"kind": STALE, "base_version": base_version, "comment": comment}
 
@@ -179,11 +169,11 @@ class MergeMixin:
 
     def _save_reimport(self, request, answer: Answer):
         post = request.POST
-        stored_version = _number(post.get("stored_version"))
+        stored_version = posted_number(post.get("stored_version"))
         if stored_version is None:
             messages.error(request, "The request was incomplete; nothing was changed.")
-            return HttpResponseRedirect(_change_url(answer))
-        choices = _choices(post)
+            return HttpResponseRedirect(change_url(answer))
+        choices = posted_choices(post)
 
         def page(choices, **extra):
             answer.refresh_from_db()
@@ -191,7 +181,7 @@ class MergeMixin:
                 messages.error(
                     request, extra.get("error") or "The re-import can no longer be merged."
                 )
-                return HttpResponseRedirect(_change_url(answer))
+                return HttpResponseRedirect(change_url(answer))
             merge = workflow.import_merge(answer)
             return self.merge_page(
                 request, answer, kind=REIMPORT, merge=merge, choices=choices,
@@ -225,7 +215,7 @@ class MergeMixin:
             messages.success(request, f"{answer}: merged, saved as version {answer.version}.")
         else:
             messages.info(request, f"{answer}: nothing changed; the stored text stays as it was.")
-        return HttpResponseRedirect(_change_url(answer))
+        return HttpResponseRedirect(change_url(answer))
 
     def _kept(self, request, answer: Answer, error, yours: Snapshot):
         """The answer can no longer take the merge: its page, with the typing to copy."""
@@ -288,188 +278,32 @@ class MergeMixin:
             "sides": sides,
             "base_version": base_version,
             "latest": latest,
-            "passages": _passage_rows(merge, choices, sides, missing or []),
-            "sources_choice": _sources_choice(merge, choices, missing or []),
+            "passages": passage_rows(merge, choices, sides, missing or []),
+            "sources_choice": sources_choice(merge, choices, missing or []),
             "choice_count": len(merge.names),
             "preview": diff_content(
-                _labelled(stored, f"version {answer.version} (stored)"),
-                _labelled(preview, "the merged text"),
+                labelled(stored, f"version {answer.version} (stored)"),
+                labelled(preview, "the merged text"),
             ),
-            "nothing_to_save": merge.clean and _same(stored, preview),
-            "no_typing_of_yours": kind == STALE and _same(merge.base, merge.yours),
+            "nothing_to_save": merge.clean and same_content(stored, preview),
+            "no_typing_of_yours": kind == STALE and same_content(merge.base, merge.yours),
             "reopens": answer.status == Status.APPROVED,
             "yours": merge.yours,
-            "yours_sources": _sources_json(merge.yours.sources) if kind == STALE else "",
+            "yours_sources": sources_json(merge.yours.sources) if kind == STALE else "",
             "comment": comment,
             "incoming": workflow.incoming_digest(answer) if kind == REIMPORT else "",
             "theirs_diff": diff_content(
-                _labelled(merge.base, f"version {base_version}"),
-                _labelled(merge.theirs, f"version {answer.version}"),
+                labelled(merge.base, f"version {base_version}"),
+                labelled(merge.theirs, f"version {answer.version}"),
             )
             if kind == STALE
             else None,
             "import_diff": diff_content(
-                _labelled(merge.base, "the previous import"),
-                _labelled(merge.theirs, f"the new import of {answer.document.label}"),
+                labelled(merge.base, "the previous import"),
+                labelled(merge.theirs, f"the new import of {answer.document.label}"),
             )
             if kind == REIMPORT
             else None,
-            "change_url": _change_url(answer),
+            "change_url": change_url(answer),
         }
         return TemplateResponse(request, "admin/editorial/answer/merge.html", context)
-
-
-def typed_content(post) -> Snapshot | None:
-    """The question, text and sources typed into the change form, or None if not valid."""
-    question = _text(post.get("question"), required=True)
-    text = _text(post.get("text"))
-    if question is None or text is None:
-        return None
-    sources = []
-    total = post.get("sources-TOTAL_FORMS", "0")
-    for index in range(min(int(total) if total.isdigit() else 0, 1000)):
-        prefix = f"sources-{index}-"
-        if post.get(prefix + "DELETE"):
-            continue
-        data = {name: post.get(prefix + name, "") for name in TypedSource.Meta.fields}
-        if not any(data[name].strip() for name in ("url", "title", "publisher", "excerpt")):
-            continue  # an added row left empty, as the formset skips it
-        source = _source(data, post.get(prefix + "id", ""))
-        if source is None:
-            return None
-        sources.append(source)
-    return Snapshot(question=question, text=text, sources=tuple(sources), label="yours")
-
-
-def carried_content(post) -> Snapshot | None:
-    """The typing a merge page carries (its readonly copies and the sources as JSON)."""
-    question = _text(post.get("yours_question"), required=True)
-    text = _text(post.get("yours_text"))
-    try:
-        rows = json.loads(post.get("yours_sources") or "[]")
-    except ValueError:
-        return None
-    if question is None or text is None or not isinstance(rows, list):
-        return None
-    sources = []
-    for row in rows:
-        if not isinstance(row, dict):
-            return None
-        data = {name: str(row.get(name) or "") for name in TypedSource.Meta.fields}
-        source = _source(data, str(row.get("id") or ""))
-        if source is None:
-            return None
-        sources.append(source)
-    return Snapshot(question=question, text=text, sources=tuple(sources), label="yours")
-
-
-def _source(data: dict, pk: str) -> dict | None:
-    form = TypedSource(data)
-    if not form.is_valid():
-        return None
-    return {"id": int(pk) if pk.isdigit() else None, **form.cleaned_data}
-
-
-def _text(value, *, required: bool = False) -> str | None:
-    try:
-        return TextInput(required=required).clean(value)
-    except forms.ValidationError:
-        return None
-
-
-def _number(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
-def _choices(post) -> dict[str, str]:
-    return {name: value for name, value in post.items() if value in (YOURS, THEIRS)}
-
-
-def _sources_json(sources) -> str:
-    def plain(value):
-        return value.isoformat() if isinstance(value, datetime.date) else value
-
-    return json.dumps(
-        [{name: plain(value) for name, value in source.items()} for source in sources]
-    )
-
-
-def _passage_rows(merge: ContentMerge, choices: dict, sides: dict, missing: list[str]):
-    """Each passage with the agreed text around it, its two sides and what differs."""
-    rows = []
-    for part, label, text_merge in (("question", "Question", merge.question),
-                                    ("text", "Answer", merge.text)):  # fmt: skip
-        pieces = text_merge.pieces
-        count = len(text_merge.passages)
-        number = 0
-        for index, piece in enumerate(pieces):
-            if not isinstance(piece, Passage):
-                continue
-            number += 1
-            before = (
-                pieces[index - 1].text if index and isinstance(pieces[index - 1], Agreed) else ""
-            )
-            after = (
-                pieces[index + 1].text
-                if index + 1 < len(pieces) and isinstance(pieces[index + 1], Agreed)
-                else ""
-            )
-            name = f"{part}-{number}"
-            rows.append(
-                {
-                    "name": name,
-                    "label": f"{label}, passage {number} of {count}",
-                    "before": _tail(before),
-                    "after": _head(after),
-                    "options": [
-                        {"value": side, "label": sides[side], "text": piece.side(side)}
-                        for side in (YOURS, THEIRS)
-                    ],
-                    "chosen": choices.get(name),
-                    "missing": name in missing,
-                    "diff": diff_words(piece.theirs, piece.yours),
-                }
-            )
-    return rows
-
-
-def _sources_choice(merge: ContentMerge, choices: dict, missing: list[str]) -> dict | None:
-    if merge.sources is None or not merge.sources.needs_choice:
-        return None
-    return {
-        "theirs": sources_text(merge.sources.theirs).splitlines(),
-        "yours": sources_text(merge.sources.yours).splitlines(),
-        "chosen": choices.get("sources"),
-        "missing": "sources" in missing,
-    }
-
-
-def _tail(text: str) -> str:
-    if len(text) <= CONTEXT_CHARS:
-        return text
-    cut = text[-CONTEXT_CHARS:]
-    return "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
-
-
-def _head(text: str) -> str:
-    if len(text) <= CONTEXT_CHARS:
-        return text
-    cut = text[:CONTEXT_CHARS]
-    return cut[: cut.rfind(" ")] + "…" if " " in cut else cut + "…"
-
-
-def _labelled(snapshot: Snapshot, label: str) -> Snapshot:
-    """The content under another name (and without claims, which a merge leaves alone)."""
-    return Snapshot(snapshot.question, snapshot.text, snapshot.sources, label=label)
-
-
-def _same(one: Snapshot, other: Snapshot) -> bool:
-    return (one.question, one.text, sources_text(one.sources)) == (
-        other.question,
-        other.text,
-        sources_text(other.sources),
-    )
-
-
-def _change_url(answer: Answer) -> str:
-    return reverse("admin:editorial_answer_change", args=[answer.pk])
