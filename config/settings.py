@@ -95,6 +95,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Django's own backends, sealing the history's hash chain before each commit
+# (editorial.storage.backends; system check editorial.E010).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "editorial.storage.backends.sqlite3",
+    "django.db.backends.postgresql": "editorial.storage.backends.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
