@@ -458,12 +458,14 @@ class Verification:
     head: Head = field(default_factory=Head)
 
 
-def verify(using: str = DEFAULT_DB_ALIAS) -> Verification:
+def verify(using: str = DEFAULT_DB_ALIAS, *, noted: Head | None = None) -> Verification:
     """Walk the chain from its first link; stop at the first row or link that does not fit.
 
     Then what no link seals: revisions, or rows of a revision no link seals, rows with no
     revision the chain never saw, answers without any history, an answer that names an
     approval other than its latest, and export records whose link the chain no longer has.
+    `noted`: a head kept from an earlier run, which must still be in the chain (the chain
+    alone cannot prove its own end: links cut from it leave a shorter chain that fits).
     On PostgreSQL it reads one snapshot; elsewhere rows sealed while it runs are ignored.
     """
     connection = connections[using]
@@ -471,14 +473,16 @@ def verify(using: str = DEFAULT_DB_ALIAS) -> Verification:
         with transaction.atomic(using=using):
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            return _verify(Tables(using))
-    return _verify(Tables(using))
+            return _verify(Tables(using), noted)
+    return _verify(Tables(using), noted)
 
 
-def _verify(tables: Tables) -> Verification:
+def _verify(tables: Tables, noted: Head | None) -> Verification:
     found = Verification()
     exports = _export_heads(tables)
     found.exports = sum(len(records) for records in exports.values())
+    if noted is not None and noted.position:
+        exports[noted.position].append(("The head given was noted", noted.digest))
     loose_seen: set[tuple[str, int]] = set()
     links = tables.link._base_manager.using(tables.using).order_by("position")
     previous, expected = GENESIS, 1
@@ -518,8 +522,8 @@ def _named(rows: str) -> list[tuple[str, int, str]]:
     ]
 
 
-def _export_heads(tables: Tables) -> dict[int, list[tuple[int, str]]]:
-    """The export records made with a head, by the position of that head."""
+def _export_heads(tables: Tables) -> dict[int, list[tuple[str, str]]]:
+    """The heads export records carry, by position: ("Export record N was made", digest)."""
     export_model = global_apps.get_model("editorial", "ExportRecord")
     heads: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for pk, position, value in (
@@ -527,7 +531,7 @@ def _export_heads(tables: Tables) -> dict[int, list[tuple[int, str]]]:
         .filter(chain_position__isnull=False, chain_position__gt=0)
         .values_list("pk", "chain_position", "chain_digest")
     ):
-        heads[position].append((pk, value))
+        heads[position].append((f"Export record {pk} was made", value))
     return heads
 
 
@@ -574,12 +578,12 @@ def _check(tables, batch, previous, expected, found, exports, loose_seen):
         problem = _rows_fit(tables, position, revision_id, named, present)
         if problem:
             return problem, previous, expected
-        for pk, value in exports.get(position, []):
+        for noted, value in exports.get(position, []):
             if not hmac.compare_digest(value, stored):
                 return (
-                    f"Export record {pk} was made at link {position}, whose digest was then "
-                    f"{value[:16]}…; the chain's link {position} now has {stored[:16]}…: "
-                    "the history up to that export was rebuilt.",
+                    f"{noted} at link {position}, whose digest was then {value[:16]}…; the "
+                    f"chain's link {position} now has {stored[:16]}…: the history up to it "
+                    "was rebuilt.",
                     previous,
                     expected,
                 )
@@ -631,10 +635,10 @@ def _loose_rows(tables, named) -> dict[tuple[str, int], str]:
 def _beyond_the_head(exports, last: Head) -> str | None:
     beyond = sorted(position for position in exports if position > last.position)
     if beyond:
-        pk = exports[beyond[0]][0][0]
+        noted = exports[beyond[0]][0][0]
         return (
-            f"Export record {pk} was made at link {beyond[0]}, but the chain ends at link "
-            f"{last.position}: links were removed from its end."
+            f"{noted} at link {beyond[0]}, but the chain ends at link {last.position}: links "
+            "were removed from its end."
         )
     return None
 

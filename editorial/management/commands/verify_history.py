@@ -14,14 +14,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--head",
+            metavar="POSITION:DIGEST",
+            help="a head printed by an earlier run (or carried by an export record) that the "
+            "chain must still hold: the chain alone cannot show links cut from its end",
+        )
 
     def handle(self, *args, **options):
-        found = chain.verify(options["database"])
+        noted = None
+        if options["head"]:
+            position, _, value = options["head"].partition(":")
+            if not position.isdigit() or len(value) != 64:
+                raise CommandError(
+                    f"--head {options['head']!r} is not POSITION:DIGEST as verify_history "
+                    "prints it (a link's number, a colon, its 64-character digest)."
+                )
+            noted = chain.Head(int(position), value)
+        found = chain.verify(options["database"], noted=noted)
         if found.problem:
             raise CommandError(f"History does not verify. {found.problem}")
         rows = found.rows
         head = (
-            f"link {found.head.position}, digest {found.head.digest}"
+            f"{found.head.position}:{found.head.digest} (link {found.head.position}; keep it "
+            "apart and give it to a later run as --head)"
             if found.head.position
             else "none (no history yet)"
         )
