@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text="The revision sealed (none: rows older than the chain that had none).",
                         null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="reversion.revision",
                     ),

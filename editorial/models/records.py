@@ -136,11 +136,13 @@ class HistoryLink(AppendOnly):
     position = models.BigIntegerField(
         primary_key=True, help_text="1 for the first link, one more for each next."
     )
+    # DO_NOTHING, not PROTECT: a revision is never deleted (storage.history), and deleting
+    # one must fail with that reason, not with this link's; the database keeps the key.
     revision = models.OneToOneField(
         "reversion.Revision",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         help_text="The revision sealed (none: rows older than the chain that had none).",
     )
