@@ -71,6 +71,13 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'editorial.sqlite3'}")
 }
+# PostgreSQL with two roles (manage.py create_db_roles): the service connects with
+# DATABASE_URL as a role that owns nothing and may only read and insert the history;
+# migrations run as the tables' owner, DATABASE_MIGRATE_URL, which `dev.py serve` (and anyone
+# migrating by hand) picks with EDITORIAL_AS_OWNER=1.
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
+if env.bool("EDITORIAL_AS_OWNER", default=False) and DATABASE_MIGRATE_URL:
+    DATABASES["default"] = env.db("DATABASE_MIGRATE_URL")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several admin tabs saving at once must wait for the write lock, not fail at once;
     # IMMEDIATE takes that lock when a transaction starts, so a workflow step's
