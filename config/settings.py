@@ -22,6 +22,8 @@ SECRET_KEY = (
     if not DEBUG
     else env.str("SECRET_KEY", default="django-insecure-local-development-only")
 )
+# Keys rotated out: history sealed and backups signed with them still verify.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

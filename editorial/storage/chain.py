@@ -53,7 +53,7 @@ from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from editorial.storage.backends import PENDING as _PENDING
@@ -685,13 +685,22 @@ def _answers_without_history(tables) -> str | None:
 
 
 def _approval_not_latest(tables) -> str | None:
+    """The first answer naming an approval other than its latest (or none, having some).
+
+    Over the approved answers only, each latest found through the index of approvals by
+    answer (an aggregate: ORDER BY id DESC LIMIT 1 walked every approval per answer).
+    """
     approvals = tables.models["approval"]._base_manager.using(tables.using)
-    answers = tables.answer._base_manager.using(tables.using)
+    latest = (
+        approvals.filter(answer_id=OuterRef("pk"))
+        .values("answer_id")
+        .annotate(latest=Max("pk"))
+        .values("latest")
+    )
     wrong = (
-        answers.annotate(
-            latest=approvals.filter(answer_id=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-        )
-        .filter(latest__isnull=False)
+        tables.answer._base_manager.using(tables.using)
+        .filter(pk__in=approvals.values("answer_id"))
+        .annotate(latest=Subquery(latest))
         .filter(
             Q(approved__isnull=True)
             | Q(approved_id__lt=F("latest"))

@@ -22,12 +22,12 @@ from reversion.models import Revision, Version
 
 from editorial import workflow
 from editorial.exporters import Export
-from editorial.importers import import_contents, import_paths
 from editorial.models import Answer, ApprovedVersion, ExportRecord, HistoryLink, Status
 from editorial.models import WorkflowEvent as Event
 from editorial.storage import chain
 from editorial.storage.history import unlocked
-from tests.conftest import FIXTURES, a_source, ma, put_in_state, settle_claims
+from tests.conftest import put_in_state
+from tests.history_day import work_a_day
 
 GUARDED = [
     "editorial_workflowevent",
@@ -93,45 +93,6 @@ def verify_clean() -> str:
 # --- a history sealed by real commits -----------------------------------------------------
 
 
-def work_a_day(people) -> ExportRecord:
-    """Every path that appends history, each committed (and so sealed) on its own: bulk
-    import, edits, claims, steps, a request for changes, approvals one at a time and in bulk,
-    an edit after approval and a re-approval, a re-import kept as a conflict and merged, a
-    revert, an archive, and an export."""
-    editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
-    assert not import_paths([FIXTURES]).failed
-    first = put_in_state(ma(2), Status.APPROVED, people)
-    workflow.edit(first, user=editor, text=first.text + " Checked again.")
-    first = put_in_state(Answer.objects.get(pk=first.pk), Status.APPROVED, people)
-    several = [ma(position) for position in (3, 4, 5)]
-    for answer in several:
-        workflow.edit(answer, user=editor, sources=[a_source()])
-        settle_claims(answer, editor)
-        workflow.submit(answer, editor, reviewer=reviewer)
-    outcome = workflow.approve_many(
-        answers=several,
-        user=reviewer,
-        expected_versions={a.pk: Answer.objects.get(pk=a.pk).version for a in several},
-    )
-    assert len(outcome.done) == 3, outcome.refused
-    sent_back = put_in_state(ma(6), Status.CHANGES_REQUESTED, people)
-    first_version = Version.objects.get_for_object(sent_back).order_by("pk").first()
-    workflow.revert(sent_back, user=editor, version_id=first_version.pk)
-    workflow.archive(ma(7), managing, comment="Duplicate.")
-    # A re-import changing an approved answer's machine text: kept beside it, then merged.
-    name = first.document.name
-    original = (FIXTURES / name).read_text()
-    changed = original.replace(first.imported_text.split(".")[0], "The RMV said otherwise", 1)
-    assert changed != original
-    assert not import_contents([(name, changed.encode())]).failed
-    conflicted = Answer.objects.get(pk=first.pk)
-    assert conflicted.has_import_conflict
-    workflow.mark_import_merged(conflicted, user=editor, comment="Kept ours.")
-    export = Export("jsonl", user=managing, channel="command")
-    export.write_to(io.BytesIO())
-    return export.record
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_realistic_history_sealed_by_its_commits_verifies_clean(people):
     """What CI checks after the suite: every path that appends history seals it."""
@@ -148,7 +109,7 @@ def test_a_realistic_history_sealed_by_its_commits_verifies_clean(people):
     # The export pinned the head it was made at.
     assert record.chain_position == links
     assert record.chain_digest == HistoryLink.objects.get(position=links).digest
-    assert "1 export records match" in out
+    assert "1 export record fit the chain" in out
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

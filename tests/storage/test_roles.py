@@ -33,36 +33,6 @@ pytestmark = [
     pytest.mark.skipif("connection.vendor != 'postgresql'"),
 ]
 
-# A day's work through the app's own paths, as the service role: every kind of write.
-WORK = """
-from django.contrib.auth.models import Group, User
-from editorial import workflow
-from editorial.exporters import Export
-from editorial.insights import review_quality
-from editorial.models import Answer, Status
-from tests.conftest import a_source, settle_claims
-import io
-editor = User.objects.create_user("editor", password="pw", is_staff=True)
-editor.groups.set(Group.objects.filter(name="Editors"))
-reviewer = User.objects.create_user("reviewer", password="pw", is_staff=True)
-reviewer.groups.set(Group.objects.filter(name="Reviewers"))
-answers = list(Answer.objects.filter(document__subject="Massachusetts").order_by("position")[1:5])
-for answer in answers:
-    workflow.edit(answer, user=editor, sources=[a_source()])
-    settle_claims(answer, editor)
-    workflow.submit(answer, editor, reviewer=reviewer)
-review_quality.record_opening(answer_id=answers[0].pk, user=reviewer)
-workflow.approve(answers[0], reviewer)
-workflow.request_changes(answers[1], reviewer, comment="Which law?")
-rest = [Answer.objects.get(pk=a.pk) for a in answers[2:]]
-done = workflow.approve_many(answers=rest, user=reviewer,
-                             expected_versions={a.pk: a.version for a in rest})
-assert len(done.done) == 2, done.refused
-review_quality.refresh_decisions()
-Export("jsonl", user=editor, channel="command").write_to(io.BytesIO())
-print("worked", Answer.objects.filter(status=Status.APPROVED).count())
-"""
-
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -156,8 +126,10 @@ def deployment():
         as_service = {"database_url": urls["DATABASE_URL"]}
         imported = manage("import_answers", str(ROOT / "fixtures"), **as_service)
         assert imported.returncode == 0, imported.stderr
-        worked = manage("shell", "-c", WORK, **as_service)
-        assert worked.returncode == 0 and "worked 3" in worked.stdout, worked.stderr
+        worked = manage(
+            "shell", "-c", "from tests.history_day import main; main()", **as_service
+        )  # fmt: skip
+        assert worked.returncode == 0 and "A day's work done" in worked.stdout, worked.stderr
         yield {
             "cluster": cluster,
             "database": database,
@@ -204,8 +176,8 @@ def test_serve_migrates_as_the_owner_and_serves_as_the_service(deployment):
 
 
 def test_the_service_does_the_apps_work_and_the_history_verifies(deployment):
-    """The day's work (import, edits, claims, steps, approvals one by one and in bulk, an
-    export, review timings) ran as the service role; the chain it sealed verifies."""
+    """The day's work (tests/history_day.py: every kind of history write) ran as the service
+    role; the chain it sealed verifies."""
     verified = manage("verify_history", database_url=deployment["urls"]["DATABASE_URL"])
     assert verified.returncode == 0, verified.stderr
     assert "History verified" in verified.stdout

@@ -42,7 +42,12 @@ class Command(BaseCommand):
             else "none (no history yet)"
         )
         self.stdout.write(
-            f"History verified: {found.links} links seal {rows['revision']} revisions, "
-            f"{rows['version']} versions, {rows['event']} events and {rows['approval']} "
-            f"approvals; {found.exports} export records match the chain. Head: {head}."
+            f"History verified: {_count(found.links, 'link')} seal "
+            f"{_count(rows['revision'], 'revision')}, {_count(rows['version'], 'version')}, "
+            f"{_count(rows['event'], 'event')} and {_count(rows['approval'], 'approval')}; "
+            f"{_count(found.exports, 'export record')} fit the chain. Head: {head}."
         )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
