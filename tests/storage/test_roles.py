@@ -74,7 +74,7 @@ def manage(*args: str, database_url: str, **env: str) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def deployment():
+def deployment(tmp_path_factory):
     """A new database, its two roles, migrated as the owner and served as the service by
     `dev.py serve`, with a day's work done as the service role."""
     cluster = Cluster()
@@ -102,7 +102,7 @@ def deployment():
             ALLOWED_HOSTS="127.0.0.1",
             DATABASE_URL=urls["DATABASE_URL"],
             DATABASE_MIGRATE_URL=urls["DATABASE_MIGRATE_URL"],
-            STATIC_ROOT=str(ROOT / "var" / "static"),
+            STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
             SECURE_SSL_REDIRECT="0",
         )
         server = subprocess.Popen(
