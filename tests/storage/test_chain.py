@@ -22,11 +22,12 @@ from reversion.models import Revision, Version
 
 from editorial import workflow
 from editorial.exporters import Export
+from editorial.importers import batch, import_paths
 from editorial.models import Answer, ApprovedVersion, ExportRecord, HistoryLink, Status
 from editorial.models import WorkflowEvent as Event
 from editorial.storage import chain
 from editorial.storage.history import unlocked
-from tests.conftest import put_in_state
+from tests.conftest import FIXTURES, put_in_state
 from tests.history_day import work_a_day
 
 GUARDED = [
@@ -125,6 +126,24 @@ def test_a_rolled_back_transaction_or_savepoint_leaves_no_link(answer, editor):
             workflow.edit(answer, user=editor, text="Rolled back.")
             raise RuntimeError
     assert HistoryLink.objects.count() == before + 1
+    verify_clean()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_bulk_import_rolled_back_and_written_again_file_by_file_seals_what_stays(
+    monkeypatch,
+):
+    """The bulk path's savepoint fails after writing (hashing) its rows; each file is then
+    written alone, on SQLite with the same ids again: what is sealed is what stays."""
+    real = batch.create_documents
+
+    def written_then_failed(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("a failure after the bulk write")
+
+    monkeypatch.setattr(batch, "create_documents", written_then_failed)
+    assert not import_paths([FIXTURES]).failed
+    assert Revision.objects.count() == HistoryLink.objects.count() == 2
     verify_clean()
 
 

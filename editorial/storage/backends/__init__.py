@@ -38,3 +38,9 @@ class SealsHistory:
         setattr(self, PENDING, set())
         setattr(self, WRITTEN, {})
         return super()._rollback()
+
+    def _savepoint_rollback(self, sid):
+        # Rows hashed as they were written may be gone, and SQLite gives their ids again:
+        # what the transaction keeps is read back whole when it is sealed.
+        setattr(self, WRITTEN, {})
+        return super()._savepoint_rollback(sid)
