@@ -64,13 +64,19 @@ def local_env() -> dict[str, str]:
 
 
 def serve(address: str) -> None:
-    """Production: settings only from the environment (or ENV_FILE), never the local .env."""
+    """Production: settings only from the environment (or ENV_FILE), never the local .env.
+
+    With DATABASE_MIGRATE_URL set (PostgreSQL, `manage.py create_db_roles`), migrations run
+    as the tables' owner and gunicorn as DATABASE_URL's role, which owns nothing.
+    """
     env = dict(os.environ)
     env.setdefault("DEBUG", "0")
     env.setdefault("ENV_FILE", os.devnull)
-    run("manage.py", "check", "--deploy", "--fail-level", "ERROR", env=env)
+    env.pop("EDITORIAL_AS_OWNER", None)
+    run("manage.py", "check", "--deploy", "--database", "default", "--fail-level", "ERROR",
+        env=env)  # fmt: skip
     run("manage.py", "collectstatic", "--no-input", "-v", "0", env=env)
-    run("manage.py", "migrate", "--no-input", "-v", "0", env=env)
+    run("manage.py", "migrate", "--no-input", "-v", "0", env={**env, "EDITORIAL_AS_OWNER": "1"})
     gunicorn = str(BIN / "gunicorn")
     # exec: gunicorn receives the signals a process manager sends.
     os.execve(

@@ -22,6 +22,8 @@ SECRET_KEY = (
     if not DEBUG
     else env.str("SECRET_KEY", default="django-insecure-local-development-only")
 )
+# Keys rotated out: history sealed and backups signed with them still verify.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -71,6 +73,13 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'editorial.sqlite3'}")
 }
+# PostgreSQL with two roles (manage.py create_db_roles): the service connects with
+# DATABASE_URL as a role that owns nothing and may only read and insert the history;
+# migrations run as the tables' owner, DATABASE_MIGRATE_URL, which `dev.py serve` (and anyone
+# migrating by hand) picks with EDITORIAL_AS_OWNER=1.
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="")
+if env.bool("EDITORIAL_AS_OWNER", default=False) and DATABASE_MIGRATE_URL:
+    DATABASES["default"] = env.db("DATABASE_MIGRATE_URL")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several admin tabs saving at once must wait for the write lock, not fail at once;
     # IMMEDIATE takes that lock when a transaction starts, so a workflow step's
@@ -95,6 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Django's own backends, sealing the history's hash chain before each commit
+# (editorial.storage.backends; system check editorial.E010).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "editorial.storage.backends.sqlite3",
+    "django.db.backends.postgresql": "editorial.storage.backends.postgresql",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 # Ceilings past which a value is most likely a slip (a warning, not an error: a site that ran
 # with it before still starts). The import page reads each uploaded file into memory whole:
@@ -101,6 +101,12 @@ NUMBERS = (
 )
 # A file limit above the upload limit: the smaller one is what people meet.
 FILE_OVER_UPLOAD = "editorial.W009"
+# A database backend that does not seal the history chain before commits.
+UNSEALED_BACKEND = "editorial.E010"
+# The service's PostgreSQL role could change or delete history.
+HISTORY_IN_REACH = "editorial.W011"
+# The backends that seal the history chain (editorial.storage.backends).
+SEALING_BACKENDS = ("editorial.storage.backends.postgresql", "editorial.storage.backends.sqlite3")
 
 _UNSET = object()
 
@@ -168,3 +174,51 @@ def _check_file_fits_upload() -> list[CheckMessage]:
             id=FILE_OVER_UPLOAD,
         )
     ]
+
+
+@register("editorial")
+def check_database_backend(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """Each database is opened by a backend that seals the history chain as it commits."""
+    return backend_errors(settings.DATABASES)
+
+
+def backend_errors(databases: dict) -> list[CheckMessage]:
+    return [
+        Error(
+            f"DATABASES[{alias!r}] uses {database['ENGINE']}, which does not seal the history's "
+            "hash chain when a transaction commits: history written through it would not "
+            "verify.",
+            hint="Use editorial.storage.backends.postgresql or ….sqlite3 (config/settings.py "
+            "picks them for DATABASE_URL's postgres:// and sqlite:// URLs).",
+            id=UNSEALED_BACKEND,
+        )
+        for alias, database in databases.items()
+        if database["ENGINE"] not in SEALING_BACKENDS
+    ]
+
+
+@register(Tags.database, deploy=True)
+def check_service_role(app_configs=None, databases=None, **kwargs) -> list[CheckMessage]:
+    """PostgreSQL: the service does not connect as a role that could rewrite history."""
+    from django.db import DatabaseError
+
+    from editorial.storage.roles import service_role_problem
+
+    messages = []
+    for alias in databases or ():
+        try:
+            problem = service_role_problem(alias)
+        except DatabaseError:
+            continue  # no database to ask yet: nothing to say
+        if problem:
+            messages.append(
+                Warning(
+                    f"The service {problem}: it could change or delete history (which "
+                    "verify_history would show, but not prevent).",
+                    hint="Make an owner and a service role with `manage.py create_db_roles`, "
+                    "then set DATABASE_MIGRATE_URL to the owner's URL and DATABASE_URL to the "
+                    "service's (README: History that cannot be erased).",
+                    id=HISTORY_IN_REACH,
+                )
+            )
+    return messages

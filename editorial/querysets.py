@@ -116,7 +116,7 @@ class AnswerQuerySet(models.QuerySet):
         )
 
 
-# --- the event log: permanent (see editorial.storage.history and migration 0007) ---
+# --- the history: permanent (see editorial.storage.history and migration 0007) ---
 
 # The attribute of a Django connection that says the guard is lifted on it.
 UNLOCKED_ATTRIBUTE = "editorial_history_unlocked"
@@ -131,23 +131,31 @@ def is_unlocked(using: str = DEFAULT_DB_ALIAS) -> bool:
     return getattr(connections[using], UNLOCKED_ATTRIBUTE, False)
 
 
-class WorkflowEventQuerySet(models.QuerySet):
-    """The event log: filters as usual; bulk update and delete refused."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """A part of the history (events, approvals, the chain's links): filters as usual; bulk
+    update and delete refused, named by the model's plural."""
+
+    def _refuse(self, done: str) -> None:
+        if not is_unlocked(self.db):
+            rows = self.model._meta.verbose_name_plural
+            raise HistoryIsPermanent(f"Editorial history is permanent: {rows} cannot be {done}.")
 
     def update(self, **kwargs):
-        if not is_unlocked(self.db):
-            raise HistoryIsPermanent(
-                "Editorial history is permanent: workflow events cannot be changed."
-            )
+        self._refuse("changed")
         return super().update(**kwargs)
 
     update.alters_data = update.queryset_only = True
 
     def delete(self):
-        if not is_unlocked(self.db):
-            raise HistoryIsPermanent(
-                "Editorial history is permanent: workflow events cannot be deleted."
-            )
+        self._refuse("deleted")
         return super().delete()
 
     delete.alters_data = delete.queryset_only = True
+
+
+class ApprovalQuerySet(AppendOnlyQuerySet):
+    """Approvals: append-only; an answer may have several, and names its latest."""
+
+    def current(self) -> ApprovalQuerySet:
+        """The approval each answer names as its own: its latest, what exports read."""
+        return self.filter(answer__approved=models.F("pk"))

@@ -175,7 +175,7 @@ CHANGELIST = "/admin/editorial/answer/"
 def snapshot(answer: Answer) -> dict:
     """Everything a refused request must leave as it was."""
     row = Answer.objects.get(pk=answer.pk)
-    approved = ApprovedVersion.objects.filter(answer=row).first()
+    approved = ApprovedVersion.objects.current().filter(answer=row).first()
     return {
         "row": {
             field: getattr(row, field)

@@ -148,3 +148,30 @@ def test_manage_py_check_runs_them(settings):
     with pytest.raises(SystemCheckError, match=r"\(editorial\.E008\) EDITORIAL_SOURCE_STALE_DAYS"):
         call_command("check")
     assert [error.id for error in run_checks()] == ["editorial.E008"]
+
+
+def test_a_database_backend_that_does_not_seal_the_history_is_an_error():
+    (error,) = checks.backend_errors({"default": {"ENGINE": "django.db.backends.sqlite3"}})
+    assert error.id == checks.UNSEALED_BACKEND == "editorial.E010"
+    assert "does not seal the history's hash chain" in error.msg
+    assert "editorial.storage.backends" in error.hint
+
+
+def test_the_shipped_backends_seal_the_history():
+    assert checks.check_database_backend() == []
+
+
+@pytest.mark.django_db
+def test_a_service_that_could_rewrite_history_is_warned_about_on_postgresql():
+    """The suite connects to PostgreSQL as a superuser: just what the check is for. Asked
+    only with --database (Django's database checks), as `dev.py serve` asks."""
+    from django.db import connection
+
+    found = checks.check_service_role(databases=["default"])
+    if connection.vendor != "postgresql":
+        assert found == []
+        return
+    (warning,) = found
+    assert warning.id == checks.HISTORY_IN_REACH == "editorial.W011"
+    assert "a superuser" in warning.msg and "create_db_roles" in warning.hint
+    assert checks.check_service_role(databases=None) == []

@@ -4,6 +4,7 @@ migrate forward, and read what the migration made of it."""
 from __future__ import annotations
 
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,44 @@ def test_approvals_made_before_review_dates_get_one_and_a_source_type(seeds, rev
     assert pinned[q2.pk].provenance == {
         "digital_source_type": COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
     }
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_history_written_before_the_chain_is_sealed_by_migrating(seeds, reviewer):
+    """0015 links every existing revision with its versions and events, and the rows an
+    older release wrote without a revision, and names each answer's approval: the chain
+    then verifies clean, and goes on from there."""
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    before_chain = [("editorial", "0013_fingerprint_one_index")]
+    old = migrate(before_chain).loader.project_state(before_chain).apps
+    Answer, Pinned, Event = (
+        old.get_model("editorial", model)
+        for model in ("Answer", "ApprovedVersion", "WorkflowEvent")
+    )
+    q1, q2 = Answer.objects.filter(document__name="000_45b9d17f8c940ceb.txt").order_by("position")[
+        :2
+    ]
+    when = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
+    # An approval and an event as an older release may have left them: no revision.
+    pin = Pinned.objects.create(
+        answer=q1, question=q1.question, text=q1.text, approved_by_id=reviewer.pk,
+        approved_at=when, version=1,
+    )  # fmt: skip
+    Event.objects.create(answer=q2, action="edit", from_status="draft", to_status="draft",
+                         comment="Before revisions were kept.", created_at=when)  # fmt: skip
+
+    migrate(latest)
+
+    from django.core.management import call_command
+    from reversion.models import Revision
+
+    from editorial.models import Answer as Current
+    from editorial.models import HistoryLink
+
+    assert Current.objects.get(pk=q1.pk).approved_id == pin.pk
+    assert HistoryLink.objects.filter(revision__isnull=False).count() == Revision.objects.count()
+    loose = HistoryLink.objects.get(revision__isnull=True)
+    assert [line.split(" ")[0] for line in loose.rows.splitlines()] == ["event", "approval"]
+    out = io.StringIO()
+    call_command("verify_history", stdout=out)
+    assert "History verified" in out.getvalue()

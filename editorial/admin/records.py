@@ -46,6 +46,15 @@ class ApprovedVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportRecord)
 class ExportRecordAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "created_by", "format", "answer_count", "channel", "sha256"]
+    # The chain's head the export was made at: verify_history checks it is still there.
+    list_display = [
+        "created_at",
+        "created_by",
+        "format",
+        "answer_count",
+        "channel",
+        "sha256",
+        "chain_position",
+    ]
     list_filter = ["format", "channel"]
     list_select_related = ["created_by"]

@@ -69,10 +69,9 @@ def version_snapshot(version: Version) -> Snapshot:
 
 def review_baseline(answer: Answer) -> Snapshot:
     """What a reviewer compares against: the last approved version, or the import."""
-    try:
+    if answer.approved is not None:
         return approved_snapshot(answer.approved)
-    except ApprovedVersion.DoesNotExist:
-        return imported_snapshot(answer)
+    return imported_snapshot(answer)
 
 
 def latest_editor_comment(answer: Answer) -> WorkflowEvent | None:
@@ -107,7 +106,7 @@ class ReviewPagesMixin:
     def review_context(self, request, answer: Answer, *, stale=None) -> dict:
         """The review panel (diff since approval or import, comment, sources) and links."""
         context = {
-            "approved": ApprovedVersion.objects.filter(answer=answer)
+            "approved": ApprovedVersion.objects.filter(pk=answer.approved_id)
             .select_related("approved_by")
             .first(),
             "since_import_url": self.compare_url(answer, IMPORTED),
@@ -149,7 +148,7 @@ class ReviewPagesMixin:
         if key == IMPORTED:
             return imported_snapshot(answer)
         if key == APPROVED:
-            approved = ApprovedVersion.objects.filter(answer=answer).first()
+            approved = ApprovedVersion.objects.filter(pk=answer.approved_id).first()
             if approved is None:
                 raise Http404("This answer has never been approved.")
             return approved_snapshot(approved)
@@ -198,7 +197,7 @@ class ReviewPagesMixin:
                     "comment": revision.get_comment(),
                 }
             )
-        approved = ApprovedVersion.objects.filter(answer=answer).exists()
+        approved = answer.approved_id is not None
         # Compared by default: the newest version with other content than now, to now.
         earlier = [row for row in rows if row["number"] != answer.version]
         default_from = (earlier or rows or [{"version": None}])[0]["version"]

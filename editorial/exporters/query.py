@@ -2,7 +2,8 @@
 
 Everything exported comes from ApprovedVersion, what a reviewer approved, never from an
 answer's working fields: an answer edited after approval exports its approved text until
-it is approved again, and an answer never approved is not exported.
+it is approved again (its latest approval, the one it names), and an answer never approved
+is not exported.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def approved_versions(
     usually none), and provenance as the three values a record shows: a JSON column read
     whole is parsed in Python on every row, which cost a fifth of an export's time.
     """
-    queryset = ApprovedVersion.objects.exclude(answer__status=Status.ARCHIVED)
+    # Each answer's latest approval, the one it names (approvals are append-only).
+    queryset = ApprovedVersion.objects.current().exclude(answer__status=Status.ARCHIVED)
     if answers is not None:
         queryset = queryset.filter(answer__in=answers.order_by().values("pk"))
     if documents is not None:

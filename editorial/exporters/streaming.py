@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from editorial.exporters.formats import FORMATS
 from editorial.exporters.query import Record, approved_versions, records
 from editorial.models import Answer, Document, ExportRecord
+from editorial.storage import chain
 
 CHUNK_SIZE = 2000  # rows per database fetch: a few MB of text at most
 BUFFER_CHARS = 64 * 1024  # text gathered before a chunk of bytes is handed on
@@ -160,6 +161,7 @@ class Export:
         self.filters = filters
         self.count = 0
         self.sha256 = ""
+        self.head = chain.Head()
         self.record: ExportRecord | None = None
 
     def _records(self) -> Iterator[Record]:
@@ -181,7 +183,13 @@ class Export:
             if vendor == "sqlite"
             else nullcontext()
         )
-        with streaming, read_ahead(query.iterator(chunk_size=CHUNK_SIZE)) as rows:
+        with streaming:
+            # The history as the export found it: its record pins the chain's head.
+            self.head = chain.head(query.db)
+            yield from self._read(query)
+
+    def _read(self, query) -> Iterator[Record]:
+        with read_ahead(query.iterator(chunk_size=CHUNK_SIZE)) as rows:
             for record in records(
                 rows,
                 with_import=self.format.with_import,
@@ -205,6 +213,8 @@ class Export:
             answer_count=self.count,
             sha256=self.sha256,
             channel=self.channel,
+            chain_position=self.head.position,
+            chain_digest=self.head.digest,
         )
 
     def write_to(self, out: BinaryIO) -> None:

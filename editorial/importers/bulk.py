@@ -73,7 +73,7 @@ def create_documents(
         .order_by()
         .values_list("document", "position", "pk")
     }
-    revisions = Revision.objects.bulk_create(
+    revisions = versioning.create_revisions(
         [
             Revision(date_created=now, user=user, comment=f"Imported from {document.name}")
             for document in documents

@@ -14,6 +14,7 @@ from editorial.models.content import (
 from editorial.models.records import (
     ApprovedVersion,
     ExportRecord,
+    HistoryLink,
     Notice,
     ReviewDecision,
     ReviewOpening,
@@ -28,6 +29,7 @@ __all__ = [
     "Document",
     "ExportRecord",
     "FlagLevel",
+    "HistoryLink",
     "Notice",
     "ReviewDecision",
     "ReviewOpening",

@@ -145,6 +145,17 @@ class Answer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Approvals are append-only (one row each, storage.approvals): the answer names its
+    # latest, which is what exports use. verify_history checks it names no other.
+    approved = models.ForeignKey(
+        "editorial.ApprovedVersion",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The answer's latest approval: what exports use until the next one.",
+    )
 
     objects = AnswerQuerySet.as_manager()
 

@@ -1,5 +1,6 @@
-"""The records around the content: the event log, approved versions, exports, notices and
-the review clock. The log and the history are append-only (storage.history)."""
+"""The records around the content: the event log, approvals, the history's hash chain,
+exports, notices and the review clock. The log, the approvals and the chain are append-only
+(storage.history), like reversion's revisions and versions."""
 
 from __future__ import annotations
 
@@ -8,10 +9,33 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from editorial.models.content import Answer, Status
-from editorial.querysets import WorkflowEventQuerySet
+from editorial.querysets import AppendOnlyQuerySet, ApprovalQuerySet
 
 
-class WorkflowEvent(models.Model):
+class AppendOnly(models.Model):
+    """A row of the history: written once, never rewritten or deleted.
+
+    The database refuses it too (triggers, migration 0007), and on PostgreSQL the service's
+    role may only insert and read these tables (create_db_roles); here the ORM paths name
+    the mistake first. Bulk update and delete are refused by the manager.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        # Evidence: a row, once written, is never rewritten.
+        if not self._state.adding:
+            raise ValidationError(f"{self._meta.verbose_name_plural.capitalize()} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self._meta.verbose_name_plural.capitalize()} are append-only.")
+
+
+class WorkflowEvent(AppendOnly):
     """Append-only log of every workflow step and edit."""
 
     class Action(models.TextChoices):
@@ -47,9 +71,6 @@ class WorkflowEvent(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Bulk update and delete refused: see editorial.storage.history (the database refuses too).
-    objects = WorkflowEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["answer", "id"]
         indexes = [models.Index(fields=["answer", "action"])]
@@ -57,20 +78,16 @@ class WorkflowEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
 
-    def save(self, *args, **kwargs) -> None:
-        # The log is evidence: an entry, once written, is never rewritten.
-        if self.pk is not None:
-            raise ValidationError("Workflow events are append-only.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Workflow events are append-only.")
+class ApprovedVersion(AppendOnly):
+    """The content a reviewer approved, one row per approval, never changed.
 
+    The answer names its latest (`Answer.approved`): that is what export uses until a new
+    approval is added. Append-only because exports read it: a row the service could rewrite
+    would change what leaves the system without an approval.
+    """
 
-class ApprovedVersion(models.Model):
-    """The content a reviewer approved: what export uses until a new approval replaces it."""
-
-    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="approved")
+    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="approvals")
     question = models.TextField()
     text = models.TextField()
     sources = models.JSONField(default=list)
@@ -98,11 +115,48 @@ class ApprovedVersion(models.Model):
         "type, editors, correction note, import and edit times.",
     )
 
+    objects = ApprovalQuerySet.as_manager()
+
     class Meta:
-        ordering = ["answer"]
+        ordering = ["answer", "id"]
 
     def __str__(self) -> str:
         return f"{self.answer} v{self.version}"
+
+
+class HistoryLink(AppendOnly):
+    """One link of the history's hash chain: a revision and every row written with it.
+
+    See editorial.storage.chain: `rows` names each row the link seals (its kind, id and the
+    SHA-256 of its content) and `digest` is an HMAC over the previous link's digest and
+    this link, so a row changed, removed or slipped in, or a chain rebuilt without the key,
+    no longer fits. `manage.py verify_history` walks it.
+    """
+
+    position = models.BigIntegerField(
+        primary_key=True, help_text="1 for the first link, one more for each next."
+    )
+    # DO_NOTHING, not PROTECT: a revision is never deleted (storage.history), and deleting
+    # one must fail with that reason, not with this link's; the database keeps the key.
+    revision = models.OneToOneField(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        help_text="The revision sealed (none: rows older than the chain that had none).",
+    )
+    rows = models.TextField(help_text="One line per row sealed: kind, id, SHA-256 of its content.")
+    sealed_at = models.DateTimeField()
+    digest = models.CharField(
+        max_length=64, help_text="HMAC-SHA256 of the previous link's digest and this link."
+    )
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"link {self.position}"
 
 
 class ExportRecord(models.Model):
@@ -121,6 +175,14 @@ class ExportRecord(models.Model):
     answer_count = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, help_text="admin or command")
+    chain_position = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The history chain's last link when the export was made (none: empty).",
+    )
+    chain_digest = models.CharField(
+        max_length=64, blank=True, help_text="That link's digest: verify_history checks it."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

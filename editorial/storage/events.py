@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import reversion
+from django.db import router
 from django.utils import timezone
 
 from editorial.models import WorkflowEvent
+from editorial.storage import chain
 from editorial.storage.bulk import insert_copies
 
 
@@ -58,12 +60,12 @@ def log(
             )
         return
     template = WorkflowEvent(actor=actor, created_at=at or timezone.now())
-    insert_copies(
-        template,
-        ("answer", "revision", "action", "from_status", "to_status", "comment"),
-        [
-            (entry.answer_id, revision, entry.action, entry.from_status, entry.to_status,
-             entry.comment)
-            for entry, revision in zip(entries, revisions, strict=True)
-        ],
-    )  # fmt: skip
+    varying = ("answer", "revision", "action", "from_status", "to_status", "comment")
+    rows = [
+        (entry.answer_id, revision, entry.action, entry.from_status, entry.to_status,
+         entry.comment)
+        for entry, revision in zip(entries, revisions, strict=True)
+    ]  # fmt: skip
+    insert_copies(template, varying, rows)
+    # Hashed for the history chain as written, sealed with their revisions at commit.
+    chain.note_copies(template, varying, rows, router.db_for_write(WorkflowEvent))

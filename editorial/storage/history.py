@@ -1,11 +1,16 @@
-"""History that cannot be erased: the event log and reversion's revisions and versions.
+"""History that cannot be erased: the event log, reversion's revisions and versions, the
+approvals and the hash chain's links.
 
 Two layers. The database refuses every UPDATE and DELETE of those rows (triggers, see
-migration 0007), whatever the path: the ORM's bulk writes, raw SQL, reversion's
+migrations 0007 and 0014), whatever the path: the ORM's bulk writes, raw SQL, reversion's
 `deleterevisions`. In front of it, the ORM paths that can name the mistake refuse first
-with a readable `HistoryIsPermanent`: `WorkflowEvent.objects.update()/delete()` and any
-collector delete of a revision or version (`Revision.objects.filter(...).delete()`, which
-is what `deleterevisions` runs).
+with a readable `HistoryIsPermanent`: `update()/delete()` of events, approvals and links
+(models.records.AppendOnly) and any collector delete of a revision or version
+(`Revision.objects.filter(...).delete()`, which is what `deleterevisions` runs).
+
+Both stop mistakes, not the database's owner or a superuser: on PostgreSQL the service runs
+as a role that may not change these tables at all (storage.roles), and on both databases
+the hash chain shows any change (storage.chain).
 
 `unlocked()` lifts both layers for one connection inside one transaction. Only `flush`
 uses it (an empty database, history included, where the settings allow it: the test

@@ -1,9 +1,11 @@
-"""Reversion versions written in bulk, as reversion itself would write them.
+"""Reversion revisions and versions written in bulk, as reversion itself would write them.
 
 bulk_create and QuerySet.update() send no signals, so reversion records nothing for them
-(its documentation says so): a bulk path adds its objects' versions itself. Every such
-version goes through `write_versions`, serialised exactly as reversion's own
-`create_revision` serialises, so history, diffs and revert read them like any other.
+(its documentation says so): a bulk path adds its objects' revisions and versions itself.
+Every such revision goes through `create_revisions` (noted for the history chain, as
+reversion's own are through its signal) and every such version through `write_versions`,
+serialised exactly as reversion's own `create_revision` serialises, so history, diffs and
+revert read them like any other.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router
 from reversion.models import Revision, Version
 
+from editorial.storage import chain
 from editorial.storage.bulk import insert_copies
 
 # A version to write: (revision id, content type id, database, object id, serialised data,
@@ -26,9 +29,20 @@ VersionRow = tuple[int, int, str, str, str, str]
 _VERSION_VARYING = ("revision", "content_type", "db", "object_id", "serialized_data", "object_repr")
 
 
+def create_revisions(revisions: Iterable[Revision]) -> list[Revision]:
+    """The one bulk-revision writer: these revisions in one statement, each to be sealed into
+    the history chain with its versions, events and approvals when the transaction commits."""
+    created = Revision.objects.bulk_create(revisions)
+    chain.note([revision.pk for revision in created], using=router.db_for_write(Revision))
+    return created
+
+
 def write_versions(*rows: Iterable[VersionRow]) -> None:
-    """The one bulk-version writer: every version given, of any models, in one statement."""
-    insert_copies(Version(format="json"), _VERSION_VARYING, itertools.chain(*rows))
+    """The one bulk-version writer: every version given, of any models, in one statement,
+    hashed for the history chain as written (storage.chain.note_copies)."""
+    template, written = Version(format="json"), list(itertools.chain(*rows))
+    insert_copies(template, _VERSION_VARYING, written)
+    chain.note_copies(template, _VERSION_VARYING, written, router.db_for_write(Version))
 
 
 def version_rows(

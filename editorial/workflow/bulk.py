@@ -19,10 +19,10 @@ from django.utils import timezone
 from reversion.models import Revision
 
 from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Source, Status, WorkflowEvent
-from editorial.storage import events, versioning
+from editorial.storage import approvals, events, versioning
 from editorial.workflow import facts, notify
 from editorial.workflow.errors import WorkflowError
-from editorial.workflow.provenance import PIN_FIELDS, pin_fields
+from editorial.workflow.provenance import pin_fields
 from editorial.workflow.saving import check_version, own_revision
 from editorial.workflow.transitions import STEPS, check
 
@@ -191,7 +191,7 @@ def _approve(batch: _Batch, approved: list[Answer], *, user, comment: str) -> No
         row.status, row.updated_at = Status.APPROVED, now
 
     label = STEPS["approve"].label
-    revisions = Revision.objects.bulk_create(
+    revisions = versioning.create_revisions(
         Revision(date_created=now, user=user, comment=f"{label}: {comment}" if comment else label)
         for _ in approved
     )
@@ -228,7 +228,5 @@ def _approve(batch: _Batch, approved: list[Answer], *, user, comment: str) -> No
         )
         for row, revision in zip(approved, revisions, strict=True)
     ]
-    ApprovedVersion.objects.bulk_create(
-        pins, update_conflicts=True, unique_fields=["answer"], update_fields=PIN_FIELDS
-    )
+    approvals.record(pins)
     notify.announce("approve", approved, user=user, comment=comment)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from editorial.models import Answer, ApprovedVersion, Notice, Status, WorkflowEvent
+from editorial.storage import approvals
 from editorial.workflow import facts, guards, notify
 from editorial.workflow.assignment import assign_editor, assign_reviewer, claim, pick_reviewer
 from editorial.workflow.errors import WorkflowError
@@ -130,19 +131,17 @@ def approve(
     """
 
     def pin(row: Answer, event: WorkflowEvent) -> None:
-        ApprovedVersion.objects.update_or_create(
-            answer=row,
-            defaults=pin_fields(
-                row,
-                user=user,
-                approved_at=event.created_at,
-                revision_id=event.revision_id,
-                sources=row.sources.all(),
-                history=facts.histories_of([row.pk])[row.pk],
-                evidence=facts.claim_evidence(row),
-                before_event_id=event.pk,
-            ),
+        pinned = pin_fields(
+            row,
+            user=user,
+            approved_at=event.created_at,
+            revision_id=event.revision_id,
+            sources=row.sources.all(),
+            history=facts.histories_of([row.pk])[row.pk],
+            evidence=facts.claim_evidence(row),
+            before_event_id=event.pk,
         )
+        approvals.record([ApprovedVersion(answer=row, **pinned)])
 
     return _transition(
         "approve", answer, user, comment=comment, after_save=pin,

@@ -258,7 +258,7 @@ def objects(seeds, editor, reviewer, managing) -> dict[str, object]:
         "document": Document.objects.get(name=MASSACHUSETTS),
         "answer": answer,
         "workflowevent": WorkflowEvent.objects.filter(answer=answer).first(),
-        "approvedversion": ApprovedVersion.objects.get(answer=answer),
+        "approvedversion": ApprovedVersion.objects.current().get(answer=answer),
         "exportrecord": export,
         "source": Source.objects.get(answer=answer),
     }

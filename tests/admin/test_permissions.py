@@ -245,7 +245,7 @@ def scene(seeds, people):
         "document": drafted.document,
         "version": Version.objects.get_for_object(drafted).order_by("pk").first(),
         "event": WorkflowEvent.objects.filter(answer=drafted).first(),
-        "approvedversion": ApprovedVersion.objects.get(answer=approved),
+        "approvedversion": ApprovedVersion.objects.current().get(answer=approved),
         "exportrecord": _an_export_record(people["managing"]),
     }
 

@@ -146,7 +146,8 @@ def hostile(seeds, editor, reviewer) -> Answer:
 def expected_records() -> list[dict]:
     """What every export must carry, read straight from the approved versions."""
     versions = (
-        ApprovedVersion.objects.exclude(answer__status=Status.ARCHIVED)
+        ApprovedVersion.objects.current()
+        .exclude(answer__status=Status.ARCHIVED)
         .select_related("answer__document", "approved_by")
         .order_by("answer__document__name", "answer__position")
     )

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from editorial import workflow
 from editorial.exporters import FORMATS
 from editorial.models import Answer, ApprovedVersion, ExportRecord, Status
+from editorial.storage.history import unlocked
 from tests.exporters.conftest import (
     MASSACHUSETTS,
     MISSISSIPPI,
@@ -44,7 +45,10 @@ SQLITE_CACHE_PRAGMAS = 3 if connection.vendor == "sqlite" else 0
 )
 def test_approval_times_are_exported_as_isoformat_writes_them_in_utc(approved, approved_at):
     """The export reads times as the database's text (faster than Django parsing each)."""
-    ApprovedVersion.objects.filter(answer=approved["ma1"]).update(approved_at=approved_at)
+    with unlocked():  # approvals are permanent: this test sets a time no clock gives
+        ApprovedVersion.objects.current().filter(answer=approved["ma1"]).update(
+            approved_at=approved_at
+        )
     record = next(r for r in parse_jsonl(export("jsonl")) if r["id"] == approved["ma1"].pk)
     assert record["approved_at"] == approved_at.astimezone(datetime.UTC).isoformat()
 
@@ -120,9 +124,9 @@ def test_an_export_makes_the_same_few_queries_at_any_size(
 ):
     for answer in approvable(size):
         approve(answer, editor, reviewer)
-    # The approved versions, then the record; on SQLite, three PRAGMAs around the read
-    # (the page cache made small while it sorts, then put back).
-    with django_assert_max_num_queries(2 + SQLITE_CACHE_PRAGMAS):
+    # The history chain's head, the approved versions, then the record; on SQLite, three
+    # PRAGMAs around the read (the page cache made small while it sorts, then put back).
+    with django_assert_max_num_queries(3 + SQLITE_CACHE_PRAGMAS):
         data = export(format_name)
     assert ExportRecord.objects.get().answer_count == size
     assert data
@@ -134,5 +138,6 @@ def test_the_query_is_one_select_whatever_the_size(seeds, editor, reviewer):
         with CaptureQueriesContext(connection) as queries:
             export("md", documents=[MASSACHUSETTS, MISSISSIPPI])
         counts.append(len(queries))
-    # Documents checked, approved versions, record (and the PRAGMAs on SQLite).
-    assert counts[0] == counts[1] == 3 + SQLITE_CACHE_PRAGMAS
+    # Documents checked, the chain's head, approved versions, record (and the PRAGMAs on
+    # SQLite).
+    assert counts[0] == counts[1] == 4 + SQLITE_CACHE_PRAGMAS

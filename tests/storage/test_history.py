@@ -1,22 +1,31 @@
-"""History that cannot be erased: events, revisions and versions refuse change and delete."""
+"""History that cannot be erased: events, revisions, versions, approvals and the chain's
+links refuse change and delete."""
 
 from contextlib import contextmanager
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from reversion.models import Revision, Version
 
 from editorial import workflow
 from editorial.importers import import_paths
-from editorial.models import WorkflowEvent
+from editorial.models import ApprovedVersion, HistoryLink, WorkflowEvent
+from editorial.storage import chain
 from editorial.storage.history import HistoryIsPermanent, unlocked
 from tests.conftest import FIXTURES, RMV_SOURCE
 
 pytestmark = pytest.mark.django_db
 
 SOURCE = RMV_SOURCE
-TABLES = ["editorial_workflowevent", "reversion_revision", "reversion_version"]
+TABLES = [
+    "editorial_workflowevent",
+    "reversion_revision",
+    "reversion_version",
+    "editorial_approvedversion",
+    "editorial_historylink",
+]
 
 
 @contextmanager
@@ -36,19 +45,20 @@ def history() -> dict[str, list[tuple]]:
     rows = {}
     with connection.cursor() as cursor:
         for table in TABLES:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608
             rows[table] = cursor.fetchall()
     return rows
 
 
 @pytest.fixture
 def worked(answer, people):
-    """An answer with a real history: edited, sourced, submitted, approved."""
+    """An answer with a real history: edited, sourced, submitted, approved, all sealed."""
     editor, reviewer = people["editor"], people["reviewer"]
     workflow.edit(answer, user=editor, text=answer.text + " Checked.")
     workflow.edit(answer, user=editor, sources=[SOURCE])
     workflow.submit(answer, user=editor, reviewer=reviewer, comment="Ready.")
     workflow.approve(answer, user=reviewer, comment="Fine.")
+    chain.seal()  # as the commit would: the test's transaction never commits
     return answer
 
 
@@ -90,6 +100,24 @@ def test_versions_and_revisions_refuse_orm_delete_with_a_readable_error(worked):
     assert history() == before
 
 
+def test_approvals_and_links_refuse_orm_change_and_delete_with_a_readable_error(worked):
+    before = history()
+    for model, rows, change in (
+        (ApprovedVersion, "approved versions", {"text": "Forged."}),
+        (HistoryLink, "history links", {"rows": ""}),
+    ):
+        with pytest.raises(HistoryIsPermanent, match=f"{rows} cannot be changed"):
+            model.objects.update(**change)
+        with pytest.raises(HistoryIsPermanent, match=f"{rows} cannot be deleted"):
+            model.objects.all().delete()
+        row = model.objects.first()
+        with pytest.raises(ValidationError, match="are append-only"):
+            row.save()
+        with pytest.raises(ValidationError, match="are append-only"):
+            row.delete()
+    assert history() == before
+
+
 @pytest.mark.parametrize(
     "statement",
     [
@@ -102,6 +130,11 @@ def test_versions_and_revisions_refuse_orm_delete_with_a_readable_error(worked):
         "UPDATE reversion_revision SET comment = 'rewritten'",
         "UPDATE reversion_revision SET user_id = NULL",
         "DELETE FROM reversion_revision",
+        "UPDATE editorial_approvedversion SET text = 'Forged.'",
+        "UPDATE editorial_approvedversion SET approved_by_id = NULL",
+        "DELETE FROM editorial_approvedversion",
+        "UPDATE editorial_historylink SET digest = ''",
+        "DELETE FROM editorial_historylink",
     ],
 )
 def test_the_database_refuses_raw_sql_that_changes_or_deletes_history(worked, statement):
@@ -148,8 +181,10 @@ def test_deleterevisions_fails_and_every_version_stays(worked):
 
 
 def test_the_app_still_appends_history_on_every_path(answer, people):
-    """Import, re-import, edit, steps and revert only ever insert into the guarded tables."""
+    """Import, re-import, edit, steps, approval and revert only ever insert into the guarded
+    tables (and the chain seals what they wrote)."""
     editor, reviewer = people["editor"], people["reviewer"]
+    chain.seal()
     counts = [len(rows) for rows in history().values()]
     workflow.edit(answer, user=editor, text=answer.text + " First.")
     workflow.edit(answer, user=editor, sources=[SOURCE])
@@ -157,7 +192,11 @@ def test_the_app_still_appends_history_on_every_path(answer, people):
     workflow.request_changes(answer, user=reviewer, comment="Say which law.")
     first = Version.objects.get_for_object(answer).order_by("pk").first()
     workflow.revert(answer, user=editor, version_id=first.pk)
+    workflow.edit(answer, user=editor, sources=[SOURCE])
+    workflow.submit(answer, user=editor, reviewer=reviewer)
+    workflow.approve(answer, user=reviewer)
     import_paths([FIXTURES])  # identical re-import: nothing
+    chain.seal()
     after = [len(rows) for rows in history().values()]
     assert all(new > old for new, old in zip(after, counts, strict=True))
 

@@ -56,7 +56,7 @@ def test_blocking_flag_refuses_approval(seeds, editor, reviewer):
     Answer.objects.filter(pk=hedged.pk).update(flags="hedge", flag_level=FlagLevel.BLOCKING)
     with pytest.raises(WorkflowError, match="knowledge-cutoff hedge"):
         workflow.approve(hedged, reviewer)
-    assert not ApprovedVersion.objects.filter(answer=hedged).exists()
+    assert not ApprovedVersion.objects.current().filter(answer=hedged).exists()
     flags.refresh_flags([hedged.pk])
     assert workflow.approve(hedged, reviewer).status == Status.APPROVED
 
@@ -82,9 +82,12 @@ def test_approval_pins_content_and_edits_leave_it_in_place(answer, editor, revie
 
     edited = workflow.edit(edited, user=editor, sources=[SOURCE])
     edited = workflow.submit(edited, editor)
-    workflow.approve(edited, reviewer)
+    approved = workflow.approve(edited, reviewer)
+    # A new approval is a new row, which the answer names; the earlier one stays as it was.
+    assert approved.approved.text == "A second edit." and approved.approved.pk != pinned.pk
     pinned.refresh_from_db()
-    assert pinned.text == "A second edit."
+    assert pinned.text != "A second edit."
+    assert list(approved.approvals.order_by("pk")) == [pinned, approved.approved]
 
 
 def test_submit_with_a_blocking_flag_is_refused_with_its_label(seeds, editor, reviewer):

@@ -99,7 +99,7 @@ def test_approval_is_refused_while_a_claim_is_unsettled_then_allowed_once_linked
     settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = True
     with pytest.raises(workflow.WorkflowError, match=r"a claim is not settled \(“2004”\)"):
         workflow.approve(q1, people["reviewer"], expected_version=q1.version)
-    assert not ApprovedVersion.objects.filter(answer=q1).exists()
+    assert not ApprovedVersion.objects.current().filter(answer=q1).exists()
     assert "a claim is not settled (“2004”)" in " ".join(
         workflow.refused_transitions(q1, people["reviewer"]).values()
     )
@@ -108,7 +108,7 @@ def test_approval_is_refused_while_a_claim_is_unsettled_then_allowed_once_linked
     settle_2004(q1, people["editor"])
     workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
     workflow.approve(q1, people["reviewer"], expected_version=q1.version)
-    pinned = ApprovedVersion.objects.get(answer=q1)
+    pinned = ApprovedVersion.objects.current().get(answer=q1)
     assert pinned.claims == [
         {
             "text": "2004",
@@ -131,7 +131,7 @@ def test_approval_allowed_once_the_claim_is_rewritten_away(q1, people):
     assert workflow.unsettled_claims(q1) == []
     workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
     workflow.approve(q1, people["reviewer"], expected_version=q1.version)
-    assert ApprovedVersion.objects.get(answer=q1).claims == []
+    assert ApprovedVersion.objects.current().get(answer=q1).claims == []
 
 
 def test_approval_allowed_once_marked_common_knowledge(q1, people):
@@ -140,7 +140,7 @@ def test_approval_allowed_once_marked_common_knowledge(q1, people):
     )
     workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
     workflow.approve(q1, people["reviewer"], expected_version=q1.version)
-    (claim,) = ApprovedVersion.objects.get(answer=q1).claims
+    (claim,) = ApprovedVersion.objects.current().get(answer=q1).claims
     assert (claim["kind"], claim["reason"], claim["source_url"]) == (
         "common_knowledge", "Well known.", ""
     )  # fmt: skip
@@ -150,7 +150,7 @@ def test_the_setting_turns_the_rule_off(q1, people, settings):
     settings.EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = False
     workflow.submit(q1, people["editor"], reviewer=people["reviewer"])
     workflow.approve(q1, people["reviewer"])
-    assert ApprovedVersion.objects.get(answer=q1).claims == []
+    assert ApprovedVersion.objects.current().get(answer=q1).claims == []
 
 
 def test_the_check_runs_on_the_text_approved_and_pins_only_its_claims(q1, people, settings):
@@ -167,14 +167,14 @@ def test_the_check_runs_on_the_text_approved_and_pins_only_its_claims(q1, people
     workflow.submit(q1, editor, reviewer=reviewer)
     seen = q1.version
     workflow.approve(q1, reviewer, expected_version=seen)
-    assert [c["text"] for c in ApprovedVersion.objects.get(answer=q1).claims] == ["2004"]
+    assert [c["text"] for c in ApprovedVersion.objects.current().get(answer=q1).claims] == ["2004"]
 
     # After approval an edit adds a claim; the pinned version (and export) keep the approved.
     workflow.edit(q1, user=editor, text=q1.text + " The ACLU agreed.")
     q1.refresh_from_db()
     assert q1.status == Status.DRAFT
     assert [c.text for c in workflow.unsettled_claims(q1)] == ["ACLU"]
-    pinned = ApprovedVersion.objects.get(answer=q1)
+    pinned = ApprovedVersion.objects.current().get(answer=q1)
     assert pinned.version == seen and [c["text"] for c in pinned.claims] == ["2004"]
 
 
@@ -209,7 +209,9 @@ def test_approve_many_refuses_the_same_and_pins_the_claims(q1, people, settings)
         expected_versions={q1.pk: q1.version, other.pk: other.version},
     )
     assert [answer.pk for answer in outcome.done] == [q1.pk]
-    assert [c["excerpt"] for c in ApprovedVersion.objects.get(answer=q1).claims] == [EXCERPT]
+    assert [c["excerpt"] for c in ApprovedVersion.objects.current().get(answer=q1).claims] == [
+        EXCERPT
+    ]
     # The bulk path's version carries the evidence too, as reversion's follow would.
     newest = Version.objects.get_for_object(q1).first()
     assert "claimevidence" in {v.content_type.model for v in newest.revision.version_set.all()}

@@ -80,8 +80,8 @@ def export(format_name: str) -> bytes:
 
 
 def test_approval_pins_how_the_text_was_made(made, editor, editor2, reviewer):
-    unchanged = ApprovedVersion.objects.get(answer=made["unchanged"]).provenance
-    rewritten = ApprovedVersion.objects.get(answer=made["rewritten"]).provenance
+    unchanged = ApprovedVersion.objects.current().get(answer=made["unchanged"]).provenance
+    rewritten = ApprovedVersion.objects.current().get(answer=made["rewritten"]).provenance
     assert unchanged["digital_source_type"] == TRAINED
     assert unchanged["editors"] == ["editor"]  # attached the sources
     assert unchanged["correction"] == "Added the RMV page\nChecked against the RMV"
@@ -106,7 +106,7 @@ def test_a_reapproval_notes_only_the_corrections_since_the_last_approval(made, e
     workflow.edit(rewritten, user=editor2, text="The RMV shares records when a court orders it.")
     workflow.submit(rewritten, editor2, reviewer=reviewer2)
     workflow.approve(rewritten, reviewer2)
-    pinned = ApprovedVersion.objects.get(answer=rewritten).provenance
+    pinned = ApprovedVersion.objects.current().get(answer=rewritten).provenance
     assert pinned["correction"] == DRAFT_NOTE  # the admin-less edit above typed no comment
     assert pinned["editors"] == ["editor", "editor2"]  # all since the import
 
@@ -120,8 +120,8 @@ def test_the_batch_approval_pins_the_same_provenance(seeds, editor, reviewer):
     workflow.approve(one, reviewer)
     outcome = workflow.approve_many(answers=[many], user=reviewer)
     assert len(outcome.done) == 1
-    by_one = ApprovedVersion.objects.get(answer=one)
-    by_many = ApprovedVersion.objects.get(answer=many)
+    by_one = ApprovedVersion.objects.current().get(answer=one)
+    by_many = ApprovedVersion.objects.current().get(answer=many)
     assert {k: v for k, v in by_one.provenance.items() if not k.endswith("_at")} == {
         "digital_source_type": COMPOSITE,
         "editors": ["editor"],
@@ -137,7 +137,9 @@ def test_the_batch_approval_pins_the_same_provenance(seeds, editor, reviewer):
 def test_records_carry_provenance_in_every_record_format(made, reviewer):
     pins = {
         pin.answer_id: pin
-        for pin in ApprovedVersion.objects.filter(answer__in=[made["unchanged"], made["rewritten"]])
+        for pin in ApprovedVersion.objects.current().filter(
+            answer__in=[made["unchanged"], made["rewritten"]]
+        )
     }
     for record in json.loads(export("json")):
         pin = pins[record["id"]]
@@ -198,7 +200,7 @@ def test_prov_is_json_ld_the_approved_text_a_revision_of_the_machine_text(
 ):
     nodes = _flattened(export("prov"))
     rewritten = made["rewritten"]
-    pin = ApprovedVersion.objects.get(answer=rewritten)
+    pin = ApprovedVersion.objects.current().get(answer=rewritten)
     base = f"urn:editorial:answer:{rewritten.pk}"
     approved = nodes[f"{base}:v{pin.version}"]
     imported = nodes[f"{base}:imported"]
@@ -234,7 +236,7 @@ def test_prov_is_json_ld_the_approved_text_a_revision_of_the_machine_text(
     for agent in agents:
         assert nodes[agent]["@type"] == [PROV + "Person"]
 
-    unchanged = ApprovedVersion.objects.get(answer=made["unchanged"])
+    unchanged = ApprovedVersion.objects.current().get(answer=made["unchanged"])
     unchanged_node = nodes[f"urn:editorial:answer:{unchanged.answer_id}:v{unchanged.version}"]
     assert unchanged_node[SCHEMA + "digitalSourceType"] == [{"@id": TRAINED}]
     # One imported, one activity and one approved node per exported answer, no more.

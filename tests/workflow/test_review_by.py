@@ -56,7 +56,7 @@ def approve_on(clock: Clock, day: datetime.date, answer: Answer, editor, reviewe
 
 
 def review_by(answer: Answer) -> datetime.date:
-    return ApprovedVersion.objects.get(answer=answer).review_by
+    return ApprovedVersion.objects.current().get(answer=answer).review_by
 
 
 def test_the_rereview_queue_holds_exactly_the_answers_past_their_date(

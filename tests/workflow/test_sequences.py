@@ -88,7 +88,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             if event.action == WorkflowEvent.Action.APPROVE:
                 assert event.actor_id not in edited_since, "self-approval"
                 edited_since = set()
-        pinned = ApprovedVersion.objects.filter(answer=self.answer).first()
+        pinned = ApprovedVersion.objects.current().filter(answer=self.answer).first()
         if pinned is not None:
             assert pinned.sources, "approved without a source"
             assert pinned.text.strip(), "approved an empty answer"

@@ -1,29 +1,41 @@
-"""Write the whole editorial record to one JSON file, for `restore` into a new database."""
+"""Write the whole editorial record to one file with a signed manifest, for `restore`."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from editorial.storage.backup import write_backup
+from editorial.management.keys import read_key
+from editorial.storage.backup import BackupError, write_backup
 
 
 class Command(BaseCommand):
     help = (
-        "Back up users, groups, documents, answers, sources, revisions, versions, events, "
-        "approvals, notices and export records to PATH (or - for stdout), from one snapshot."
+        "Back up every table of the editorial record (users and groups, documents, answers, "
+        "sources, claims, revisions, versions, events, approvals, the history chain, notices, "
+        "exports, review timings, the admin's log) to PATH (or - for stdout), from one "
+        "snapshot, with a manifest of each table's rows and SHA-256, signed with a key from "
+        "SECRET_KEY (or --key-file)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="file to write, or - for stdout")
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--key-file",
+            help="sign with the key in this file instead of SECRET_KEY's (give it to restore "
+            "too): for a backup to restore where SECRET_KEY differs",
+        )
 
     def handle(self, *args, **options):
         path = options["path"]
+        key = read_key(options["key_file"])
         try:
             if path == "-":
-                counts = write_backup(self.stdout, using=options["database"])
+                counts = write_backup(self.stdout, using=options["database"], key=key)
             else:
                 with open(path, "w", encoding="utf-8") as out:
-                    counts = write_backup(out, using=options["database"])
+                    counts = write_backup(out, using=options["database"], key=key)
         except OSError as error:
             raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
+        except BackupError as error:
+            raise CommandError(str(error)) from None
         summary = ", ".join(f"{label} {count}" for label, count in counts.items())
         self.stderr.write(f"Backed up {sum(counts.values())} rows ({summary}).")

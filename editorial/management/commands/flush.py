@@ -1,10 +1,10 @@
 """Django's flush, aware that the editorial history is permanent.
 
-Emptying the database would erase the event log and every revision and version, which
-the database refuses (migration 0007). Where `EDITORIAL_FLUSH_ERASES_HISTORY` is on (the
-test settings: transactional tests are separated by a flush) the guard is lifted for
-the flush's own transaction; elsewhere flush refuses, and a deployment that must start
-again drops and recreates its database.
+Emptying the database would erase the event log, every revision and version, the approvals
+and the history chain, which the database refuses (migrations 0007, 0014). Where
+`EDITORIAL_FLUSH_ERASES_HISTORY` is on (the test settings: transactional tests are separated
+by a flush) the guard is lifted for the flush's own transaction; elsewhere flush refuses,
+and a deployment that must start again drops and recreates its database.
 """
 
 from django.conf import settings
@@ -20,7 +20,8 @@ class Command(flush.Command):
     def handle(self, **options):
         if not settings.EDITORIAL_FLUSH_ERASES_HISTORY:
             raise CommandError(
-                "The editorial history (events, revisions, versions) is permanent, so flush "
+                "The editorial history (events, revisions, versions, approvals, the hash chain) "
+                "is permanent, so flush "
                 "refuses to empty the database (EDITORIAL_FLUSH_ERASES_HISTORY is off). To "
                 "start again, drop and recreate the database and run migrate."
             )

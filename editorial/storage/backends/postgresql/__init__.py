@@ -1,0 +1,1 @@
+"""See editorial.storage.backends."""
