@@ -27,6 +27,7 @@ from editorial.workflow.edits import (
     editing,
     revert,
     settle_claim,
+    settle_claims,
 )
 from editorial.workflow.errors import StaleVersionError, WorkflowError
 from editorial.workflow.facts import (
@@ -158,6 +159,7 @@ __all__ = [
     "reviewers",
     "revert",
     "settle_claim",
+    "settle_claims",
     "steps_taken",
     "submit",
     "take_many",
