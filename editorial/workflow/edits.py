@@ -218,12 +218,13 @@ def settle_claims(
     if not claims:
         raise WorkflowError("Choose the claims to settle.")
     with editing(answer, user=user, expected_version=expected_version) as done:
+        # An override names its claim as the claims do: by any form the text writes it in.
+        own = {claim_of(done.answer, name).key: fields for name, fields in overrides.items()}
         settled: dict[str, tuple] = {}
         for name in claims:
             found = claim_of(done.answer, name)
-            given = overrides.get(name) or overrides.get(found.key) or overrides.get(found.text)
             fields = {"kind": kind, "source_id": source_id, "excerpt": excerpt, "reason": reason}
-            fields.update(given or {})
+            fields.update(own.get(found.key, {}))
             settled[found.key] = (found, _evidence(done.answer, found, **fields))
         for found, values in settled.values():
             ClaimEvidence.objects.update_or_create(

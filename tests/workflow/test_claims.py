@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from reversion.models import Version
 
-from editorial import workflow
+from editorial import flags, workflow
 from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Status
 from tests.conftest import EXCERPT, Q1_AGENCIES, Q1_AGENCIES_PINNED, RMV_SOURCE, ma, settle_2004
+from tests.flags.test_claims import END_TO_END
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +246,122 @@ def test_a_claim_cannot_be_linked_to_another_answers_source(q1, people):
         excerpt=EXCERPT,
     )  # fmt: skip
     assert q1.claim_evidence.get(claim_key="2004").source.answer_id == q1.pk
+
+
+# --- a sentence's claims settled together ------------------------------------------------
+
+
+def test_settling_a_sentences_claims_together_is_one_versioned_logged_edit(q1, people):
+    """Q1's first sentence names two agencies; settled again together (linked to the RMV
+    page, ICE with its own excerpt): one version, one event, one revision holding both."""
+    editor = people["editor"]
+    source = q1.sources.get()
+    before = (q1.version, q1.events.count(), Version.objects.get_for_object(q1).count())
+    workflow.settle_claims(
+        q1, user=editor, claims=Q1_AGENCIES, kind="source", source_id=source.pk,
+        excerpt="The Massachusetts DMV shares nothing.",
+        overrides={"ICE": {"excerpt": "ICE asks the RMV."}},
+        expected_version=q1.version,
+    )  # fmt: skip
+    q1.refresh_from_db()
+    assert (q1.version, q1.events.count(), Version.objects.get_for_object(q1).count()) == (
+        before[0] + 1, before[1] + 1, before[2] + 1
+    )  # fmt: skip
+    event = q1.events.latest("id")
+    assert (event.action, event.actor) == ("edit", editor)
+    assert event.comment == (
+        "Claims “Massachusetts Department of Motor Vehicles (DMV)”, “U.S. Immigration and "
+        "Customs Enforcement (ICE)” linked to “Registry of Motor Vehicles”"
+    )
+    newest = Version.objects.get_for_object(q1).first()
+    assert newest.revision == event.revision
+    held = {
+        v.field_dict["claim_key"]: v.field_dict["excerpt"]
+        for v in newest.revision.version_set.all()
+        if v.content_type.model == "claimevidence"
+    }
+    dmv, ice = (flags.claim_key(name) for name in Q1_AGENCIES)
+    assert (held[dmv], held[ice]) == ("The Massachusetts DMV shares nothing.", "ICE asks the RMV.")
+
+
+def test_a_sentences_settlement_is_stale_checked_and_refused_whole(q1, people):
+    editor = people["editor"]
+    loaded = q1.version
+    workflow.edit(q1, user=editor, text=q1.text + " More.")
+    evidence = list(q1.claim_evidence.values_list("claim_key", "reason"))
+    with pytest.raises(workflow.StaleVersionError):
+        workflow.settle_claims(
+            q1, user=editor, claims=[*Q1_AGENCIES, "2004"], kind="common_knowledge",
+            reason="Known.", expected_version=loaded,
+        )  # fmt: skip
+    # One claim refused (no excerpt for its source) refuses the sentence: nothing written.
+    with pytest.raises(workflow.WorkflowError, match="Quote the excerpt"):
+        workflow.settle_claims(
+            q1, user=editor, claims=["2004", *Q1_AGENCIES], kind="common_knowledge",
+            reason="Known.",
+            overrides={"2004": {"kind": "source", "source_id": q1.sources.get().pk}},
+        )  # fmt: skip
+    assert list(q1.claim_evidence.values_list("claim_key", "reason")) == evidence
+    with pytest.raises(workflow.WorkflowError, match="Choose the claims to settle"):
+        workflow.settle_claims(q1, user=editor, claims=[], kind="common_knowledge", reason="r")
+    with pytest.raises(ValueError, match="Unknown override"):
+        workflow.settle_claims(
+            q1, user=editor, claims=["2004"], kind="common_knowledge", reason="r",
+            overrides={"2004": {"colour": "red"}},
+        )  # fmt: skip
+
+
+def test_four_eyes_counts_a_sentences_settlement(q1, people, editor_reviewer):
+    """Settling claims is editing: whoever settled a sentence may not approve the answer."""
+    workflow.assign_editor(q1, people["managing"], editor_reviewer)
+    workflow.settle_claims(
+        q1, user=editor_reviewer, claims=["2004"], kind="common_knowledge", reason="Known."
+    )
+    workflow.submit(q1, editor_reviewer, reviewer=people["reviewer"])
+    assert editor_reviewer.pk in workflow.editors_since_approval(q1)
+    with pytest.raises(workflow.WorkflowError):
+        workflow.approve(q1, editor_reviewer)
+
+
+def test_the_seven_claims_of_issue_19_block_approval_until_each_is_settled(seeds, people):
+    """Issue 19's end-to-end case: an answer naming 8 U.S.C. 1373, Section 287(g), ICE, the FBI,
+    Smith v. Jones, 87% and H.4805 was approved with `claims: []`. Now each must be settled."""
+    editor, reviewer = people["editor"], people["reviewer"]
+    answer = ma(2)
+    workflow.edit(answer, user=editor, text=END_TO_END, sources=[RMV_SOURCE])
+    seven = [claim.text for claim in workflow.unsettled_claims(answer)]
+    assert seven == [
+        "8 U.S.C. 1373", "Section 287(g)", "Immigration and Customs Enforcement",
+        "Federal Bureau of Investigation", "Smith v. Jones", "87%", "H.4805",
+    ]  # fmt: skip
+    with pytest.raises(workflow.WorkflowError, match="claims are not settled"):
+        workflow.submit(answer, editor, reviewer=reviewer)
+    # Settled sentence by sentence, all but the last; approval still waits on H.4805.
+    sentences: dict[str, list[str]] = {}
+    for claim in workflow.unsettled_claims(answer):
+        sentences.setdefault(claim.sentence, []).append(claim.key)
+    *settled, last = sentences.values()
+    for keys in settled:
+        workflow.settle_claims(
+            answer, user=editor, claims=keys, kind="common_knowledge", reason="Checked."
+        )
+    settings_off(answer, editor, reviewer)
+    with pytest.raises(workflow.WorkflowError, match=r"a claim is not settled \(“H.4805”\)"):
+        workflow.approve(answer, reviewer)
+    assert not ApprovedVersion.objects.filter(answer=answer).exists()
+    workflow.withdraw(answer, editor)
+    workflow.settle_claims(
+        answer, user=editor, claims=last, kind="source", source_id=answer.sources.get().pk,
+        excerpt="H.4805 was passed.",
+    )  # fmt: skip
+    workflow.submit(answer, editor, reviewer=reviewer)
+    workflow.approve(answer, reviewer)
+    assert [claim["text"] for claim in ApprovedVersion.objects.get(answer=answer).claims] == seven
+
+
+def settings_off(answer, editor, reviewer):
+    """Submit while the rule is off, so that approval itself is what refuses."""
+    from django.test import override_settings
+
+    with override_settings(EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS=False):
+        workflow.submit(answer, editor, reviewer=reviewer)

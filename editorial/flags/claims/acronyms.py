@@ -3,7 +3,7 @@ agency's acronym ("FBI") or a state's agency ("Massachusetts RMV") is a claim on
 
 A definition is found the way Schwartz and Hearst's algorithm finds it (the acronym's letters
 taken backwards from the words before the parenthesis, its first letter opening a word), so
-"Department of Employment, Training and Rehabilitation (DETR)" is read across its comma. A
+"Facial Analysis, Comparison, and Evaluation (FACE) Services" is read across its commas. A
 defined acronym whose name has no head word names a program or a thing ("Supplemental
 Nutrition Assistance Program (SNAP)", "memorandum of understanding (MOU)") and is no claim,
 nor are its later uses; nor is a generic agency's ("state Department of Motor Vehicles

@@ -37,7 +37,9 @@ class Claim:
     end: int
     sentence: str
     mentions: tuple[tuple[int, int], ...] = ()  # every place the text names it
-    names: frozenset[str] = frozenset()  # the keys of every form it is written in
+    # The keys of every form it is written in or known by: "ICE" for "Immigration and Customs
+    # Enforcement (ICE)", "REAL ID Act" for "REAL ID Act of 2005".
+    names: frozenset[str] = frozenset()
 
 
 def claim_key(text: str) -> str:
@@ -135,7 +137,9 @@ def _claims(text: str, sentences: Sentences, mentions: list[_Mention]) -> tuple[
                 end=first.end,
                 sentence=sentences.around(first.start),
                 mentions=tuple((m.start, m.end) for m in group),
-                names=frozenset(_own_key(text, m.start, m.end) for m in group),
+                names=frozenset(
+                    key for m in group for key in (_own_key(text, m.start, m.end), *m.keys)
+                ),
             )
         )
     claims.sort(key=lambda claim: claim.mentions[0][0])

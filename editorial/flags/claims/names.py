@@ -265,7 +265,13 @@ def classify(segment, text: str, *, check_before: bool = True) -> Name | None:
         end += len(" office")
         words = [*words, "office"]
     before = text[max(0, start - 12) : start].split()
-    generic = check_before and leading and bool(before) and before[-1] in _GENERIC_BEFORE
+    generic = (
+        check_before
+        and leading
+        and bool(before)
+        and before[-1] in _GENERIC_BEFORE
+        and not _known_in(words)  # a listed agency is named whatever precedes it
+    )
     return Name(start, end, kind, words, generic)
 
 

@@ -1,5 +1,5 @@
 """Numbers, percentages, amounts and durations stated as fact: "54%", "$25,500 per day",
-"30 days", "six months", "1 in 10", "twice the deposit".
+"30 days", "six months", "one in four", "twice the deposit".
 
 Every number written in digits is a claim unless it is a list item's number, part of a word
 ("I-9", "F.3d"), an ordinal ("5th"), a bare year (a date) or a number that names a level,
