@@ -58,7 +58,8 @@ _BARE_YEAR = re.compile(
 )
 # Not a claim of their own: the level, form, page or section a number names.
 _NAMING_WORD = re.compile(
-    r"(?:Level|Tier|Phase|Step|Item|Question|Form|Class|Grade|Type|Region|Ward|Route|Highway|"
+    r"(?:Level|Tier|Phase|Step|Stage|Trial|Round|Session|Lesson|Module|Day|Week|Item|Question|"
+    r"Form|Class|Grade|Type|Region|Ward|Route|Highway|"
     r"Interstate|Suite|Room|Box|Unit|Figure|Table|Page|Exhibit|Appendix|Schedule|Option|"
     r"Number|No\.|Nos\.|Section|Sec\.|Chapter|Ch\.|ch\.|c\.|Title|Part|Article|Rule|Bill|Act|"
     r"Order|Amendment|Proposition|Prop\.|Measure|Docket|Case|Code|Law|Paragraph|Line|"
