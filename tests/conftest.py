@@ -121,11 +121,12 @@ def a_source(url: str = "https://example.org/x", title: str = "T", excerpt: str 
 
 
 def settle_claims(answer: Answer, user, reason: str = "Checked by the editor.") -> None:
-    """Mark each unsettled claim of the answer's text common knowledge, as its editor may:
-    approval (and so submitting) waits on every claim."""
-    for claim in workflow.unsettled_claims(answer):
-        workflow.settle_claim(
-            answer, user=user, claim=claim.key, kind="common_knowledge", reason=reason
+    """Mark every unsettled claim of the answer's text common knowledge, in one edit, as its
+    editor may: approval (and so submitting) waits on every claim."""
+    unsettled = [claim.key for claim in workflow.unsettled_claims(answer)]
+    if unsettled:
+        workflow.settle_claims(
+            answer, user=user, claims=unsettled, kind="common_knowledge", reason=reason
         )
 
 
@@ -335,9 +336,32 @@ def keys(text: str) -> list[str]:
     return [claim.text for claim in flags.find_claims(text)]
 
 
+# The agencies Massachusetts Q1 names in its first sentence, settled together in the q1
+# fixture; its second sentence's "2004" is the claim the tests settle.
+Q1_AGENCIES = [
+    "Massachusetts Department of Motor Vehicles (DMV)",
+    "U.S. Immigration and Customs Enforcement (ICE)",
+]
+Q1_AGENCIES_REASON = "The agencies the question asks about."
+
+# The agencies as an approval of q1 pins them (before its 2004, in text order).
+Q1_AGENCIES_PINNED = [
+    {
+        "text": text,
+        "kind": "common_knowledge",
+        "source_url": "",
+        "source_title": "",
+        "excerpt": "",
+        "reason": Q1_AGENCIES_REASON,
+    }
+    for text in Q1_AGENCIES
+]
+
+
 @pytest.fixture
 def q1(seeds, people) -> Answer:
-    """Massachusetts Q1 with its hedge removed and the RMV source: only its claim is open."""
+    """Massachusetts Q1 with its hedges removed, the RMV source, and its first sentence's two
+    agencies settled (common knowledge, one edit): only its 2004 claim is open."""
     answer = ma(1)
     workflow.edit(
         answer,
@@ -345,7 +369,15 @@ def q1(seeds, people) -> Answer:
         text=without_hedges(answer.text),
         sources=[RMV_SOURCE],
     )
-    assert keys(answer.text) == ["2004"]
+    assert keys(answer.text) == [*Q1_AGENCIES, "2004"]
+    workflow.settle_claims(
+        answer,
+        user=people["editor"],
+        claims=Q1_AGENCIES,
+        kind=ClaimEvidence.Kind.COMMON_KNOWLEDGE,
+        reason=Q1_AGENCIES_REASON,
+    )
+    assert [claim.text for claim in workflow.unsettled_claims(answer)] == ["2004"]
     return answer
 
 

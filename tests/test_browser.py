@@ -62,11 +62,18 @@ SOURCE = {
     "title": "Work and Family Mobility Act",
     "publisher": "Commonwealth of Massachusetts",
 }
-# The claims of NEW_CLAIM, each with the excerpt of SOURCE that supports it.
+# The claims of NEW_CLAIM's sentence, each with the excerpt of SOURCE that supports it: the
+# sentence's excerpt for the Act, its own for the date.
 CLAIM_EXCERPTS = {
     "Work and Family Mobility Act": "The Work and Family Mobility Act became law.",
-    "2023": "The law took effect on July 1, 2023.",
+    "July 2023": "The law took effect on July 1, 2023.",
 }
+# The agencies of the first sentence, marked common knowledge together.
+AGENCIES = [
+    "Massachusetts Department of Motor Vehicles (DMV)",
+    "U.S. Immigration and Customs Enforcement (ICE)",
+]
+AGENCIES_REASON = "The agencies the question asks about."
 COMMENT = "Quote the part of the Act that limits what the RMV shares."
 EXCERPT = "The RMV will not share information with immigration authorities."
 
@@ -283,21 +290,31 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     expect(page.locator("#id_text")).to_have_value(corrected)
     # The quality flags are computed again on save: the hedges no longer block.
     expect(page.locator(".field-flag_list")).not_to_contain_text("hedge")
-    # Each claim of the corrected text is settled before it can be submitted: the Act and
-    # its date linked to the source with the excerpt that supports them.
+    # Each claim of the corrected text is settled before it can be submitted, a sentence's
+    # claims together: the agencies marked common knowledge, the Act and its date linked to
+    # the source with the excerpts that support them.
     claims = page.locator("#claims")
-    expect(claims.locator("h2")).to_contain_text("2 of 2 not settled")
+    expect(claims.locator("h2")).to_contain_text("4 of 4 not settled")
     # The panel starts below the answer form, not beside its float: there its heading's band
     # showed between the form's fieldsets and "#claims" opened the page at the form's top.
     form = page.locator("#answer_form").bounding_box()
     assert claims.bounding_box()["y"] >= form["y"] + form["height"]
     editor.axe("claims panel")
-    for claim, excerpt in CLAIM_EXCERPTS.items():
-        settle = page.get_by_role("form", name=f"Settle “{claim}”")
-        settle.get_by_label("Quoted excerpt that supports it").fill(excerpt)
-        settle.get_by_role("button", name="Link to source").click()
-        expect(page.locator(".messagelist")).to_contain_text(f"Claim “{claim}”: linked")
-    expect(claims.locator("h2")).to_contain_text("all 2 settled")
+    first = page.get_by_role("form", name=re.compile(r"^“The current policy of"))
+    first.get_by_label("Why they are common knowledge").fill(AGENCIES_REASON)
+    first.get_by_role("button", name="Mark common knowledge").click()
+    named = ", ".join(f"“{agency}”" for agency in AGENCIES)
+    expect(page.locator(".messagelist")).to_contain_text(f"Claims {named}: common knowledge.")
+    second = page.get_by_role("form", name=re.compile(r"^“The Work and Family Mobility Act"))
+    act, date = CLAIM_EXCERPTS
+    second.get_by_label("Quoted excerpt that supports them").fill(CLAIM_EXCERPTS[act])
+    own = second.locator("li", has_text=date)
+    own.get_by_label("Settled").select_option(label="linked to a source of its own")
+    own.get_by_text("Its own source, excerpt or reason").click()
+    own.get_by_label("Quoted excerpt that supports it").fill(CLAIM_EXCERPTS[date])
+    second.get_by_role("button", name="Link to the source").click()
+    expect(page.locator(".messagelist")).to_contain_text(f"Claims “{act}”, “{date}”: settled")
+    expect(claims.locator("h2")).to_contain_text("all 4 settled")
     editor.shot("editor-settled-claims")
     page.get_by_label("Reviewer").select_option(label="Rey Reviewer (reviewer)")
     page.get_by_role("button", name="Submit for review").click()
@@ -332,8 +349,13 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
         f"{SOURCE['title']} · {SOURCE['publisher']} · {SOURCE['url']} · accessed {accessed}",
         # The claims and their evidence, new since the import: one line each.
         "\n".join(
-            f"{claim} · {SOURCE['title']} · {SOURCE['url']} · “{excerpt}”"
-            for claim, excerpt in CLAIM_EXCERPTS.items()
+            [
+                *(f"{agency} · common knowledge: {AGENCIES_REASON}" for agency in AGENCIES),
+                *(
+                    f"{claim} · {SOURCE['title']} · {SOURCE['url']} · “{excerpt}”"
+                    for claim, excerpt in CLAIM_EXCERPTS.items()
+                ),
+            ]
         ),
     ]
     expect(review.locator(f"{panel} del").first).to_have_css("text-decoration-line", "line-through")
@@ -411,8 +433,14 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     ]
     assert record["approved_by"] == "reviewer"
     assert record["claims"] == [
-        {"text": claim, "source_url": SOURCE["url"], "excerpt": excerpt, "reason": ""}
-        for claim, excerpt in CLAIM_EXCERPTS.items()
+        *(
+            {"text": a, "source_url": "", "excerpt": "", "reason": AGENCIES_REASON}
+            for a in AGENCIES
+        ),
+        *(
+            {"text": claim, "source_url": SOURCE["url"], "excerpt": excerpt, "reason": ""}
+            for claim, excerpt in CLAIM_EXCERPTS.items()
+        ),
     ]
     (faq,) = json.loads(download(managing, "Export FAQ JSON-LD"))
     (question,) = faq["mainEntity"]
@@ -630,6 +658,10 @@ def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, pe
     page.fill("#id_sources-0-title", SOURCE["title"])
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    # Its one sentence with claims (the agencies) settled in one form.
+    page.get_by_label("Why they are common knowledge").fill(AGENCIES_REASON)
+    page.get_by_role("button", name="Mark common knowledge").click()
+    expect(page.locator("#claims h2")).to_contain_text("all 2 settled")
 
     # 6. They cannot pick themselves to review their own edit ...
     choices = page.get_by_label("Reviewer").locator("option").all_inner_texts()

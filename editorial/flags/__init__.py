@@ -1,34 +1,25 @@
 """Quality flags and the claim finder: what an editor must fix or look at before approval.
 
-- patterns: hedges and specific claims in a text, and the text in passages marked by them
+- patterns: knowledge-cutoff hedges (`has_hedge`)
+- claims: the claim finder an editor settles claims from (`find_claims`), its quick test
+  (`has_specific_claim`) and its score on the labelled corpus (`claims.score`)
+- marks: the text in passages, its hedges and claims marked (`highlight`)
 - quality: the flags, `evaluate`, and their levels
 - duplicates: the copy flag, stored on the answers (`refresh_flags`)
-- claims: the claim finder an editor settles claims from (`find_claims`)
 
 Callers import the package (`from editorial import flags`); these are its public names.
 """
 
-from editorial.flags.claims import Claim, claim_key, find_claims
+from editorial.flags.claims import KINDS as CLAIM_KINDS
+from editorial.flags.claims import Claim, claim_key, find_claims, has_specific_claim
 from editorial.flags.duplicates import (
     add_duplicate_flag,
     fingerprint,
     first_copies,
     refresh_flags,
 )
-from editorial.flags.patterns import (
-    CLAIM_PASSAGE,
-    CLAIM_RE,
-    EXECUTIVE_ORDER_RE,
-    HEDGE_PASSAGE,
-    HEDGE_RE,
-    ORG_WORDS,
-    PLAIN_PASSAGE,
-    Passage,
-    has_hedge,
-    has_specific_claim,
-    has_year,
-    highlight,
-)
+from editorial.flags.marks import CLAIM_PASSAGE, HEDGE_PASSAGE, PLAIN_PASSAGE, Passage, highlight
+from editorial.flags.patterns import HEDGE_RE, has_hedge
 from editorial.flags.quality import (
     DUPLICATE,
     EMPTY,
@@ -50,17 +41,15 @@ from editorial.flags.quality import (
 from editorial.models import FlagLevel
 
 __all__ = [
+    "CLAIM_KINDS",
     "CLAIM_PASSAGE",
-    "CLAIM_RE",
     "DUPLICATE",
     "EMPTY",
-    "EXECUTIVE_ORDER_RE",
     "FLAGS",
     "HEDGE",
     "HEDGE_PASSAGE",
     "HEDGE_RE",
     "NO_SOURCE",
-    "ORG_WORDS",
     "PLAIN_PASSAGE",
     "STALE_SOURCE",
     "TRUNCATED",
@@ -79,7 +68,6 @@ __all__ = [
     "first_copies",
     "has_hedge",
     "has_specific_claim",
-    "has_year",
     "highlight",
     "is_stale",
     "level_of",

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from editorial.flags.patterns import has_hedge, has_specific_claim
+from editorial.flags.claims import has_specific_claim
+from editorial.flags.patterns import has_hedge
 from editorial.models import Answer, FlagLevel
 
 

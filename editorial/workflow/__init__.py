@@ -28,6 +28,7 @@ from editorial.workflow.edits import (
     editing,
     revert,
     settle_claim,
+    settle_claims,
 )
 from editorial.workflow.errors import ChoiceNeeded, StaleVersionError, WorkflowError
 from editorial.workflow.facts import (
@@ -181,6 +182,7 @@ __all__ = [
     "reviewers",
     "revert",
     "settle_claim",
+    "settle_claims",
     "stale_merge",
     "steps_taken",
     "stored_content",

@@ -5,12 +5,13 @@ taken from the version the person's page showed, on the row locked, only where a
 whom editing is allowed; it makes one new version (a revision with the user and comment)
 and one event; editing an approved answer returns it to draft while its approved version
 stays pinned for export; the quality flags are computed again afterwards. `edit`,
-`revert`, `settle_claim`, `clear_claim` and the admin's save are each a few lines inside it.
+`revert`, `settle_claims` (and `settle_claim`, its one-claim case), `clear_claim` and the admin's
+save are each a few lines inside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -170,48 +171,110 @@ def settle_claim(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Answer:
-    """Link a claim of the answer's text to one of its sources with the quoted excerpt, or mark
-    it common knowledge with a reason.
+    """Link one claim of the answer's text to one of its sources with the quoted excerpt, or
+    mark it common knowledge with a reason: settle_claims with one claim."""
+    return settle_claims(
+        answer,
+        user=user,
+        claims=[claim],
+        kind=kind,
+        source_id=source_id,
+        excerpt=excerpt,
+        reason=reason,
+        expected_version=expected_version,
+    )
+
+
+_OVERRIDE_FIELDS = frozenset({"kind", "source_id", "excerpt", "reason"})
+
+
+def settle_claims(
+    answer: Answer,
+    *,
+    user,
+    claims: Sequence[str],
+    kind: str,
+    source_id: int | None = None,
+    excerpt: str = "",
+    reason: str = "",
+    overrides: Mapping[str, dict] | None = None,
+    expected_version: int | None = None,
+) -> Answer:
+    """Settle several claims (a sentence's) in one edit: each linked to one of the answer's
+    sources with the quoted excerpt, or marked common knowledge with a reason; `overrides`
+    (by claim, its text or key) settles a claim differently (any of kind, source_id,
+    excerpt, reason).
 
     Evidence is content (it says why the text may be trusted), so this is an edit like any
-    other: only where and by whom editing is allowed, from the version the page showed, a
-    new version with its own revision and event, and four-eyes counts it.
+    other: only where and by whom editing is allowed, from the version the page showed, one
+    new version with its own revision and one event whatever the number of claims, and
+    four-eyes counts it. A refusal of any claim writes nothing.
     """
-    excerpt, reason = (excerpt or "").strip(), (reason or "").strip()
+    overrides = dict(overrides or {})
+    for name, fields in overrides.items():
+        unknown = set(fields) - _OVERRIDE_FIELDS
+        if unknown:
+            raise ValueError(f"Unknown override for {name!r}: {sorted(unknown)}")
+    if not claims:
+        raise WorkflowError("Choose the claims to settle.")
     with editing(answer, user=user, expected_version=expected_version) as done:
-        found = claim_of(done.answer, claim)
-        source = None
-        if kind == ClaimEvidence.Kind.SOURCE:
-            # Only a source of this answer: the evidence must be what this text cites.
-            source = done.answer.sources.filter(pk=source_id).first() if source_id else None
-            if source is None:
-                raise WorkflowError(f"Choose one of this answer's sources for “{found.text}”.")
-            if not excerpt:
-                raise WorkflowError(
-                    f"Quote the excerpt of “{source}” that supports “{found.text}”."
-                )
-            done.comment = f"Claim “{found.text}” linked to “{source}”"
-        elif kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE:
-            if not reason:
-                raise WorkflowError(f"Say why “{found.text}” is common knowledge.")
-            excerpt = ""
-            done.comment = f"Claim “{found.text}” marked common knowledge: {reason}"
-        else:
-            raise WorkflowError("Link the claim to a source or mark it common knowledge.")
-        ClaimEvidence.objects.update_or_create(
-            answer=done.answer,
-            claim_key=found.key,
-            defaults={
-                "claim_text": found.text[:300],
-                "kind": kind,
-                "source": source,
-                "excerpt": excerpt,
-                "reason": reason if kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE else "",
-                "settled_by": user,
-                "settled_at": timezone.now(),
-            },
-        )
+        # An override names its claim as the claims do: by any form the text writes it in.
+        own = {claim_of(done.answer, name).key: fields for name, fields in overrides.items()}
+        settled: dict[str, tuple] = {}
+        for name in claims:
+            found = claim_of(done.answer, name)
+            fields = {"kind": kind, "source_id": source_id, "excerpt": excerpt, "reason": reason}
+            fields.update(own.get(found.key, {}))
+            settled[found.key] = (found, _evidence(done.answer, found, **fields))
+        for found, values in settled.values():
+            ClaimEvidence.objects.update_or_create(
+                answer=done.answer,
+                claim_key=found.key,
+                defaults={
+                    **values,
+                    "claim_text": found.text[:300],
+                    "settled_by": user,
+                    "settled_at": timezone.now(),
+                },
+            )
+        done.comment = _settled_note(list(settled.values()))
     return done.answer
+
+
+def _evidence(answer: Answer, found: flags.Claim, *, kind, source_id, excerpt, reason) -> dict:
+    """The evidence fields for one claim, or the refusal that says what is missing."""
+    excerpt, reason = (excerpt or "").strip(), (reason or "").strip()
+    if kind == ClaimEvidence.Kind.SOURCE:
+        # Only a source of this answer: the evidence must be what this text cites.
+        source = answer.sources.filter(pk=source_id).first() if source_id else None
+        if source is None:
+            raise WorkflowError(f"Choose one of this answer's sources for “{found.text}”.")
+        if not excerpt:
+            raise WorkflowError(f"Quote the excerpt of “{source}” that supports “{found.text}”.")
+        return {"kind": kind, "source": source, "excerpt": excerpt, "reason": ""}
+    if kind == ClaimEvidence.Kind.COMMON_KNOWLEDGE:
+        if not reason:
+            raise WorkflowError(f"Say why “{found.text}” is common knowledge.")
+        return {"kind": kind, "source": None, "excerpt": "", "reason": reason}
+    raise WorkflowError("Link the claim to a source or mark it common knowledge.")
+
+
+def _settled_note(settled: list[tuple]) -> str:
+    """What the event log says: "Claim “2004” linked to “RMV”", or for several claims each
+    way of settling once ("Claims “A”, “B” linked to “RMV”; “C” marked common knowledge: …")."""
+    ways: dict[tuple, list[str]] = {}
+    for found, values in settled:
+        how = (values["kind"], values["source"], values["reason"])
+        ways.setdefault(how, []).append(f"“{found.text}”")
+    parts = []
+    for (kind, source, reason), names in ways.items():
+        done = (
+            f"linked to “{source}”"
+            if kind == ClaimEvidence.Kind.SOURCE
+            else (f"marked common knowledge: {reason}")
+        )
+        parts.append(f"{', '.join(names)} {done}")
+    return ("Claim " if len(settled) == 1 else "Claims ") + "; ".join(parts)
 
 
 def clear_claim(answer: Answer, *, user, claim: str, expected_version: int | None = None) -> Answer:
@@ -227,11 +290,15 @@ def clear_claim(answer: Answer, *, user, claim: str, expected_version: int | Non
 
 
 def claim_of(answer: Answer, claim: str) -> flags.Claim:
-    """The claim of the answer's text now with this text (or key); refused if it is gone."""
+    """The claim of the answer's text now with this text or key, or named this way somewhere
+    in it ("ICE" for "Immigration and Customs Enforcement (ICE)"); refused if it is gone."""
     key = flags.claim_key(claim)
-    for found in flags.find_claims(answer.text):
-        if found.key == key:
-            if len(found.key) > ClaimEvidence._meta.get_field("claim_key").max_length:
-                raise WorkflowError(f"“{found.text[:60]}…” is too long to settle; shorten it.")
-            return found
-    raise WorkflowError(f"“{claim}” is not a claim of the answer's text (any more).")
+    claims = flags.find_claims(answer.text)
+    found = next((c for c in claims if c.key == key), None) or next(
+        (c for c in claims if key in c.names), None
+    )
+    if found is None:
+        raise WorkflowError(f"“{claim}” is not a claim of the answer's text (any more).")
+    if len(found.key) > ClaimEvidence._meta.get_field("claim_key").max_length:
+        raise WorkflowError(f"“{found.text[:60]}…” is too long to settle; shorten it.")
+    return found

@@ -25,9 +25,9 @@ COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = (
     IPTC_DIGITAL_SOURCE_TYPE + "compositeWithTrainedAlgorithmicMedia"
 )
 # The admin's fixed comment on a save: it says nothing about what was corrected. Nor do
-# the notes settle_claim and clear_claim log: the evidence itself is exported as claims.
+# the notes settle_claims and clear_claim log: the evidence itself is exported as claims.
 ADMIN_EDIT_COMMENT = "Edited in the admin"
-EVIDENCE_NOTES = ("Claim “", "Evidence for claim “")
+EVIDENCE_NOTES = ("Claim “", "Claims “", "Evidence for claim “")
 
 
 def _iso(moment: datetime | None) -> str | None:

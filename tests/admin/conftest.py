@@ -14,7 +14,8 @@ COMMENT = "Please cite the 2004 statute."
 
 
 def approvable(count: int) -> list[Answer]:
-    """Answers that only lack a source to be approved, in reading order."""
+    """Answers that lack only a source and their claims' settlement to be approved, in
+    reading order."""
     answers = Answer.objects.select_related("document").order_by("document__name", "position")
     return [a for a in answers if not {"hedge", "empty"} & set(a.flag_codes)][:count]
 

@@ -98,8 +98,9 @@ def test_bulk_approve_reports_each_answer(client, seeds, people, settings):
     for item in (approvable, elsewhere, draft, hedged):
         workflow.edit(item, user=editor, sources=[a_source()])
     workflow.edit(hedged, user=editor, text=flags.HEDGE_RE.sub("Per the record", hedged.text))
-    settle_claims(hedged, editor)
     workflow.edit(no_source, user=editor, text=no_source.text + " Checked.")
+    for item in (approvable, no_source, elsewhere, hedged):
+        settle_claims(item, editor)
     # Submitting refuses what approval would refuse, so these two reach review before the
     # rules grew stricter: the source rule switched on, the hedge check widened.
     settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = False
@@ -277,6 +278,7 @@ def test_bulk_request_changes_asks_for_a_comment_first(client, seeds, people):
     first, second = ma(2), ma(3)
     for item in (first, second):
         workflow.edit(item, user=editor, sources=[a_source()])
+        settle_claims(item, editor)
         workflow.submit(item, editor, reviewer=reviewer)
     before = {item.pk: snapshot(item) for item in (first, second)}
     client.force_login(reviewer)
@@ -348,6 +350,7 @@ def test_balance_picks_the_least_loaded_reviewer_who_has_not_edited(
     reviewer, reviewer2 = people["reviewer"], people["reviewer2"]
     for position in (11, 12):  # reviewer has two open reviews
         workflow.edit(ma(position), user=editor, sources=[a_source()])
+        settle_claims(ma(position), editor)
         workflow.submit(ma(position), editor, reviewer=reviewer)
     touched, untouched = ma(2), ma(3)
     workflow.edit(touched, user=editor_reviewer, text=touched.text + " Checked.")

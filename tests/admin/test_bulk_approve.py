@@ -53,9 +53,11 @@ def bulk_approve_scenario(settings, editor, reviewer, reviewer2, both) -> tuple[
         two, user=editor, claim="2024", kind="source",
         source_id=two.sources.order_by("id").last().pk, excerpt="Confirmed in 2024.",
     )  # fmt: skip
-    settle_claims(elsewhere, editor)
     workflow.edit(sourceless, user=editor, text=sourceless.text + " Checked.")
     workflow.edit(by_both, user=both, sources=[a_source()], text=by_both.text + " Both.")
+    for answer in (one, two, again, elsewhere, sourceless, stale, last):
+        settle_claims(answer, editor)
+    settle_claims(by_both, both)
     workflow.submit(again, editor, reviewer=reviewer)
     workflow.approve(again, reviewer)
     workflow.edit(again, user=editor, text=again.text + " Revised.")
@@ -195,7 +197,8 @@ def test_bulk_approve_gives_exactly_what_one_by_one_approvals_give(
     assert len(one_by_one_mails) == 5
     # Read afresh: `two` still names the approval of the one-by-one run, rolled back.
     two.refresh_from_db()
-    assert [claim["excerpt"] for claim in two.approved.claims] == ["Confirmed in 2024."]
+    # Its agencies marked common knowledge, its 2024 linked to the source with the excerpt.
+    assert [claim["excerpt"] for claim in two.approved.claims] == ["", "", "Confirmed in 2024."]
 
 
 def test_bulk_approve_makes_the_same_queries_at_any_size(

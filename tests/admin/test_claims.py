@@ -1,5 +1,6 @@
-"""The claims panel over real HTTP: each claim with its state, settled by its editor, a stale
-settlement refused with the typing kept, the evidence on the review, version and diff pages."""
+"""The claims panel over real HTTP: each claim with its state, a sentence's claims settled by
+its editor in one form (with a claim settled another way, or left), a stale settlement refused
+with the typing kept, the evidence on the review, version and diff pages."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 from django.urls import reverse
 from reversion.models import Version
 
-from editorial import workflow
-from editorial.models import Answer
+from editorial import flags, workflow
+from editorial.models import Answer, ClaimEvidence
 from tests.conftest import (
     EXCERPT,
+    Q1_AGENCIES,
+    Q1_AGENCIES_PINNED,
     RMV_SOURCE,
     change_url,
     errors_of,
@@ -24,6 +27,10 @@ from tests.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def key(name: str) -> str:
+    return flags.claim_key(name)
 
 
 def claims_url(answer: Answer) -> str:
@@ -46,15 +53,23 @@ def post_claim(client, answer: Answer, action: str, **data):
 def test_the_claims_panel_lists_each_claim_with_its_state(client, q1, people):
     client.force_login(people["editor"])
     page = client.get(change_url(q1)).content.decode()
-    assert 'id="claims"' in page and "1 of 1 not settled" in page
+    assert 'id="claims"' in page and "1 of 3 not settled" in page
     assert '<a href="#claims">1 claim to settle before approval</a>' in page
     assert "legislation in 2004 restricting" in page
-    assert f'action="{claims_url(q1)}"' in page
     assert f'name="loaded_version" value="{q1.version}"' in page
+    # One form per sentence: the agencies' sentence (settled in the fixture), then 2004's.
+    forms = page.split('<form method="post" action="' + claims_url(q1) + '"')[1:]
+    assert len(forms) == 2
+    first, second = (form.split("</form>", 1)[0] for form in forms)
+    assert [f'name="claim" value="{key}"' in first for key in (
+        "massachusetts department of motor vehicles (dmv)",
+        "u.s. immigration and customs enforcement (ice)",
+    )] == [True, True]  # fmt: skip
+    assert "(settled)" in first and 'name="claim" value="2004"' in second
 
     client.force_login(people["reviewer"])  # reads the claims, has no forms to settle them
     page = client.get(change_url(q1)).content.decode()
-    assert "1 of 1 not settled" in page and f'action="{claims_url(q1)}"' not in page
+    assert "1 of 3 not settled" in page and f'action="{claims_url(q1)}"' not in page
 
 
 def test_settling_through_the_admin(client, q1, people):
@@ -62,8 +77,9 @@ def test_settling_through_the_admin(client, q1, people):
     source = q1.sources.get()
     response = post_claim(client, q1, "link", source=source.pk, excerpt=EXCERPT)
     assert response.redirect_chain[-1][0].endswith(change_url(q1) + "#claims")
-    assert "all 1 settled" in response.content.decode()
-    assert q1.claim_evidence.get().excerpt == EXCERPT
+    assert "all 3 settled" in response.content.decode()
+    assert "Claim “2004”: linked to its source." in response.content.decode()
+    assert q1.claim_evidence.get(claim_key="2004").excerpt == EXCERPT
 
     response = post_claim(client, q1, "common", reason="")
     assert errors_of(response) == ["Say why “2004” is common knowledge."]
@@ -72,7 +88,8 @@ def test_settling_through_the_admin(client, q1, people):
         response.content.decode()
     )
     post_claim(client, q1, "clear")
-    assert not q1.claim_evidence.exists()
+    assert not q1.claim_evidence.filter(claim_key="2004").exists()
+    assert q1.claim_evidence.count() == 2  # the agencies' evidence stays
 
 
 def test_a_stale_settlement_through_the_admin_keeps_the_typing(client, q1, people):
@@ -84,7 +101,7 @@ def test_a_stale_settlement_through_the_admin_keeps_the_typing(client, q1, peopl
         loaded_version=loaded,
     )  # fmt: skip
     assert "Someone else saved this answer" in errors_of(response)[0]
-    assert not q1.claim_evidence.exists()
+    assert not q1.claim_evidence.filter(claim_key="2004").exists()
     assert "My typed excerpt.</textarea>" in response.content.decode()
 
 
@@ -93,7 +110,7 @@ def test_only_the_answers_editor_settles_through_the_admin(client, q1, people):
         client.force_login(people[role])
         response = post_claim(client, q1, "common", reason="Forged.")
         assert response.status_code in {200, 403}
-        assert not q1.claim_evidence.exists(), role
+        assert not q1.claim_evidence.filter(claim_key="2004").exists(), role
     client.force_login(people["editor"])
     assert client.get(claims_url(q1)).status_code == 405
 
@@ -105,6 +122,8 @@ def test_the_review_page_shows_each_claim_beside_its_evidence(client, seeds, peo
     workflow.edit(answer, user=editor, text=without_hedges(answer.text), sources=[RMV_SOURCE])
     client.force_login(editor)
     post_claim(client, answer, "link", source=answer.sources.get().pk, excerpt=EXCERPT)
+    post_claim(client, answer, "common", claim=[key(name) for name in Q1_AGENCIES],
+               reason="The agencies the question asks about.")  # fmt: skip
     post_step(client, answer, "submit", reviewer=reviewer.pk)
 
     client.force_login(reviewer)
@@ -115,7 +134,7 @@ def test_the_review_page_shows_each_claim_beside_its_evidence(client, seeds, peo
     response = post_step(client, answer, "approve")
     assert errors_of(response) == []
     (record,) = [json.loads(line) for line in export("jsonl").splitlines()]
-    assert record["claims"][0]["excerpt"] == EXCERPT
+    assert [claim["excerpt"] for claim in record["claims"]] == ["", "", EXCERPT]
 
 
 def test_versions_and_diffs_carry_the_claims(client, q1, people):
@@ -123,8 +142,9 @@ def test_versions_and_diffs_carry_the_claims(client, q1, people):
     before = Version.objects.get_for_object(q1).first()
     settle_2004(q1, editor)
     settled = Version.objects.get_for_object(q1).first()
-    assert workflow.version_claims(before) == []
+    assert workflow.version_claims(before) == Q1_AGENCIES_PINNED
     assert workflow.version_claims(settled) == [
+        *Q1_AGENCIES_PINNED,
         {
             "text": "2004",
             "kind": "source",
@@ -132,7 +152,7 @@ def test_versions_and_diffs_carry_the_claims(client, q1, people):
             "source_title": RMV_SOURCE["title"],
             "excerpt": EXCERPT,
             "reason": "",
-        }
+        },
     ]
     client.force_login(editor)
     compare = reverse("admin:editorial_answer_compare", args=[q1.pk])
@@ -143,3 +163,82 @@ def test_versions_and_diffs_carry_the_claims(client, q1, people):
     # The history lists the settlement as an edit with its own comment.
     history = client.get(reverse("admin:editorial_answer_history", args=[q1.pk])).content
     assert "Claim “2004” linked to “Registry of Motor Vehicles”" in history.decode()
+
+
+@pytest.fixture
+def q1_open(seeds, people) -> Answer:
+    """Massachusetts Q1 hedges removed and sourced, none of its three claims settled."""
+    answer = ma(1)
+    workflow.edit(
+        answer, user=people["editor"], text=without_hedges(answer.text), sources=[RMV_SOURCE]
+    )
+    return answer
+
+
+def test_a_sentences_claims_are_settled_by_one_form_in_one_edit(client, q1_open, people):
+    answer, editor = q1_open, people["editor"]
+    client.force_login(editor)
+    versions, events = answer.version, answer.events.count()
+    response = post_claim(
+        client, answer, "common", claim=[key(name) for name in Q1_AGENCIES],
+        reason="The agencies the question asks about.",
+    )  # fmt: skip
+    assert errors_of(response) == []
+    assert (
+        "Claims “Massachusetts Department of Motor Vehicles (DMV)”, “U.S. Immigration and "
+        "Customs Enforcement (ICE)”: common knowledge."
+    ) in response.content.decode()
+    answer.refresh_from_db()
+    assert (answer.version, answer.events.count()) == (versions + 1, events + 1)
+    event = answer.events.latest("id")
+    assert (event.action, event.actor) == ("edit", editor)
+    assert event.comment == (
+        "Claims “Massachusetts Department of Motor Vehicles (DMV)”, “U.S. Immigration and "
+        "Customs Enforcement (ICE)” marked common knowledge: The agencies the question asks about."
+    )
+    assert sorted(answer.claim_evidence.values_list("claim_key", flat=True)) == sorted(
+        key(name) for name in Q1_AGENCIES
+    )
+    assert Version.objects.get_for_object(answer).count() == 3  # import, edit, the settlement
+
+
+def test_one_claim_of_a_sentence_settled_another_way_or_left_as_it_is(client, q1_open, people):
+    answer, source = q1_open, q1_open.sources.get()
+    client.force_login(people["editor"])
+    dmv, ice = (key(name) for name in Q1_AGENCIES)
+    # Linked as the sentence says, except ICE: common knowledge, its own reason.
+    post_claim(
+        client, answer, "link", claim=[dmv, ice], source=source.pk, excerpt="The RMV page.",
+        how_1="common", reason_1="Everyone knows ICE.",
+    )  # fmt: skip
+    evidence = {e.claim_key: e for e in answer.claim_evidence.all()}
+    assert (evidence[dmv].kind, evidence[dmv].source, evidence[dmv].excerpt) == (
+        ClaimEvidence.Kind.SOURCE, source, "The RMV page."
+    )  # fmt: skip
+    assert (evidence[ice].kind, evidence[ice].reason) == (
+        ClaimEvidence.Kind.COMMON_KNOWLEDGE, "Everyone knows ICE."
+    )  # fmt: skip
+    # Settling the sentence again leaves what the editor keeps: the DMV's link stays.
+    post_claim(
+        client, answer, "common", claim=[dmv, ice], reason="Known.", how_0="keep",
+    )  # fmt: skip
+    evidence = {e.claim_key: e for e in answer.claim_evidence.all()}
+    assert (evidence[dmv].kind, evidence[ice].reason) == (ClaimEvidence.Kind.SOURCE, "Known.")
+
+
+def test_a_refused_sentence_keeps_what_was_typed_for_each_claim(client, q1_open, people):
+    answer = q1_open
+    client.force_login(people["editor"])
+    response = post_claim(
+        client, answer, "link", claim=[key(name) for name in Q1_AGENCIES],
+        source=answer.sources.get().pk, excerpt="", how_1="common",
+        reason_1="My typed reason.",
+    )  # fmt: skip
+    assert errors_of(response) == [
+        "Quote the excerpt of “Registry of Motor Vehicles” that supports “Massachusetts "
+        "Department of Motor Vehicles (DMV)”."
+    ]
+    assert not answer.claim_evidence.exists()  # nothing of the sentence was written
+    page = response.content.decode()
+    assert "My typed reason.</textarea>" in page
+    assert '<option value="common" selected>' in page

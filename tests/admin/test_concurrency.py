@@ -250,9 +250,10 @@ def test_a_step_button_saves_the_typing_first_and_acts_on_that_version(answer, p
     )
     assert answer.version == loaded + 1
     submit = answer.events.filter(action=WorkflowEvent.Action.SUBMIT).get()
-    assert submit.revision.version_set.get(object_id=str(answer.pk)).field_dict["text"] == (
-        "Typed, not saved, then Submit pressed."
+    answer_version = submit.revision.version_set.get(
+        object_id=str(answer.pk), content_type__model="answer"
     )
+    assert answer_version.field_dict["text"] == ("Typed, not saved, then Submit pressed.")
 
 
 def test_a_step_button_on_a_stale_page_takes_no_step_and_keeps_the_typing(answer, people):

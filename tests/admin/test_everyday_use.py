@@ -20,6 +20,7 @@ from tests.conftest import (
     ma,
     post_step,
     put_in_state,
+    settle_claims,
     successes_of,
 )
 
@@ -60,11 +61,12 @@ def test_submit_is_refused_while_a_flag_blocks_approval(client, seeds, people):
 
     response = post_step(client, hedged, "submit")
 
-    # Its one claim (the 2004 legislation) is not settled either: both are said.
+    # Its claims (two agencies, the 2004 legislation) are not settled either: both are said.
     assert errors_of(response) == [
         "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff "
-        "hedge”; a claim is not settled (“2004”): link each to a source with its excerpt, "
-        "rewrite it, or mark it common knowledge."
+        "hedge”; claims are not settled (“Massachusetts Department of Motor Vehicles (DMV)”, "
+        "“U.S. Immigration and Customs Enforcement (ICE)”, “2004”): link each to a source with "
+        "its excerpt, rewrite it, or mark it common knowledge."
     ]
     hedged.refresh_from_db()
     assert hedged.status == Status.DRAFT
@@ -115,7 +117,8 @@ def test_events_are_newest_first_and_status_lines_do_not_stutter(client, answer,
     steps = re.findall(
         r"<td>(Edited|Reviewer assigned|Submitted for review|Changes requested)</td>", log
     )
-    assert steps == ["Changes requested", "Submitted for review", "Edited"]
+    # Newest first: the request, the submission, the claims settled, the source added.
+    assert steps == ["Changes requested", "Submitted for review", "Edited", "Edited"]
     status = re.search(r"<h2>Status:(.*?)</h2>", page, re.S).group(1)
     words = re.sub(r"<[^>]+>", " ", status).split()
     assert all(a.lower() != b.lower() for a, b in zip(words, words[1:], strict=False)), status
@@ -173,6 +176,7 @@ def test_submit_is_offered_while_only_the_content_blocks_it_and_saves_the_fix(
     # No source yet: the editor adds one on the page and presses Submit without saving.
     editor = people["editor"]
     workflow.claim(answer, editor)
+    settle_claims(answer, editor)
     client.force_login(editor)
     page = client.get(change_url(answer)).content.decode()
     assert 'value="submit"' in page

@@ -42,6 +42,7 @@ def day(seeds, people):
     draft, changes, in_review = ma(2), ma(3), ma(4)
     for answer in (draft, changes, in_review):
         workflow.edit(answer, user=editor, sources=[a_source()])
+        settle_claims(answer, editor)
     workflow.submit(changes, editor, reviewer=reviewer)
     workflow.request_changes(changes, reviewer, comment="Name the 2004 statute.")
     workflow.submit(in_review, editor, reviewer=reviewer)

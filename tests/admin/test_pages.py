@@ -18,6 +18,7 @@ from editorial.models import (
     Source,
     WorkflowEvent,
 )
+from tests.conftest import settle_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +245,7 @@ def objects(seeds, editor, reviewer, managing) -> dict[str, object]:
     """One object of each model, the approved version made by the real workflow."""
     answer = Answer.objects.get(document__name=MASSACHUSETTS, position=2)
     workflow.edit(answer, user=editor, sources=[SOURCE], comment="source added")
+    settle_claims(answer, editor)
     workflow.submit(answer, editor, reviewer=reviewer)
     workflow.approve(answer, reviewer)
     export = ExportRecord.objects.create(

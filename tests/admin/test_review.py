@@ -21,6 +21,7 @@ from tests.conftest import (
     history_url,
     post_step,
     put_in_state,
+    settle_claims,
     snapshot,
     version_url,
 )
@@ -136,6 +137,7 @@ def test_the_review_panel_shows_the_changes_flags_sources_and_editor_comment(cli
         hedged, user=editor, claim="2004", kind="source",
         source_id=hedged.sources.get().pk, excerpt="Chapter 90, section 30.",
     )  # fmt: skip
+    settle_claims(hedged, editor)  # the agencies of its first sentence
     workflow.submit(hedged, editor, reviewer=reviewer, comment="Removed the hedges; see Ch. 90.")
     client.force_login(reviewer)
 
@@ -190,6 +192,7 @@ def test_after_deciding_the_reviewer_lands_on_the_next_answer_in_the_queue(clien
     )
     for item in (first, following):
         workflow.edit(item, user=editor, sources=[a_source()])
+        settle_claims(item, editor)
         workflow.submit(item, editor, reviewer=reviewer)
     client.force_login(reviewer)
 

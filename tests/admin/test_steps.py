@@ -30,6 +30,7 @@ from tests.conftest import (
     history_url,
     post_step,
     put_in_state,
+    settle_claims,
     snapshot,
     successes_of,
     workflow_url,
@@ -257,6 +258,7 @@ def test_editor_reviewer_who_edited_in_the_admin_cannot_review_it(
     client.force_login(editor_reviewer)
     admin_edit(client, answer, new_sources=[a_source()], text=answer.text + " Edited.")
     answer.refresh_from_db()
+    settle_claims(answer, editor_reviewer)
     assert answer.editor == editor_reviewer
     assert answer.events.filter(action="edit", actor=editor_reviewer).exists()
 
@@ -289,6 +291,7 @@ def test_editor_reviewer_with_approve_any_is_still_bound_by_four_eyes(
     editor_reviewer.user_permissions.add(Permission.objects.get(codename="approve_any_answer"))
     client.force_login(editor_reviewer)
     admin_edit(client, answer, new_sources=[a_source()], text=answer.text + " Edited.")
+    settle_claims(answer, editor_reviewer)
     post_step(client, answer, "submit")
     answer.refresh_from_db()
     assert (answer.status, answer.reviewer) == (Status.IN_REVIEW, reviewer)
@@ -319,6 +322,7 @@ def test_superuser_is_bound_by_four_eyes_unless_the_setting_relaxes_it(
     settings.EDITORIAL_SUPERUSER_BYPASSES_FOUR_EYES = bypass
     client.force_login(superuser)
     admin_edit(client, answer, new_sources=[a_source()], text=answer.text + " Edited.")
+    settle_claims(answer, superuser)
     post_step(client, answer, "submit")
     answer.refresh_from_db()
     assert (answer.status, answer.reviewer) == (Status.IN_REVIEW, reviewer)

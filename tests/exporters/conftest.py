@@ -76,18 +76,20 @@ def approve(answer: Answer, editor, reviewer, *, sources=None, **content) -> Ans
 
 
 def cite_claims(answer: Answer, editor) -> None:
-    """Link each claim of the answer's text to its first source, as an editor would.
+    """Link each claim of the answer's text to its first source, each with its own excerpt,
+    in one edit, as an editor would.
 
     Not tests/conftest.py's settle_claims, which marks claims common knowledge: exported
     claims must carry a source's URL and an excerpt for the formats to be checked."""
-    for claim in workflow.unsettled_claims(answer):
-        workflow.settle_claim(
+    unsettled = workflow.unsettled_claims(answer)
+    if unsettled:
+        workflow.settle_claims(
             answer,
             user=editor,
-            claim=claim.key,
+            claims=[claim.key for claim in unsettled],
             kind="source",
             source_id=answer.sources.order_by("id").first().pk,
-            excerpt=f"Quoted for {claim.text}.",
+            overrides={claim.key: {"excerpt": f"Quoted for {claim.text}."} for claim in unsettled},
         )
 
 

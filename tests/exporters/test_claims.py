@@ -8,7 +8,15 @@ import json
 import pytest
 
 from editorial import workflow
-from tests.conftest import EXCERPT, RMV_SOURCE, export, settle_2004
+from tests.conftest import (
+    EXCERPT,
+    Q1_AGENCIES,
+    Q1_AGENCIES_PINNED,
+    Q1_AGENCIES_REASON,
+    RMV_SOURCE,
+    export,
+    settle_2004,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +31,13 @@ def test_the_export_carries_the_claims_of_the_approved_version_only(q1, people):
     workflow.edit(q1, user=editor, text=q1.text + " The ACLU agreed.")
 
     (record,) = [json.loads(line) for line in export("jsonl").splitlines()]
+    agencies = [
+        {key: claim[key] for key in ("text", "source_url", "excerpt", "reason")}
+        for claim in Q1_AGENCIES_PINNED
+    ]
     assert record["claims"] == [
-        {"text": "2004", "source_url": RMV_SOURCE["url"], "excerpt": EXCERPT, "reason": ""}
+        *agencies,
+        {"text": "2004", "source_url": RMV_SOURCE["url"], "excerpt": EXCERPT, "reason": ""},
     ]
     assert json.loads(export("json"))[0]["claims"] == record["claims"]
     assert "2004: https://www.mass.gov" in export("md")
@@ -39,7 +52,12 @@ def test_a_csv_claims_cell_cannot_start_a_formula(q1, people):
     workflow.approve(q1, people["reviewer"])
 
     rows = list(csv.DictReader(export("csv").splitlines()))
+    agencies = [
+        {"excerpt": "", "reason": Q1_AGENCIES_REASON, "source_url": "", "text": text}
+        for text in Q1_AGENCIES
+    ]
     assert json.loads(rows[0]["claims"]) == [
-        {"excerpt": "", "reason": "=1+1", "source_url": "", "text": "2004"}
+        {"excerpt": "", "reason": "=1+1", "source_url": "", "text": "2004"},
+        *agencies,
     ]
     assert rows[0]["answer"].startswith("'=")

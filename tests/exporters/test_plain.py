@@ -43,7 +43,8 @@ def test_json_formats_round_trip_the_approved_versions(approved, format_name):
         "Since 2004 the RMV shares records with ICE only when a court order requires it."
     )
     assert rewritten["claims"] == [
-        {"text": "2004", "source_url": RMV["url"], "excerpt": "Quoted for 2004.", "reason": ""}
+        {"text": "2004", "source_url": RMV["url"], "excerpt": "Quoted for 2004.", "reason": ""},
+        {"text": "ICE", "source_url": RMV["url"], "excerpt": "Quoted for ICE.", "reason": ""},
     ]
     both = next(r for r in records if r["id"] == approved["ma3"].pk)
     assert both["sources"] == [

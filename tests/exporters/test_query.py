@@ -65,6 +65,7 @@ def test_only_approved_versions_leave_the_system(seeds, editor, reviewer, managi
     approved = approve(ma[2], editor, reviewer)
     workflow.edit(ma[3], user=editor, sources=[RMV])  # draft
     workflow.edit(ma[4], user=editor, sources=[RMV])
+    cite_claims(ma[4], editor)
     workflow.submit(ma[4], editor, reviewer=reviewer)  # in review
     workflow.edit(ma[5], user=editor, sources=[RMV])
     cite_claims(ma[5], editor)

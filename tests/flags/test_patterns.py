@@ -55,13 +55,21 @@ def test_highlight_marks_hedges_and_claims():
     ]
 
 
+def test_highlight_marks_every_mention_of_a_claim():
+    text = "Immigration and Customs Enforcement (ICE) asked. ICE asked again."
+    marked = [p.text for p in flags.highlight(text) if p.kind == flags.CLAIM_PASSAGE]
+    assert marked == ["Immigration and Customs Enforcement (ICE)", "ICE"]
+
+
 # The quick pre-checks in has_hedge / has_specific_claim must never change an answer.
 _PIECES = [
     "As of my", "knowledge cutoff", "my last update", "As an AI", "I'm a language model",
     "I do not have real-time", "I cannot browse", "the Act", "Freedom of Information Act",
     "Coalition", "§ 12", "in 2004", "executive order", "ACLU", "my", "i can", "as a",
     "Massachusetts", "policy", "\n", "  ", ".", ",", "A", "i", "ai", "x", "_", "1", "19",
-    "2018", "1799", "EXECUTIVE ORDERS", "Executive\nOrder", "Board", "Acts", "§§",
+    "2018", "1799", "EXECUTIVE ORDERS", "Executive\nOrder", "Board", "Acts", "§§", "ICE",
+    "(ICE)", "Immigration and Customs Enforcement", "FBI", "(", ")", "Internal Combustion Engine",
+    "Department of", "state", "DMV", "30 days", "$5", "54%", "SB 1070", "v.", "Smith",
 ]  # fmt: skip
 
 
@@ -74,6 +82,4 @@ _PIECES = [
 def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
     text = glue.join(pieces) + noise
     assert flags.has_hedge(text) == bool(flags.HEDGE_RE.search(text))
-    assert flags.has_specific_claim(text) == bool(
-        flags.CLAIM_RE.search(text) or flags.EXECUTIVE_ORDER_RE.search(text)
-    )
+    assert flags.has_specific_claim(text) == bool(flags.find_claims(text))

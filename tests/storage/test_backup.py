@@ -31,7 +31,7 @@ from editorial.storage import backup as backups
 from editorial.storage import chain
 from editorial.storage.backup import LEFT_OUT, backed_up_models
 from editorial.storage.history import HistoryIsPermanent
-from tests.conftest import RMV_SOURCE
+from tests.conftest import RMV_SOURCE, settle_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -71,14 +71,18 @@ def history(seeds, people):
     answers = Answer.objects.filter(document__subject="Massachusetts").order_by("position")
     first, second, third = answers[1], answers[2], answers[3]
     workflow.edit(first, user=editor, text=first.text + " Checked in 2024.", sources=[SOURCE])
-    workflow.settle_claim(
-        first, user=editor, claim="2024", kind="source",
-        source_id=first.sources.get().pk, excerpt=SOURCE["excerpt"],
+    # Its claims settled in one edit: "2024" linked to the source, the agencies marked known.
+    workflow.settle_claims(
+        first, user=editor, claims=[c.key for c in workflow.unsettled_claims(first)],
+        kind="common_knowledge", reason="The agencies the question names.",
+        overrides={"2024": {"kind": "source", "source_id": first.sources.get().pk,
+                            "excerpt": SOURCE["excerpt"]}},
     )  # fmt: skip
     workflow.submit(first, editor, reviewer=reviewer, comment="Sourced.")
     workflow.approve(first, reviewer, comment="Fine.")
     workflow.edit(first, user=editor, text=first.text + " Later.")  # approved stays pinned
     workflow.edit(second, user=editor, sources=[SOURCE])
+    settle_claims(second, editor)
     workflow.submit(second, editor, reviewer=reviewer)
     review_quality.record_opening(answer_id=second.pk, user=reviewer)
     workflow.request_changes(second, reviewer, comment="Which law?")
@@ -140,7 +144,7 @@ def test_backup_restores_into_an_emptied_database_exactly(history, tmp_path, fre
 
     # The restored history works: versions find their answers, export gives the same bytes.
     restored = Answer.objects.get(pk=history.pk)
-    # Imported, edited, evidence for its claim, submitted, approved, edited again.
+    # Imported, edited, evidence for its claims, submitted, approved, edited again.
     assert Version.objects.get_for_object(restored).count() == 6
     assert restored.approved.text != restored.text
     again = Export("jsonl", channel="command")

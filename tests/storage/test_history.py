@@ -14,7 +14,7 @@ from editorial.importers import import_paths
 from editorial.models import ApprovedVersion, HistoryLink, WorkflowEvent
 from editorial.storage import chain
 from editorial.storage.history import HistoryIsPermanent, unlocked
-from tests.conftest import FIXTURES, RMV_SOURCE
+from tests.conftest import FIXTURES, RMV_SOURCE, settle_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,7 @@ def worked(answer, people):
     editor, reviewer = people["editor"], people["reviewer"]
     workflow.edit(answer, user=editor, text=answer.text + " Checked.")
     workflow.edit(answer, user=editor, sources=[SOURCE])
+    settle_claims(answer, editor)
     workflow.submit(answer, user=editor, reviewer=reviewer, comment="Ready.")
     workflow.approve(answer, user=reviewer, comment="Fine.")
     chain.seal()  # as the commit would: the test's transaction never commits
@@ -177,7 +178,8 @@ def test_deleterevisions_fails_and_every_version_stays(worked):
     with pytest.raises(HistoryIsPermanent):
         call_command("deleterevisions", "editorial", keep=1, verbosity=0)
     assert history() == before
-    assert Version.objects.get_for_object(worked).count() == 5  # import, 2 edits, 2 steps
+    # import, 2 edits, its claims settled (an edit), 2 steps
+    assert Version.objects.get_for_object(worked).count() == 6
 
 
 def test_the_app_still_appends_history_on_every_path(answer, people):
@@ -188,6 +190,7 @@ def test_the_app_still_appends_history_on_every_path(answer, people):
     counts = [len(rows) for rows in history().values()]
     workflow.edit(answer, user=editor, text=answer.text + " First.")
     workflow.edit(answer, user=editor, sources=[SOURCE])
+    settle_claims(answer, editor)
     workflow.submit(answer, user=editor, reviewer=reviewer)
     workflow.request_changes(answer, user=reviewer, comment="Say which law.")
     first = Version.objects.get_for_object(answer).order_by("pk").first()

@@ -4,6 +4,7 @@ import datetime
 
 from editorial import workflow
 from editorial.models import Status
+from tests.conftest import settle_claims
 
 SOURCE = {
     "url": "https://www.mass.gov/orgs/massachusetts-registry-of-motor-vehicles",
@@ -15,11 +16,16 @@ SOURCE = {
 
 
 def sourced(answer, editor):
-    return workflow.edit(answer, user=editor, sources=[SOURCE], comment="Add the RMV page")
+    """The answer with the RMV page for its source and its claims settled (two edits): what
+    submitting asks for."""
+    answer = workflow.edit(answer, user=editor, sources=[SOURCE], comment="Add the RMV page")
+    settle_claims(answer, editor)
+    return answer
 
 
 def in_state(answer, state, *, editor, reviewer, managing):
-    """Bring a sourced answer, edited by `editor`, to `state` through the workflow."""
+    """Bring a sourced answer, edited by `editor` (its claims settled), to `state` through
+    the workflow."""
     answer = sourced(answer, editor)
     if state == Status.DRAFT:
         return answer

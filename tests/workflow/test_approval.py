@@ -28,6 +28,7 @@ def test_approval_needs_a_source(answer, editor, reviewer, settings):
     # switched on while the answer waited in review.
     settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = False
     workflow.claim(answer, editor)
+    settle_claims(answer, editor)
     answer = workflow.submit(answer, editor, reviewer=reviewer)
     settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = True
     with pytest.raises(WorkflowError, match="no source"):
@@ -38,6 +39,7 @@ def test_approval_needs_a_source(answer, editor, reviewer, settings):
 def test_source_requirement_can_be_relaxed(answer, editor, reviewer, settings):
     settings.EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = False
     workflow.claim(answer, editor)
+    settle_claims(answer, editor)
     answer = workflow.submit(answer, editor, reviewer=reviewer)
     assert workflow.approve(answer, reviewer).status == Status.APPROVED
 
@@ -98,10 +100,13 @@ def test_submit_with_a_blocking_flag_is_refused_with_its_label(seeds, editor, re
     with pytest.raises(WorkflowError) as refusal:
         workflow.submit(hedged, editor, reviewer=reviewer)
 
-    # Its claim (the 2004 legislation) is not settled either: both reasons are said.
+    # Its claims (the agencies, the 2004 legislation) are not settled either: both reasons
+    # are said.
     assert str(refusal.value) == (
         "Fix this before submitting: it is flagged “LLM self-reference or knowledge-cutoff "
-        "hedge”; a claim is not settled (“2004”): link each to a source with its excerpt, "
+        "hedge”; claims are not settled (“Massachusetts Department of Motor Vehicles (DMV)”, "
+        "“U.S. Immigration and Customs Enforcement (ICE)”, “2004”): link each to a source "
+        "with its excerpt, "
         "rewrite it, or mark it common knowledge."
     )
     assert Answer.objects.get(pk=hedged.pk).status == Status.DRAFT

@@ -18,7 +18,7 @@ from pyld import jsonld
 from editorial import workflow
 from editorial.exporters import Export
 from editorial.models import Answer, ApprovedVersion, ExportRecord, WorkflowEvent
-from tests.conftest import RMV_SOURCE
+from tests.conftest import RMV_SOURCE, settle_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,7 @@ def made(seeds, editor, editor2, reviewer, managing):
     editors, then approved; Q1 then edited again, a draft nobody approved."""
     unchanged = at(2)
     workflow.edit(unchanged, user=editor, sources=[RMV_SOURCE], comment="Added the RMV page")
+    settle_claims(unchanged, editor)
     workflow.submit(unchanged, editor, reviewer=reviewer, comment="Checked against the RMV")
     workflow.approve(unchanged, reviewer)
 
@@ -65,6 +66,7 @@ def made(seeds, editor, editor2, reviewer, managing):
         question="Does the Massachusetts RMV share data with ICE?",
         comment="Asked the question plainly",
     )
+    settle_claims(rewritten, editor2)  # its ICE: the settlement's note is no correction
     workflow.submit(rewritten, editor2, reviewer=reviewer, comment="Ready")
     workflow.approve(rewritten, reviewer)
     approved_text = rewritten.text
@@ -90,14 +92,15 @@ def test_approval_pins_how_the_text_was_made(made, editor, editor2, reviewer):
     assert rewritten["correction"] == (
         "Removed the knowledge-cutoff hedge\nAsked the question plainly\nReady"
     )
-    # Times from the event log: the import, and the first and last edit before approval.
+    # Times from the event log: the import, and the first and last edit before approval
+    # (the last: settling its claim).
     events = WorkflowEvent.objects.filter(answer=made["rewritten"]).order_by("id")
     imported = events.get(action="import").created_at
-    edits = [e.created_at for e in events.filter(action="edit")][:2]
+    edits = [e.created_at for e in events.filter(action="edit")][:3]
     assert rewritten["imported_at"] == imported.isoformat()
     assert (rewritten["first_edit_at"], rewritten["last_edit_at"]) == (
         edits[0].isoformat(),
-        edits[1].isoformat(),
+        edits[2].isoformat(),
     )
 
 
@@ -116,6 +119,7 @@ def test_the_batch_approval_pins_the_same_provenance(seeds, editor, reviewer):
     for answer in (one, many):
         workflow.edit(answer, user=editor, sources=[RMV_SOURCE], comment="Sourced")
         workflow.edit(answer, user=editor, text=answer.text + " Checked.", comment="Checked")
+        settle_claims(answer, editor)
         workflow.submit(answer, editor, reviewer=reviewer)
     workflow.approve(one, reviewer)
     outcome = workflow.approve_many(answers=[many], user=reviewer)

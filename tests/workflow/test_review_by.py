@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from editorial import flags, workflow
 from editorial.models import Answer, ApprovedVersion, Document, Status
-from tests.conftest import RMV_SOURCE
+from tests.conftest import RMV_SOURCE, settle_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,7 @@ def at(document: str, position: int) -> Answer:
 
 def sourced_and_submitted(answer: Answer, editor, reviewer, source=RMV_SOURCE) -> Answer:
     workflow.edit(answer, user=editor, sources=[source])
+    settle_claims(answer, editor)
     return workflow.submit(answer, editor, reviewer=reviewer)
 
 
@@ -202,6 +203,7 @@ def test_a_source_read_too_long_before_approval_is_flagged_stale_but_not_refused
     assert flags.STALE_SOURCE.code in ma3.flag_codes
     assert ma3.flag_level == flags.FlagLevel.WARNING
 
+    settle_claims(ma3, editor)
     workflow.submit(ma3, editor, reviewer=reviewer)
     client.force_login(reviewer)
     page = client.get(reverse("admin:editorial_answer_change", args=[ma3.pk])).content.decode()

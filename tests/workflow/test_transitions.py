@@ -102,13 +102,14 @@ def test_every_transition_is_logged_with_a_revision(answer, editor, reviewer, ma
     answer = in_state(answer, Status.APPROVED, editor=editor, reviewer=reviewer,
                       managing=managing)  # fmt: skip
     actions = list(answer.events.values_list("action", flat=True))
-    assert actions == ["import", "edit", "submit", "approve"]
+    assert actions == ["import", "edit", "edit", "submit", "approve"]  # sourced, claims settled
     for event in answer.events.all():
         version = Version.objects.get_for_object(answer).get(revision=event.revision)
         assert version.field_dict["status"] == event.to_status
     approve_event = answer.events.last()
     assert approve_event.revision.user == reviewer
-    assert approve_event.revision.version_set.count() == 2  # the answer and its source
+    # The answer, its source and the evidence of its three claims.
+    assert approve_event.revision.version_set.count() == 5
 
 
 def test_event_log_is_append_only(answer):
