@@ -172,7 +172,8 @@ def test_the_check_runs_on_the_text_approved_and_pins_only_its_claims(q1, people
     seen = q1.version
     workflow.approve(q1, reviewer, expected_version=seen)
     pinned_texts = [*Q1_AGENCIES, "2004"]
-    assert [c["text"] for c in ApprovedVersion.objects.current().get(answer=q1).claims] == pinned_texts
+    pinned = ApprovedVersion.objects.current().get(answer=q1)
+    assert [c["text"] for c in pinned.claims] == pinned_texts
 
     # After approval an edit adds a claim; the pinned version (and export) keep the approved.
     workflow.edit(q1, user=editor, text=q1.text + " The ACLU agreed.")
@@ -356,7 +357,8 @@ def test_the_seven_claims_of_issue_19_block_approval_until_each_is_settled(seeds
     )  # fmt: skip
     workflow.submit(answer, editor, reviewer=reviewer)
     workflow.approve(answer, reviewer)
-    assert [claim["text"] for claim in ApprovedVersion.objects.current().get(answer=answer).claims] == seven
+    pinned = ApprovedVersion.objects.current().get(answer=answer)
+    assert [claim["text"] for claim in pinned.claims] == seven
 
 
 def settings_off(answer, editor, reviewer):

@@ -27,7 +27,7 @@ def typed(answer: Answer, **changes) -> Snapshot:
 @pytest.fixture
 def opened(answer, editor) -> tuple[Answer, int, str]:
     """Q2, sourced by `editor`; the version a page opened now shows, and its text."""
-    sourced(answer, editor)
+    answer = sourced(answer, editor)
     return answer, answer.version, answer.text
 
 
