@@ -9,6 +9,7 @@ program may register), or dropping or disabling the triggers.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import io
@@ -415,7 +416,7 @@ def test_a_link_is_an_hmac_of_the_previous_digest_and_its_rows(sealed):
             "2",
             first.digest,
             str(second.revision_id),
-            second.sealed_at.astimezone(chain.datetime.UTC).isoformat(),
+            second.sealed_at.astimezone(datetime.UTC).isoformat(),
             second.rows,
         ]
     )
