@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
 
 from django import forms
 from django.urls import reverse
@@ -37,6 +38,16 @@ class TypedSource(forms.ModelForm):
         fields = ["url", "title", "publisher", "accessed_on", "excerpt"]
 
 
+def typed_source_rows(post, names) -> Iterator[tuple[str, dict[str, str]]]:
+    """The change form's source rows as posted, each with its prefix, but those marked for
+    deletion; at most 1,000, whatever TOTAL_FORMS claims."""
+    total = post.get("sources-TOTAL_FORMS", "0")
+    for index in range(min(int(total) if total.isdigit() else 0, 1000)):
+        prefix = f"sources-{index}-"
+        if not post.get(prefix + "DELETE"):
+            yield prefix, {name: post.get(prefix + name, "") for name in names}
+
+
 def typed_content(post) -> Snapshot | None:
     """The question, text and sources typed into the change form, or None if not valid."""
     question = _text(post.get("question"), required=True)
@@ -44,12 +55,7 @@ def typed_content(post) -> Snapshot | None:
     if question is None or text is None:
         return None
     sources = []
-    total = post.get("sources-TOTAL_FORMS", "0")
-    for index in range(min(int(total) if total.isdigit() else 0, 1000)):
-        prefix = f"sources-{index}-"
-        if post.get(prefix + "DELETE"):
-            continue
-        data = {name: post.get(prefix + name, "") for name in TypedSource.Meta.fields}
+    for prefix, data in typed_source_rows(post, TypedSource.Meta.fields):
         if not any(data[name].strip() for name in ("url", "title", "publisher", "excerpt")):
             continue  # an added row left empty, as the formset skips it
         source = _source(data, post.get(prefix + "id", ""))

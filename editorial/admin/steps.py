@@ -21,6 +21,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from editorial import workflow
+from editorial.admin.merge_forms import typed_source_rows
 from editorial.admin.review import current_snapshot, review_baseline
 from editorial.diffs import diff_content
 from editorial.models import Answer
@@ -345,15 +346,8 @@ def _unsaved_typing(request, answer: Answer) -> dict | None:
 def _typed(request) -> dict:
     """What the person typed into the change form, to put back in front of them."""
     post = request.POST
-    sources = []
-    total = post.get("sources-TOTAL_FORMS", "0")
-    for index in range(min(int(total) if total.isdigit() else 0, 1000)):
-        prefix = f"sources-{index}-"
-        if post.get(prefix + "DELETE"):
-            continue
-        source = {key: post.get(prefix + key, "") for key in ("url", "title", "publisher")}
-        if any(source.values()):
-            sources.append(source)
+    rows = typed_source_rows(post, ("url", "title", "publisher"))
+    sources = [source for _, source in rows if any(source.values())]
     return {"question": post.get("question", ""), "text": post.get("text", ""), "sources": sources}
 
 
