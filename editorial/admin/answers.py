@@ -31,6 +31,7 @@ from editorial.admin.filters import (
     ConflictFilter,
     DocumentFilter,
     FlagFilter,
+    LiveFilter,
     MineFilter,
     PersonFilter,
     ReReviewFilter,
@@ -81,6 +82,7 @@ class AnswerAdmin(
     list_filter = [
         MineFilter,
         "status",
+        LiveFilter,
         FlagFilter,
         SubjectFilter,
         ("reviewer", PersonFilter),
@@ -302,6 +304,8 @@ class AnswerAdmin(
                 self.claims_context(request, stored, kept_claim=context.get("kept_claim"))
             )
             context["related"] = related_answers(stored, user=request.user)
+            # Named by what it is, not Django's "Change answer" over the same name again.
+            context.update(title=str(stored), subtitle=None)
             context.update(self.import_conflict_context(request, stored))
             if "review_diff" in context:
                 context["flag_chips"] = self.flag_list(stored)
@@ -324,5 +328,9 @@ class AnswerAdmin(
     def changelist_view(self, request, extra_context=None):
         # reversion's wrapper would merge every answer of a bulk action into one revision;
         # each workflow step makes its own, as it does everywhere else.
-        extra_context = {**(extra_context or {}), "export_links": self.export_links(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "export_links": self.export_links(request),
+            "title": "Answers",
+        }
         return admin.ModelAdmin.changelist_view(self, request, extra_context)

@@ -8,22 +8,26 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from editorial import workflow
 from editorial.admin.exports import DocumentExportMixin, export_selected_documents
-from editorial.importers import ImportSummary, import_contents
+from editorial.admin.home import progress_counts
+from editorial.importers import ImportSummary, document_reports, import_contents
 from editorial.models import Document, Status
+from editorial.wording import counted
 
 
 @admin.register(Document)
 class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
-    list_display = ["label", "name", "answer_count", *[f"count_{s}" for s in Status.values]]
-    list_display_links = ["label", "name"]
+    list_display = [
+        "document", "answer_count", "live_count", *[f"count_{s}" for s in Status.values]
+    ]  # fmt: skip
+    list_display_links = ["document"]
     list_filter = ["subject"]
     search_fields = ["title", "name", "subject"]
     # Only the title and how long approvals hold are anyone's to change (managing editors,
@@ -41,16 +45,20 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # their answers' history must survive
 
-    @admin.display(description="title", ordering="title")
-    def label(self, obj):
-        return obj.label
+    @admin.display(description="document", ordering="title")
+    def document(self, obj):
+        """The title people read, the file name beneath it in small type."""
+        return render_to_string("admin/editorial/document/_name.html", {"document": obj})
 
     def get_queryset(self, request):
-        counts = {
-            f"n_{status}": Count("answers", filter=Q(answers__status=status))
-            for status in Status.values
-        }
-        return super().get_queryset(request).annotate(n_answers=Count("answers"), **counts)
+        return super().get_queryset(request).annotate(**progress_counts())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Named by its title, not Django's "Change document".
+        document = self.get_object(request, object_id) if object_id else None
+        if document is not None:
+            extra_context = {**(extra_context or {}), "title": document.label, "subtitle": ""}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     change_list_template = "admin/editorial/document/change_list.html"
 
@@ -64,7 +72,11 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         ] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": workflow.can_import(request.user)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": workflow.can_import(request.user),
+            "title": "Documents",
+        }
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
@@ -93,10 +105,10 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
                 messages.warning(request, f"Check: {warning}")
             if len(summary.warnings) > WARNINGS_SHOWN:
                 hidden = len(summary.warnings) - WARNINGS_SHOWN
-                messages.warning(request, f"… and {hidden} more place(s) to check.")
+                messages.warning(request, f"… and {counted(hidden, 'more place')} to check.")
             level = messages.WARNING if summary.failed or summary.warnings else messages.SUCCESS
             messages.add_message(request, level, f"Import: {summary}")
-            return HttpResponseRedirect(reverse("admin:editorial_document_changelist"))
+            return self._import_result(request, summary)
         context = {
             **self.admin_site.each_context(request),
             "title": "Import answers",
@@ -105,10 +117,34 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/editorial/document/import.html", context)
 
+    def _import_result(self, request, summary: ImportSummary):
+        """The page after an upload: each document written, linked, with what it holds.
+
+        Shown in answer to the POST: posting the same files again changes nothing (an
+        identical file is a no-op), so there is no harm in a reload.
+        """
+        reports = document_reports(summary)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import result",
+            "opts": self.opts,
+            "summary": summary,
+            "reports": reports,
+            "unlisted": len([r for r in summary.files if r.document]) - len(reports),
+            "failed": summary.failed,
+        }
+        return TemplateResponse(request, "admin/editorial/document/import_result.html", context)
+
     @admin.display(description="answers", ordering="n_answers")
     def answer_count(self, obj):
         url = reverse("admin:editorial_answer_changelist") + f"?document__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_answers)
+
+    @admin.display(description="live (approved version exported)", ordering="n_live")
+    def live_count(self, obj):
+        url = reverse("admin:editorial_answer_changelist")
+        return format_html('<a href="{}?document__id__exact={}&amp;live=yes">{}</a>', url,
+                           obj.pk, obj.n_live)  # fmt: skip
 
 
 # Places where the parser had to choose, shown one message each (the rest are counted).

@@ -98,6 +98,24 @@ class ReReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LiveFilter(admin.SimpleListFilter):
+    """Answers whose approved version is exported (the home page's "Live" count), whatever
+    their status: an approved answer edited again is a draft and still live."""
+
+    title = "live"
+    parameter_name = "live"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Approved version exported"), ("no", "Not exported")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.approved()
+        if self.value() == "no":
+            return queryset.filter(Q(approved__isnull=True) | Q(status=Status.ARCHIVED))
+        return queryset
+
+
 class ConflictFilter(admin.SimpleListFilter):
     title = "re-import"
     parameter_name = "conflict"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
@@ -47,19 +48,21 @@ def editor_home(user) -> dict:
         .annotate(
             request_comment=_latest_event(WorkflowEvent.Action.REQUEST_CHANGES, "comment"),
             requested_at=_latest_event(WorkflowEvent.Action.REQUEST_CHANGES, "created_at"),
-            requested_by_username=_latest_event(
-                WorkflowEvent.Action.REQUEST_CHANGES, "actor__username"
-            ),
+            requested_by_id=_latest_event(WorkflowEvent.Action.REQUEST_CHANGES, "actor_id"),
             unread=Exists(unread.filter(event__answer=OuterRef("pk"))),
         )
         .order_by("-unread", "requested_at")
     )
+    requested = _listing(changes, answers_url(mine="changes"))
+    # Who asked, by name: the few people of the items shown, in one query.
+    askers = get_user_model().objects.in_bulk(
+        {answer.requested_by_id for answer in requested["items"] if answer.requested_by_id}
+    )
+    for answer in requested["items"]:
+        answer.requested_by = askers.get(answer.requested_by_id)
     return {
         "unread_count": unread.count(),
-        "changes_requested": _listing(
-            changes,
-            answers_url(mine="changes"),
-        ),
+        "changes_requested": requested,
         "drafts": _listing(
             mine.filter(status=Status.DRAFT),
             answers_url(mine="drafts"),
@@ -109,15 +112,25 @@ def rereview_listing() -> dict:
     return _listing(due, answers_url(rereview="due"))
 
 
-def managing_home() -> dict:
+def progress_counts() -> dict:
+    """A document's answers counted by status, and how many are live: the annotations
+    of one aggregated query over all documents.
+
+    Live is what the exports carry: an answer not archived whose latest approval is pinned
+    (Answer.approved). An approved answer edited again is a draft by status but still live,
+    its approved version exported until the next approval.
+    """
     counts = {
         f"n_{status}": Count("answers", filter=Q(answers__status=status)) for status in Status
     }
+    live = Q(answers__approved__isnull=False) & ~Q(answers__status=Status.ARCHIVED)
+    return {"n_answers": Count("answers"), "n_live": Count("answers", filter=live), **counts}
+
+
+def managing_home() -> dict:
     documents = []
     by_label = Coalesce(NullIf("title", Value("")), NullIf("subject", Value("")), "name")
-    ordered = Document.objects.annotate(n_answers=Count("answers"), **counts).order_by(
-        by_label, "name"
-    )
+    ordered = Document.objects.annotate(**progress_counts()).order_by(by_label, "name")
     for document in ordered:
         active = document.n_answers - document.n_archived
         bars = [
@@ -136,7 +149,9 @@ def managing_home() -> dict:
                 "document": document,
                 "active": active,
                 "bars": bars,
-                "approved_share": round(100 * document.n_approved / active) if active else 0,
+                "live": document.n_live,
+                "live_share": round(100 * document.n_live / active) if active else 0,
+                "live_url": answers_url(document__id__exact=document.pk, live="yes"),
                 "url": answers_url(document__id__exact=document.pk),
             }
         )

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from editorial import workflow
 from editorial.insights import review_quality
 from editorial.insights.review_quality import REVIEWER_PARAMETER, SIGN_PARAMETER, SIGNS
 
@@ -45,7 +46,7 @@ class ReviewSignFilter(admin.SimpleListFilter):
         if self.value() not in SIGNS or self._reviewer_id() is None:
             return []
         person = get_user_model().objects.filter(pk=self._reviewer_id()).first()
-        who = person.get_username() if person else f"user {self._reviewer_id()}"
+        who = workflow.display_name(person) if person else f"user {self._reviewer_id()}"
         return [(self.value(), f"{SIGNS[self.value()]}: {who}")]
 
     def choices(self, changelist):

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from editorial import workflow
 from editorial.models import ApprovedVersion, ExportRecord, WorkflowEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Logs and records: seen, never written, through the admin."""
+    """Logs and records: seen, never written, through the admin; titled by what they are,
+    not Django's "Select … to view"."""
+
+    list_title = ""
+
+    def changelist_view(self, request, extra_context=None):
+        title = self.list_title or self.opts.verbose_name_plural.capitalize()
+        return super().changelist_view(request, {**(extra_context or {}), "title": title})
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -28,9 +36,15 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
         "action",
         "from_status",
         "to_status",
-        "actor",
+        "by",
         "comment",
     ]
+    list_title = "Event log"
+
+    @admin.display(description="by", ordering="actor")
+    def by(self, obj):
+        return _person(obj.actor)
+
     list_filter = ["action", "to_status", ("actor", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["answer__document", "actor"]
     search_fields = ["comment"]
@@ -39,7 +53,13 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ApprovedVersion)
 class ApprovedVersionAdmin(ReadOnlyAdmin):
-    list_display = ["answer", "version", "approved_by", "approved_at"]
+    list_display = ["answer", "version", "approver", "approved_at"]
+    list_title = "Approved versions"
+
+    @admin.display(description="approved by", ordering="approved_by")
+    def approver(self, obj):
+        return _person(obj.approved_by)
+
     list_select_related = ["answer__document", "approved_by"]
     search_fields = ["question", "text"]
 
@@ -49,7 +69,7 @@ class ExportRecordAdmin(ReadOnlyAdmin):
     # The chain's head the export was made at: verify_history checks it is still there.
     list_display = [
         "created_at",
-        "created_by",
+        "by",
         "format",
         "answer_count",
         "channel",
@@ -58,3 +78,13 @@ class ExportRecordAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["format", "channel"]
     list_select_related = ["created_by"]
+    list_title = "Exports"
+
+    @admin.display(description="by", ordering="created_by")
+    def by(self, obj):
+        return _person(obj.created_by)
+
+
+def _person(user) -> str:
+    """A person as pages name them; the account is in the filter and the record."""
+    return workflow.display_name(user) if user is not None else "—"

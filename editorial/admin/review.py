@@ -193,7 +193,7 @@ class ReviewPagesMixin:
                     "diff_url": self.compare_url(answer, version.pk),
                     # Formatted here: 200 rows of lookups and filters were most of the page.
                     "when": date_format(localtime(revision.date_created), "DATETIME_FORMAT"),
-                    "user": revision.user.get_username() if revision.user else "—",
+                    "user": workflow.display_name(revision.user) if revision.user else "—",
                     "comment": revision.get_comment(),
                 }
             )

@@ -25,6 +25,7 @@ from editorial.admin.merge_forms import typed_source_rows
 from editorial.admin.review import current_snapshot, review_baseline
 from editorial.diffs import diff_content
 from editorial.models import Answer
+from editorial.wording import counted
 from editorial.workflow import StaleVersionError, WorkflowError
 
 
@@ -213,12 +214,12 @@ class WorkflowStepsMixin:
             form = BulkStepForm(request.POST)
             if form.is_valid():
                 inputs = {"comment": form.cleaned_data["comment"]}
-                if way.asks == "reviewer":
-                    inputs = {"reviewer": _user_or_none(form.cleaned_data["reviewer"])}
+                if way.asks in PEOPLE_ASKED:
+                    inputs = {way.asks: _user_or_none(form.cleaned_data[way.asks])}
                 if way.asks == "comment" and not inputs["comment"].strip():
                     messages.error(request, "A comment is needed saying what to change.")
-                elif way.asks == "reviewer" and inputs["reviewer"] is None:
-                    messages.error(request, "Choose a reviewer, or use “Balance reviewers”.")
+                elif way.asks in PEOPLE_ASKED and inputs[way.asks] is None:
+                    messages.error(request, PEOPLE_ASKED[way.asks])
                     return None
                 else:
                     self._take(request, queryset, step, way, inputs)
@@ -264,6 +265,9 @@ class WorkflowStepsMixin:
             "reviewer_choices": workflow.reviewers().order_by("username")
             if way.asks == "reviewer"
             else None,
+            "editor_choices": workflow.editors().order_by("username")
+            if way.asks == "editor"
+            else None,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across") == "1",
         }
@@ -292,7 +296,7 @@ def _report(request, label: str, done: list[Answer], refused: list[tuple[Answer,
     if done:
         names = "; ".join(str(answer) for answer in done[:3])
         more = f"; and {len(done) - 3} more" if len(done) > 3 else ""
-        messages.success(request, f"{label}: {len(done)} answer(s) done: {names}{more}.")
+        messages.success(request, f"{label}: {counted(len(done), 'answer')} done: {names}{more}.")
     for answer, reason in refused:
         messages.error(request, f"{label} refused for {answer}: {reason}")
 
@@ -300,6 +304,14 @@ def _report(request, label: str, done: list[Answer], refused: list[tuple[Answer,
 class BulkStepForm(forms.Form):
     comment = forms.CharField(required=False)
     reviewer = forms.IntegerField(required=False)
+    editor = forms.IntegerField(required=False)
+
+
+# The people a bulk step's page may ask for, and what it says when none was chosen.
+PEOPLE_ASKED = {
+    "reviewer": "Choose a reviewer, or use “Balance reviewers”.",
+    "editor": "Choose an editor, or use “Balance editors”.",
+}
 
 
 def what_happened(step: str, answer: Answer) -> str:

@@ -14,7 +14,8 @@ from editorial.exporters.query import Record
 @dataclass(frozen=True)
 class ExportFormat:
     """How a format is named, served and written; `with_import` adds the machine text,
-    `with_provenance` the times of import and edits (records' "provenance")."""
+    `with_provenance` the times of import and edits (records' "provenance"), `with_names`
+    the titles and full names people read (query.readable_names)."""
 
     name: str
     label: str
@@ -23,6 +24,7 @@ class ExportFormat:
     write: Callable[[Iterable[Record]], Iterator[str]]
     with_import: bool = False
     with_provenance: bool = False
+    with_names: bool = False
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -31,7 +33,14 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("json", "JSON", "application/json", ".json", write_json),
         ExportFormat("jsonl", "JSONL", "application/x-ndjson", ".jsonl", write_jsonl),
         ExportFormat("csv", "CSV", "text/csv; charset=utf-8", ".csv", write_csv),
-        ExportFormat("md", "Markdown", "text/markdown; charset=utf-8", ".md", write_markdown),
+        ExportFormat(
+            "md",
+            "Markdown",
+            "text/markdown; charset=utf-8",
+            ".md",
+            write_markdown,
+            with_names=True,
+        ),  # fmt: skip
         ExportFormat("faq", "FAQ JSON-LD", "application/ld+json", ".faq.jsonld", write_faq),
         ExportFormat(
             "pairs", "Pairs JSONL", "application/x-ndjson", ".pairs.jsonl", write_pairs, True

@@ -6,6 +6,7 @@ machine wrote, and a Markdown reader would otherwise make it headings, links or 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
@@ -13,6 +14,7 @@ from operator import itemgetter
 from urllib.parse import quote
 
 from editorial.exporters.query import Record
+from editorial.wording import written_date, written_time
 
 # Inline syntax a Markdown reader would act on: emphasis, code, links, headings, tables,
 # strikethrough, raw HTML and entities. Entities rather than backslashes for <, > and &
@@ -70,7 +72,7 @@ def _markdown_source(number: int, source: dict[str, str]) -> str:
     if source["publisher"]:
         details.append(markdown_inline(source["publisher"]))
     if source["accessed"]:
-        details.append(f"accessed {markdown_inline(source['accessed'])}")
+        details.append(f"accessed {markdown_inline(_day(source['accessed']))}")
     return f"{number}. " + ", ".join(details)
 
 
@@ -98,10 +100,12 @@ def _markdown_answer(record: Record) -> str:
     if record["claims"]:
         parts.append("Claims and their evidence:")
         parts.append("\n".join(_markdown_claim(claim) for claim in record["claims"]))
+    approver = record.get("approved_by_name") or record["approved_by"]
     parts.append(
-        f"*Approved by {markdown_inline(record['approved_by'])} "
-        f"on {record['approved_at']}, version {record['version']}"
-        + (f"; review by {record['review_by']}" if record["review_by"] else "")
+        f"*Approved by {markdown_inline(approver)} "
+        f"on {written_time(datetime.datetime.fromisoformat(record['approved_at']))}, "
+        f"version {record['version']}"
+        + (f"; review by {_day(record['review_by'])}" if record["review_by"] else "")
         + ".*"
     )
     parts.append(_markdown_provenance(record))
@@ -116,19 +120,27 @@ def _markdown_provenance(record: Record) -> str:
         made = "Machine-written text, corrected by people"
     else:
         return ""
-    if record["editors"]:
-        made += "; worked on by " + ", ".join(map(markdown_inline, record["editors"]))
+    editors = record.get("editor_names", record["editors"])
+    if editors:
+        made += "; worked on by " + ", ".join(map(markdown_inline, editors))
     lines = [f"{made}."]
     if record["correction"]:
         lines.append(f"Correction: {markdown_inline(record['correction'])}")
     return "  \n".join(lines)
 
 
+def _day(iso: str) -> str:
+    """An ISO date ("2027-12-05") as people write it ("5 December 2027")."""
+    return written_date(datetime.date.fromisoformat(iso))
+
+
 def write_markdown(records: Iterable[Record]) -> Iterator[str]:
-    """A readable document per subject: questions as headings, sources as a numbered list."""
+    """A readable document per document: its title as the heading (its file name beneath),
+    questions as headings, sources as a numbered list, people by name, dates in words."""
     for document, answers in groupby(records, key=itemgetter("document")):
         for index, record in enumerate(answers):
             if index == 0:
-                yield f"# {markdown_inline(record['subject'] or document)}\n\n"
-                yield f"Document: {markdown_inline(document)}\n\n"
+                title = record.get("title") or record["subject"] or document
+                yield f"# {markdown_inline(title)}\n\n"
+                yield f"File: {markdown_inline(document)}\n\n"
             yield _markdown_answer(record)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from django.db.models import Func, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
-from editorial.models import Answer, ApprovedVersion, Status
+from editorial.models import Answer, ApprovedVersion, Document, Status
 
 Record = dict[str, Any]
 
@@ -164,16 +165,52 @@ def record_of(row: tuple) -> Record:
     }
 
 
+@dataclass(frozen=True)
+class Names:
+    """What people call the documents and people an export names by file and username."""
+
+    titles: dict[str, str]
+    people: dict[str, str]
+
+    def person(self, username: str) -> str:
+        return self.people.get(username, username)
+
+
+def readable_names(documents: Iterable[str] | None = None) -> Names:
+    """Every document's title (or just those named) and every person's full name, by the
+    file name and username records carry: two queries, whatever the number of answers."""
+    titled = Document.objects.all()
+    if documents is not None:
+        titled = titled.filter(name__in=list(documents))
+    User = get_user_model()
+    people = {
+        user.get_username(): name
+        for user in User.objects.only(User.USERNAME_FIELD, "first_name", "last_name")
+        if (name := user.get_full_name())
+    }
+    return Names(titles={d.name: d.label for d in titled.only("name", "title", "subject")},
+                 people=people)  # fmt: skip
+
+
 def records(
-    rows: Iterable[tuple], *, with_import: bool = False, with_provenance: bool = False
+    rows: Iterable[tuple],
+    *,
+    with_import: bool = False,
+    with_provenance: bool = False,
+    names: Names | None = None,
 ) -> Iterator[Record]:
     """The records of approved_versions' rows, asked for with the same with_* as the query.
 
     Provenance goes whole into "provenance" (the prov format reads its times); the import
-    as "imported_question" and "imported_answer" (the pairs format).
+    as "imported_question" and "imported_answer" (the pairs format); with names, what
+    people read beside the machine fields: "title", "approved_by_name", "editor_names".
     """
     for row in rows:
         record = record_of(row)
+        if names is not None:
+            record["title"] = names.titles.get(record["document"], record["document"])
+            record["approved_by_name"] = names.person(record["approved_by"])
+            record["editor_names"] = [names.person(editor) for editor in record["editors"]]
         if with_provenance:
             record["provenance"] = row[RECORD_COLUMNS]
         if with_import:

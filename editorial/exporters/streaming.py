@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models import QuerySet
 
 from editorial.exporters.formats import FORMATS
-from editorial.exporters.query import Record, approved_versions, records
+from editorial.exporters.query import Record, approved_versions, readable_names, records
 from editorial.models import Answer, Document, ExportRecord
 from editorial.storage import chain
 
@@ -189,11 +189,13 @@ class Export:
             yield from self._read(query)
 
     def _read(self, query) -> Iterator[Record]:
+        names = readable_names(self.documents) if self.format.with_names else None
         with read_ahead(query.iterator(chunk_size=CHUNK_SIZE)) as rows:
             for record in records(
                 rows,
                 with_import=self.format.with_import,
                 with_provenance=self.format.with_provenance,
+                names=names,
             ):
                 self.count += 1
                 yield record

@@ -22,6 +22,7 @@ from editorial.importers.parsers import (
     SUPPORTED_SUFFIXES,
     US_STATES,
     decode,
+    derive_title,
     detect_subject,
     parse_content,
     parse_csv,
@@ -36,6 +37,7 @@ from editorial.importers.prepare import (
     prepare_content,
     prepare_file,
 )
+from editorial.importers.report import REPORTED_DOCUMENTS, DocumentReport, document_reports
 from editorial.importers.results import FileResult, ImportFileError, ImportSummary, ParsedAnswer
 from editorial.importers.write import import_file, write_file
 
@@ -43,8 +45,10 @@ __all__ = [
     "FILES_PER_COMMIT",
     "NAME_LENGTH",
     "PARSERS",
+    "REPORTED_DOCUMENTS",
     "SUPPORTED_SUFFIXES",
     "US_STATES",
+    "DocumentReport",
     "FileResult",
     "ImportFileError",
     "ImportSummary",
@@ -53,7 +57,9 @@ __all__ = [
     "batched",
     "create_documents",
     "decode",
+    "derive_title",
     "detect_subject",
+    "document_reports",
     "expand_paths",
     "import_contents",
     "import_file",

@@ -271,6 +271,36 @@ def detect_subject(items: Iterable[ParsedAnswer]) -> str:
     return max(counts, key=lambda name: (counts[name], name)) if counts else ""
 
 
+# A file name made by a machine: numbers, hex digests, UUIDs ("000_45b9d17f8c940ceb.txt").
+_MACHINE_WORD = re.compile(r"\d+|(?=[0-9a-f]*\d)[0-9a-f]{6,}", re.IGNORECASE)
+_NAME_SEPARATORS = re.compile(r"[\s_.\-]+")
+# As long as a title a person reads at a glance; Document.title holds 200.
+TITLE_LENGTH = 80
+
+
+def derive_title(file_name: str, subject: str, items: Iterable[ParsedAnswer]) -> str:
+    """What to call a new document when people have not named it yet.
+
+    Empty when its subject (the state) was detected: the document goes by that until a
+    managing editor renames it. Otherwise the file name when a person wrote it
+    ("dmv_faq.txt": "Dmv faq"), and when a machine did ("000_45b9d17f8c940ceb.txt") the
+    first question, shortened at a word.
+    """
+    if subject:
+        return ""
+    words = [word for word in _NAME_SEPARATORS.split(Path(file_name).stem) if word]
+    if words and not all(_MACHINE_WORD.fullmatch(word) for word in words):
+        title = " ".join(words)
+        return (title[0].upper() + title[1:] if title.islower() else title)[:TITLE_LENGTH]
+    first = next(iter(items), None)
+    if first is None:
+        return ""
+    question = " ".join(first.question.split())
+    if len(question) <= TITLE_LENGTH:
+        return question
+    return question[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
 def parse_content(path: Path, raw: bytes, warnings: list[str] | None = None) -> list[ParsedAnswer]:
     """The answers of a file's bytes; `path` names it (its suffix says the format)."""
     return parser_for(path)(decode(raw, path), path, warnings)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from editorial import flags
-from editorial.importers.parsers import detect_subject, parse_content, parser_for
+from editorial.importers.parsers import derive_title, detect_subject, parse_content, parser_for
 from editorial.importers.results import ImportFileError, ParsedAnswer
 from editorial.models import Document
+from editorial.wording import counted
 
 # A file's name is its document's name.
 NAME_LENGTH = Document._meta.get_field("name").max_length
@@ -28,6 +29,8 @@ class PreparedFile:
     content_hash: str
     items: list[ParsedAnswer]
     subject: str
+    # What people call it until they rename it (parsers.derive_title); empty: the subject.
+    title: str
     prints: list[str]
     # Each answer's flags from its text alone: only the duplicate flag needs the database.
     flags: list[list[flags.Flag]]
@@ -65,12 +68,22 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
         )
     warnings: list[str] = []
     items = parse_content(path, raw, warnings)
+    if items and not any(item.answer.strip() for item in items):
+        # Questions alone are nothing to correct: refused whole, before anything is written.
+        raise ImportFileError(
+            path,
+            items[0].line,
+            f"every answer is blank ({counted(len(items), 'question')}, no answer text); "
+            "nothing was imported",
+        )
+    subject = detect_subject(items)
     return PreparedFile(
         path=path,
         warnings=warnings,
         content_hash=hashlib.sha256(raw).hexdigest(),
         items=items,
-        subject=detect_subject(items),
+        subject=subject,
+        title=derive_title(path.name, subject, items),
         prints=[flags.fingerprint(item.answer) for item in items],
         flags=[
             flags.evaluate(text=item.answer, source_count=0, is_duplicate=False) for item in items

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from editorial.models import Document
+from editorial.wording import counted
 
 
 class ImportFileError(Exception):
@@ -57,9 +58,9 @@ class ImportSummary:
         return [warning for result in self.files for warning in result.warnings]
 
     def __str__(self) -> str:
-        warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
+        warned = f", {counted(len(self.warnings), 'warning')}" if self.warnings else ""
         return (
-            f"{len(self.files)} file(s): {self.total('created')} created, "
+            f"{counted(len(self.files), 'file')}: {self.total('created')} created, "
             f"{self.total('updated')} updated, {self.total('unchanged')} unchanged, "
             f"{self.total('conflicting')} conflicting, {len(self.failed)} failed{warned}"
         )

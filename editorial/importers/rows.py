@@ -15,6 +15,7 @@ def new_document(file: PreparedFile, *, user, now: datetime.datetime) -> Documen
         name=file.path.name,
         content_hash=file.content_hash,
         subject=file.subject,
+        title=file.title,
         imported_at=now,
         imported_by=user,
     )

@@ -8,7 +8,8 @@ raises WorkflowError with a sentence a person understands when a rule forbids it
 Where things are: states.py (what a step is), permissions.py (who may), facts.py (what the
 rules read), guards.py (refusals with reasons), saving.py (locks, versions, the event),
 edits.py (the one edit path), merges.py (stale saves and re-imports merged through it),
-transitions.py (the steps and their table), assignment.py,
+transitions.py (the steps and their table), assignment.py (editors and reviewers,
+by hand or balanced),
 bulk.py (approving many), provenance.py (what an approval pins), versions.py (what an old
 version held), notify.py (steps announced once committed).
 """
@@ -16,8 +17,10 @@ version held), notify.py (steps announced once committed).
 from editorial.workflow.assignment import (
     assign_editor,
     assign_reviewer,
+    balance_editor,
     claim,
     eligible_reviewers,
+    pick_editor,
     pick_reviewer,
 )
 from editorial.workflow.bulk import APPROVE_BATCH, UNSEEN, BulkOutcome, approve_many, take_many
@@ -134,6 +137,7 @@ __all__ = [
     "assign_editor",
     "assign_reviewer",
     "available_transitions",
+    "balance_editor",
     "blocking_reasons",
     "can_archive",
     "can_assign",
@@ -172,6 +176,7 @@ __all__ = [
     "numbered_version",
     "may_decide",
     "offered_steps",
+    "pick_editor",
     "pick_reviewer",
     "pinned_claims",
     "provenance",

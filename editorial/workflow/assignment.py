@@ -1,5 +1,6 @@
-"""Who works on an answer: its editor (claimed or assigned) and its reviewer (assigned by
-hand or balanced: the least-loaded reviewer the rules allow)."""
+"""Who works on an answer: its editor (claimed, assigned by hand or balanced) and its
+reviewer (assigned by hand or balanced): balancing picks the least-loaded person the rules
+allow, so a batch is spread instead of given to one."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from django.db.models import Count, Q
 from editorial.models import Answer, WorkflowEvent
 from editorial.workflow import facts, notify
 from editorial.workflow.errors import WorkflowError
-from editorial.workflow.guards import guard_assign_editor, guard_assign_reviewer
-from editorial.workflow.permissions import reviewers
+from editorial.workflow.guards import (
+    guard_assign_editor,
+    guard_assign_reviewer,
+    guard_balance_editor,
+)
+from editorial.workflow.permissions import display_name, editors, reviewers
 from editorial.workflow.saving import locked, refresh_instance, save_step
 from editorial.workflow.states import OPEN_STATES
 
@@ -73,12 +78,15 @@ def _assign(
             return row
         previous = getattr(row, role)
         setattr(row, role, person)
+        # Named as pages name people; the event's actor and the revision keep the account.
+        was = display_name(previous) if previous is not None else "none"
+        said = f"{role.capitalize()}: {was} → {display_name(person)}. {comment}"
         save_step(
             row,
             user=user,
             action=_EVENT[role],
             from_status=row.status,
-            comment=f"{previous or 'nobody'} → {person}. {comment}".strip().rstrip("."),
+            comment=said.strip().rstrip("."),
             label=f"{role.capitalize()} assigned",
         )
     refresh_instance(answer, row)
@@ -126,6 +134,45 @@ def assign_editor(
         return editor
 
     return _assign("assign_editor", answer, user, role="editor", choose=choose,
+                   comment=comment, expected_version=expected_version)  # fmt: skip
+
+
+def pick_editor(answer: Answer):
+    """The least-loaded active editor for this answer; its present editor while no one
+    carries less, so balancing twice moves nothing.
+
+    Load counts the answers each editor holds that are still being worked on (draft,
+    changes requested, in review), this one left out. The answer's reviewer is never
+    picked: whoever edits an answer may not review it (four-eyes).
+    """
+    candidates = list(
+        editors()
+        .exclude(pk=answer.reviewer_id or 0)
+        .annotate(
+            open_answers=Count(
+                "edited_answers",
+                filter=Q(edited_answers__status__in=OPEN_STATES) & ~Q(edited_answers__pk=answer.pk),
+            )
+        )
+        .order_by("open_answers", "username")
+    )
+    if not candidates:
+        raise WorkflowError("No editor is available for this answer.")
+    least = candidates[0].open_answers
+    present = [c for c in candidates if c.pk == answer.editor_id and c.open_answers == least]
+    return present[0] if present else candidates[0]
+
+
+def balance_editor(
+    answer: Answer, user, comment: str = "", *, expected_version: int | None = None
+) -> Answer:
+    """A managing editor hands the answer to the least-loaded editor (pick_editor)."""
+
+    def choose(row: Answer):
+        guard_balance_editor(row, user)
+        return pick_editor(row)
+
+    return _assign("balance_editor", answer, user, role="editor", choose=choose,
                    comment=comment, expected_version=expected_version)  # fmt: skip
 
 

@@ -16,12 +16,17 @@ from editorial.workflow.permissions import (
     can_archive,
     can_assign,
     decides_on,
+    display_name,
     is_editor,
     is_responsible_editor,
     is_reviewer,
     may_assign_reviewer,
 )
-from editorial.workflow.states import EDITABLE_STATES
+from editorial.workflow.states import EDITABLE_STATES, OPEN_STATES
+
+
+def _named(person, nobody: str) -> str:
+    return display_name(person) if person is not None else nobody
 
 
 def check_can_edit(answer: Answer, user) -> None:
@@ -36,7 +41,8 @@ def check_can_edit(answer: Answer, user) -> None:
         raise WorkflowError("The answer is archived; restore it to edit it.")
     if not is_responsible_editor(answer, user):
         raise WorkflowError(
-            f"{answer.editor} is the editor of this answer; ask a managing editor to reassign it."
+            f"{display_name(answer.editor)} is the editor of this answer; ask a managing editor "
+            "to reassign it."
         )
 
 
@@ -51,11 +57,12 @@ def can_edit(answer: Answer, user) -> bool:
 def check_reviewer_eligible(answer: Answer, reviewer, edited: set[int] | None = None) -> None:
     """A reviewer must hold the role and must not have edited the text (four-eyes)."""
     if not is_reviewer(reviewer):
-        raise WorkflowError(f"{reviewer} is not a reviewer.")
+        raise WorkflowError(f"{display_name(reviewer)} is not a reviewer.")
     edited = facts.editors_since_approval(answer) if edited is None else edited
     if facts.barred_by_four_eyes(reviewer, edited):
         raise WorkflowError(
-            f"{reviewer} edited this answer since its last approval and cannot review it."
+            f"{display_name(reviewer)} edited this answer since its last approval and cannot "
+            "review it."
         )
 
 
@@ -82,7 +89,7 @@ def guard_review(answer: Answer, user) -> None:
     if not is_reviewer(user):
         raise WorkflowError("Only reviewers can approve or request changes.")
     raise WorkflowError(
-        f"This answer is assigned to {answer.reviewer or 'no reviewer'}; "
+        f"This answer is assigned to {_named(answer.reviewer, 'no reviewer')}; "
         "only the assigned reviewer can decide on it."
     )
 
@@ -136,9 +143,20 @@ def guard_assign_editor(answer: Answer, user, editor) -> None:
     if not (can_assign(user) or (claiming and is_editor(user))):
         raise WorkflowError("Only managing editors can assign an editor to an answer.")
     if not is_editor(editor):
-        raise WorkflowError(f"{editor} is not an editor.")
+        raise WorkflowError(f"{display_name(editor)} is not an editor.")
     if answer.status == Status.ARCHIVED:
         raise WorkflowError("The answer is archived; restore it first.")
+
+
+def guard_balance_editor(answer: Answer, user) -> None:
+    """Balancing moves only answers still being worked on, and only a managing editor's."""
+    if not can_assign(user):
+        raise WorkflowError("Only managing editors can assign an editor to an answer.")
+    if answer.status not in OPEN_STATES:
+        raise WorkflowError(
+            f"Editors are balanced over answers still being worked on, "
+            f"not over {answer.get_status_display().lower()} ones."
+        )
 
 
 def guard_claim(answer: Answer, user) -> None:

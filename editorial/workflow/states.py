@@ -26,8 +26,8 @@ OPEN_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED, Status.IN_REVIE
 class OnMany:
     """How the answer list offers a step for many selected answers.
 
-    `asks` names what a page asks before acting ("" none, "comment", "reviewer", "look":
-    the changes are shown first); a `decision` on content acts only on answers at the
+    `asks` names what a page asks before acting ("" none, "comment", "reviewer", "editor",
+    "look": the changes are shown first); a `decision` on content acts only on answers at the
     version a page showed; `choose` is False for an assignment the rules make (balance).
     """
 

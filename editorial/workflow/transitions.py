@@ -16,7 +16,13 @@ from django.db import transaction
 from editorial.models import Answer, ApprovedVersion, Notice, Status, WorkflowEvent
 from editorial.storage import approvals
 from editorial.workflow import facts, guards, notify
-from editorial.workflow.assignment import assign_editor, assign_reviewer, claim, pick_reviewer
+from editorial.workflow.assignment import (
+    assign_editor,
+    assign_reviewer,
+    balance_editor,
+    claim,
+    pick_reviewer,
+)
 from editorial.workflow.errors import WorkflowError
 from editorial.workflow.permissions import (
     can_archive,
@@ -292,6 +298,18 @@ STEPS: dict[str, Step] = {
             "assign_editor", "Assign editor", roles=can_assign,
             guard=guards.guard_assign_editor, service=assign_editor,
             inputs=("editor", "comment"),
+            many=(
+                OnMany("assign_editor_selected", "Assign editor…", asks="editor",
+                       title="Assign an editor"),
+            ),
+            done=lambda answer: f"{_named(answer.editor)} is now its editor",
+        ),
+        Step(
+            "balance_editor", "Balance editors", roles=can_assign,
+            guard=guards.guard_balance_editor, service=balance_editor,
+            many=(
+                OnMany("balance_editors", "Balance editors (least loaded)", choose=False),
+            ),
             done=lambda answer: f"{_named(answer.editor)} is now its editor",
         ),
         Step(

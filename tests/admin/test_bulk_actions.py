@@ -34,6 +34,8 @@ ACTIONS = {
     "managing": {
         "assign_reviewer_selected",
         "balance_reviewers",
+        "assign_editor_selected",
+        "balance_editors",
         "archive_selected",
         "restore_selected",
     },
@@ -68,6 +70,8 @@ def test_editor_reviewer_gets_both_sets_of_actions(client, seeds, editor_reviewe
         ("managing", "submit_selected", Status.DRAFT),
         ("managing", "withdraw_selected", Status.IN_REVIEW),
         ("editor", "assign_reviewer_selected", Status.DRAFT),
+        ("editor", "assign_editor_selected", Status.DRAFT),
+        ("reviewer", "balance_editors", Status.DRAFT),
         ("editor", "restore_selected", Status.ARCHIVED),
     ],
 )
@@ -120,7 +124,7 @@ def test_bulk_approve_reports_each_answer(client, seeds, people, settings):
     assert snapshot(approvable)["row"]["status"] == Status.IN_REVIEW
     response = bulk(client, "approve_selected", everything, confirm="yes")
 
-    assert successes_of(response) == [f"Approve: 1 answer(s) done: {approvable}."]
+    assert successes_of(response) == [f"Approve: 1 answer done: {approvable}."]
     assert sorted(errors_of(response)) == sorted(
         [
             f"Approve refused for {no_source}: The answer cannot be approved: "
@@ -165,7 +169,7 @@ def test_bulk_approve_acts_only_on_the_versions_its_page_showed(client, seeds, p
     }
     response = client.post(CHANGELIST, payload, follow=True)
 
-    assert successes_of(response) == [f"Approve: 1 answer(s) done: {seen}."]
+    assert successes_of(response) == [f"Approve: 1 answer done: {seen}."]
     [refusal] = errors_of(response)
     assert refusal.startswith(f"Approve refused for {changed}: Someone else saved this answer")
     assert snapshot(changed) == before
@@ -187,7 +191,7 @@ def test_select_all_moves_along_answers_the_list_never_showed(client, seeds, peo
 
     response = client.post(CHANGELIST, payload, follow=True)
 
-    assert successes_of(response)[0].startswith("Archive: 40 answer(s) done: ")
+    assert successes_of(response)[0].startswith("Archive: 40 answers done: ")
     assert not Answer.objects.exclude(status=Status.ARCHIVED).exists()
 
 
@@ -223,7 +227,7 @@ def test_select_all_approve_shows_every_answer_and_carries_every_version(client,
         "loaded_versions": carried,
     }
     done = client.post(CHANGELIST + "?status__exact=in_review", confirm, follow=True)
-    assert successes_of(done)[0].startswith("Approve: 3 answer(s) done: ")
+    assert successes_of(done)[0].startswith("Approve: 3 answers done: ")
     assert Answer.objects.filter(status=Status.APPROVED).count() == 3
 
 
@@ -288,19 +292,19 @@ def test_bulk_request_changes_asks_for_a_comment_first(client, seeds, people):
     assert page.status_code == 200
     assert page.redirect_chain == []
     html = page.content.decode()
-    assert "Request changes for these 2 answer(s)" in html
+    assert "Request changes for these 2 answers" in html
     assert re.search(r'<textarea[^>]*name="comment"[^>]*required', html)
     assert all(snapshot(item) == before[item.pk] for item in (first, second))
 
     no_comment = bulk(client, "request_changes_selected", [first, second], confirm="yes")
 
     assert errors_of(no_comment) == ["A comment is needed saying what to change."]
-    assert "Request changes for these 2 answer(s)" in no_comment.content.decode()
+    assert "Request changes for these 2 answers" in no_comment.content.decode()
     assert all(snapshot(item) == before[item.pk] for item in (first, second))
 
     done = bulk(client, "request_changes_selected", [first, second], confirm="yes", comment=COMMENT)
 
-    assert successes_of(done) == [f"Request changes: 2 answer(s) done: {first}; {second}."]
+    assert successes_of(done) == [f"Request changes: 2 answers done: {first}; {second}."]
     for item in (first, second):
         item.refresh_from_db()
         assert item.status == Status.CHANGES_REQUESTED
@@ -330,7 +334,7 @@ def test_bulk_assign_reviewer_by_a_managing_editor(client, seeds, people):
 
     done = bulk(client, "assign_reviewer_selected", selected, confirm="yes", reviewer=reviewer2.pk)
 
-    assert successes_of(done) == [f"Assign reviewer: 2 answer(s) done: {first}; {second}."]
+    assert successes_of(done) == [f"Assign reviewer: 2 answers done: {first}; {second}."]
     assert errors_of(done) == [
         f"Assign reviewer refused for {approved}: Reviewers are assigned to answers "
         "still being worked on, not to approved ones."
@@ -360,9 +364,7 @@ def test_balance_picks_the_least_loaded_reviewer_who_has_not_edited(
 
     response = bulk(client, "balance_reviewers", [touched, untouched])
 
-    assert successes_of(response) == [
-        f"Balance reviewers: 2 answer(s) done: {touched}; {untouched}."
-    ]
+    assert successes_of(response) == [f"Balance reviewers: 2 answers done: {touched}; {untouched}."]
     touched.refresh_from_db()
     untouched.refresh_from_db()
     # "both" has no open review and sorts first, but edited `touched`; reviewer is loaded.

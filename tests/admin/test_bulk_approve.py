@@ -193,7 +193,7 @@ def test_bulk_approve_gives_exactly_what_one_by_one_approvals_give(
     refused = [elsewhere if approver == "reviewer" else by_both, draft, sourceless, stale]
     assert sorted(bulk_refused) == sorted(str(answer) for answer in refused)
     [done_message] = successes_of(response)
-    assert done_message.startswith("Approve: 5 answer(s) done: ")
+    assert done_message.startswith("Approve: 5 answers done: ")
     assert len(one_by_one_mails) == 5
     # Read afresh: `two` still names the approval of the one-by-one run, rolled back.
     two.refresh_from_db()

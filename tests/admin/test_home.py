@@ -118,8 +118,9 @@ def test_the_managing_home_shows_progress_per_document_and_reviewer(client, day,
     assert "Draft 18 · In review 0 · Changes requested 1 · Approved 1" in re.sub(
         r"<[^>]+>", "", massachusetts
     )
-    assert "<strong>5 %</strong>" in massachusetts  # 1 of 20
-    assert "<strong>0 %</strong>" in mississippi
+    # Live: answers whose approved version is exported, of the answers not archived.
+    assert '<strong>1</strong> of 20</a> <span class="meta">5 %</span>' in massachusetts
+    assert '<strong>0</strong> of 20</a> <span class="meta">0 %</span>' in mississippi
     reviewers = part(progress, "Reviewers")
     assert re.search(r">reviewer</a></th><td>0</td><td>1</td>", reviewers)  # 1 changes requested
     blocked = Answer.objects.blocked().count()
@@ -176,3 +177,47 @@ def test_user_text_is_escaped_on_the_home_pages(client, day, people):
         page = client.get(HOME).content.decode()
         assert XSS not in page, role
         assert escape(XSS) in page, role
+
+
+def test_an_approved_answer_edited_again_still_counts_as_live(
+    client, day, people, django_assert_max_num_queries
+):
+    """Issue 18: Massachusetts showed "Approved 0 · 0 %" while its approved version was in
+    every export. Live counts what the exports carry, beside the status counts."""
+    reviewer, editor = people["reviewer"], people["editor"]
+    approved = workflow.approve(day["in_review"], reviewer)
+    workflow.edit(approved, user=editor, text=approved.text + " Edited again.")
+    assert Answer.objects.get(pk=approved.pk).status == "draft"
+    client.force_login(people["managing"])
+
+    with django_assert_max_num_queries(40):
+        page = client.get(HOME).content.decode()
+
+    massachusetts = section(page, "home-managing").split("<tbody>", 1)[1].split("<tr>")[1]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", massachusetts))
+    assert "Draft 19 · In review 0 · Changes requested 1 · Approved 0" in text
+    assert "1 of 20 5 %" in text
+    live_url = re.search(r'<td class="live"><a href="([^"]+)"', massachusetts).group(1)
+    listed = client.get(live_url.replace("&amp;", "&")).context["cl"].result_list
+    assert [answer.pk for answer in listed] == [approved.pk]
+
+
+def test_documents_are_named_by_title_with_the_file_name_beneath(client, seeds, people, tmp_path):
+    hashed = tmp_path / "001_9f8e7d6c5b4a3210.jsonl"
+    hashed.write_text(
+        json.dumps({"question": "Do licence offices share photos with the FBI?", "answer": "No."})
+        + "\n"
+    )
+    assert not import_paths([hashed]).failed
+    client.force_login(people["managing"])
+
+    page = client.get(HOME).content.decode()
+
+    assert (
+        "Do licence offices share photos with the FBI?"
+        '<span class="file-name">001_9f8e7d6c5b4a3210.jsonl</span>'
+    ) in page
+    assert ">001_9f8e7d6c5b4a3210.jsonl</a>" not in page
+    documents = client.get("/admin/editorial/document/").content.decode()
+    assert "<title>Documents |" in documents
+    assert 'Massachusetts<span class="file-name">000_45b9d17f8c940ceb.txt</span>' in documents

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from editorial import flags
 from editorial.models import Answer, Document
 from tests.conftest import SEED_FILES
 
@@ -116,4 +117,75 @@ def test_the_places_the_parser_had_to_choose_are_shown_as_warnings(client, manag
         'Check: choices.txt:5: "2. Contact the office." was read as part of answer 1, not as '
         'question 2: line 7 ("2. Who answers?") reads as question 2'
     ) in messages
-    assert any("2 created" in m and "1 warning(s)" in m for m in messages), messages
+    assert any("2 created" in m and "1 warning" in m for m in messages), messages
+
+
+# --- the result page --------------------------------------------------------------------
+
+HASHED = "007_0123456789abcdef.txt"
+NO_STATE = (
+    "1. Does the licence office share photos with the FBI?\n"
+    "As of my knowledge cutoff in 2021, the Federal Bureau of Investigation (FBI) could ask.\n"
+    "2. How long are photos kept?\n"
+    "Photos are kept for 10 years.\n"
+)
+
+
+def test_the_result_links_each_new_document_and_counts_what_it_found(client, managing):
+    client.force_login(managing)
+    seed = SEED_FILES[0]
+
+    response = _post(
+        client,
+        SimpleUploadedFile(seed.name, seed.read_bytes()),
+        SimpleUploadedFile(HASHED, NO_STATE.encode()),
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Import result |" in html
+    hashed = Document.objects.get(name=HASHED)
+    # No state named: the machine-made file name gives way to the first question.
+    assert hashed.title == "Does the licence office share photos with the FBI?"
+    assert hashed.label != hashed.name
+    massachusetts = Document.objects.get(name=seed.name)
+    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    assert len(rows) == 2
+    for document, row in zip([massachusetts, hashed], rows, strict=True):
+        link = f'href="/admin/editorial/answer/?document__id__exact={document.pk}"'
+        assert link in row
+        assert f'{document.label}<span class="file-name">{document.name}</span>' in row
+        answers = Answer.objects.filter(document=document)
+        assert f'<td class="answers">{answers.count()}</td>' in row
+        claims = sum(len(flags.find_claims(answer.text)) for answer in answers)
+        assert f'<td class="claims">{claims}</td>' in row
+    assert "knowledge-cutoff hedge: 3" in rows[0] and "3 of them block approval" in rows[0]
+    flagged = rows[1].split('<td class="flags">', 1)[1].split("</td>", 1)[0]
+    assert flagged.startswith("LLM self-reference or knowledge-cutoff hedge: 1 · ")
+    assert "No source" not in flagged  # every import lacks sources: not counted
+    assert "1 of them blocks approval" in flagged
+    messages = [str(m) for m in response.context["messages"]]
+    assert "Import: 2 files: 22 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed" in (
+        messages
+    )
+
+
+def test_a_file_whose_answers_are_all_blank_is_refused_by_file_and_line(client, managing):
+    client.force_login(managing)
+    blank = "\n\n1. First question?\n\n2. Second question?\n   \n"
+
+    response = _post(
+        client,
+        SimpleUploadedFile("Blank Answers.TXT", blank.encode()),
+        SimpleUploadedFile("Kept_Case.TXT", b"1. Is the case kept?\nYes.\n"),
+    )
+
+    error = (
+        "Blank Answers.TXT:3: every answer is blank (2 questions, no answer text); "
+        "nothing was imported"
+    )
+    assert error in [str(m) for m in response.context["messages"]]
+    assert f"<code>{error}</code>" in response.content.decode()
+    # Nothing of the blank file was written; the other file imported, its name as given.
+    assert list(Document.objects.values_list("name", "title")) == [("Kept_Case.TXT", "Kept Case")]
+    assert Answer.objects.count() == 1

@@ -434,5 +434,13 @@ def test_the_document_list_shows_both_seed_documents_with_their_subjects(client,
         ("004_4ec6ae860d37c5b3.txt", "Mississippi", 20),
     ]
     html = response.content.decode()
-    assert re.search(r'<th class="field-label"><a href="[^"]+">Massachusetts</a></th>', html)
-    assert re.search(r'<th class="field-label"><a href="[^"]+">Mississippi</a></th>', html)
+    # Each by its title, the file name beneath it in small type.
+    for subject, name in [
+        ("Massachusetts", MASSACHUSETTS),
+        ("Mississippi", "004_4ec6ae860d37c5b3.txt"),
+    ]:
+        assert re.search(
+            rf'<th class="field-document"><a href="[^"]+">{subject}'
+            rf'<span class="file-name">{re.escape(name)}</span></a></th>',
+            html,
+        )

@@ -152,6 +152,8 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
     "editorial.answer:request_changes_selected": {"reviewer", "superuser"},
     "editorial.answer:assign_reviewer_selected": {"managing", "superuser"},
     "editorial.answer:balance_reviewers": {"managing", "superuser"},
+    "editorial.answer:assign_editor_selected": {"managing", "superuser"},
+    "editorial.answer:balance_editors": {"managing", "superuser"},
     "editorial.answer:archive_selected": {"managing", "superuser"},
     "editorial.answer:restore_selected": {"managing", "superuser"},
     "editorial.document:delete_selected": NOBODY,
@@ -393,7 +395,13 @@ def action_post(key: str, scene) -> tuple[str, dict]:
         selected = [a.pk for a in answers]
         versions = dict(Answer.objects.filter(pk__in=selected).values_list("pk", "version"))
         data = {f"loaded_version_{pk}": str(version) for pk, version in versions.items()}
-        data.update(confirm="1", step=action, comment="Forged.", reviewer=people["reviewer2"].pk)
+        data.update(
+            confirm="1",
+            step=action,
+            comment="Forged.",
+            reviewer=people["reviewer2"].pk,
+            editor=people["editor2"].pk,
+        )
     elif model_name == "user":
         selected, data = [people["editor2"].pk], {}
     else:

@@ -25,7 +25,7 @@ def test_command_writes_to_stdout_with_a_summary_on_stderr(approved):
     out, err = run_command("--format", "jsonl")
     assert parse_jsonl(out.encode()) == expected_records()
     digest = hashlib.sha256(out.encode()).hexdigest()
-    assert err == f"Exported 5 answer(s) as jsonl to stdout; sha256 {digest}\n"
+    assert err == f"Exported 5 answers as jsonl to stdout; sha256 {digest}\n"
     record = ExportRecord.objects.get()
     assert (record.channel, record.format, record.answer_count, record.sha256) == (
         "command",
@@ -57,7 +57,7 @@ def test_command_writes_a_file_for_one_document_as_a_user(approved, managing, tm
     data = path.read_bytes()
     assert {row["document"] for row in parse_csv(data)} == {MISSISSIPPI}
     assert re.fullmatch(
-        rf"Exported 2 answer\(s\) as csv to {re.escape(str(path))}; sha256 [0-9a-f]{{64}}\n", err
+        rf"Exported 2 answers as csv to {re.escape(str(path))}; sha256 [0-9a-f]{{64}}\n", err
     )
     record = ExportRecord.objects.get()
     assert record.sha256 == hashlib.sha256(data).hexdigest()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+import re
+
 import pytest
 from markdown_it import MarkdownIt
 
 from editorial.exporters import markdown_block
+from editorial.models import Document
 from tests.exporters.conftest import (
     HOSTILE_QUESTION,
     HOSTILE_SOURCE,
@@ -58,7 +63,7 @@ def parse_markdown(data: bytes) -> list[dict]:
             hrefs = [c.attrGet("href") for c in token.children if c.type == "link_open"]
             block["sources"].append({"text": text, "hrefs": hrefs})
         elif block is None:
-            documents[-1]["document"] = text.removeprefix("Document: ")
+            documents[-1]["document"] = text.removeprefix("File: ")
         elif text == "Sources:":
             block["body_done"] = True
         elif text == "Claims and their evidence:":
@@ -77,13 +82,27 @@ def lines_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def test_markdown_reads_back_as_the_approved_versions(approved):
+def in_words(iso: str) -> str:
+    """A time or a date as people write it, from the ISO text the machine formats carry."""
+    moment = datetime.datetime.fromisoformat(iso)
+    day = f"{moment.day} {moment:%B %Y}"
+    return f"{day}, {moment.astimezone(datetime.UTC):%H:%M} UTC" if "T" in iso else day
+
+
+def test_markdown_reads_back_as_the_approved_versions(approved, editor, reviewer):
+    # People are named as people read them; the machine formats keep the accounts.
+    editor.first_name, editor.last_name = "Ed", "Itor"
+    reviewer.first_name, reviewer.last_name = "Rita", "Vue"
+    editor.save()
+    reviewer.save()
+    Document.objects.filter(name=MISSISSIPPI).update(title="Mississippi DPS and ICE")
     documents = parse_markdown(export("md"))
     expected = expected_records()
     assert [(d["subject"], d["document"]) for d in documents] == [
         ("Massachusetts", MASSACHUSETTS),
-        ("Mississippi", MISSISSIPPI),
+        ("Mississippi DPS and ICE", MISSISSIPPI),
     ]
+    names = {"editor": "Ed Itor", "reviewer": "Rita Vue"}
     answers = [answer for document in documents for answer in document["answers"]]
     assert len(answers) == len(expected)
     for answer, record in zip(answers, expected, strict=True):
@@ -92,21 +111,28 @@ def test_markdown_reads_back_as_the_approved_versions(approved):
         assert "\n".join(answer["body"]).splitlines() == lines_of(record["answer"])
         assert [s["hrefs"] for s in answer["sources"]] == [[s["url"]] for s in record["sources"]]
         assert [s["text"] for s in answer["sources"]] == [
-            f"{s['title']}, {s['publisher']}, accessed {s['accessed']}" for s in record["sources"]
+            f"{s['title']}, {s['publisher']}, accessed {in_words(s['accessed'])}"
+            for s in record["sources"]
         ]
         assert answer["claims"] == [
             f"{c['text']}: {c['source_url']}, “{c['excerpt']}”" for c in record["claims"]
         ]
         assert answer["approval"] == (
-            f"Approved by {record['approved_by']} on {record['approved_at']}, "
-            f"version {record['version']}; review by {record['review_by']}."
+            f"Approved by {names[record['approved_by']]} on {in_words(record['approved_at'])}, "
+            f"version {record['version']}; review by {in_words(record['review_by'])}."
         )
+        assert re.fullmatch(r"Approved by Rita Vue on \d+ [A-Z][a-z]+ 20\d\d, \d\d:\d\d UTC, .*",
+                            answer["approval"])  # fmt: skip
         unchanged = record["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
         assert answer["made"] == (
             "Machine-written text, "
             + ("its words approved unchanged" if unchanged else "corrected by people")
-            + f"; worked on by {', '.join(record['editors'])}."
+            + f"; worked on by {', '.join(names[e] for e in record['editors'])}."
         )
+    # The machine formats name accounts, as the records always have.
+    jsonl = [json.loads(line) for line in export("jsonl").decode().splitlines()]
+    assert {record["approved_by"] for record in jsonl} == {"reviewer"}
+    assert {record["document"] for record in jsonl} == {MASSACHUSETTS, MISSISSIPPI}
 
 
 def test_markdown_shows_hostile_text_as_text(hostile):
@@ -146,7 +172,7 @@ def test_markdown_shows_hostile_text_as_text(hostile):
     assert answer["question"] == HOSTILE_QUESTION
     assert "\n".join(answer["body"]).splitlines() == lines_of(HOSTILE_TEXT)
     assert answer["sources"][0]["text"] == (
-        f"{HOSTILE_SOURCE['title']}, {HOSTILE_SOURCE['publisher']}, accessed 2026-01-02"
+        f"{HOSTILE_SOURCE['title']}, {HOSTILE_SOURCE['publisher']}, accessed 2 January 2026"
     )
 
 

@@ -32,7 +32,7 @@ def run(*args, **options) -> tuple[str, str]:
 def test_import_answers_summarises_a_first_import_and_a_repeat():
     out, err = run("import_answers", str(FIXTURES))
 
-    assert out == "2 file(s): 40 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed\n"
+    assert out == "2 files: 40 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed\n"
     assert err == ""
     assert Answer.objects.count() == 40
     assert sorted(Document.objects.values_list("subject", flat=True)) == [
@@ -43,7 +43,7 @@ def test_import_answers_summarises_a_first_import_and_a_repeat():
 
     out, _ = run("import_answers", str(FIXTURES))
 
-    assert out == "2 file(s): 0 created, 0 updated, 40 unchanged, 0 conflicting, 0 failed\n"
+    assert out == "2 files: 0 created, 0 updated, 40 unchanged, 0 conflicting, 0 failed\n"
     assert Answer.objects.count() == 40
     assert Version.objects.count() == versions
 
@@ -56,7 +56,7 @@ def test_import_answers_lists_each_file_at_verbosity_2(tmp_path):
 
     assert out.splitlines() == [
         f"{copy}: 20 created, 0 updated, 0 unchanged, 0 conflicting",
-        "1 file(s): 20 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed",
+        "1 file: 20 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed",
     ]
 
 
@@ -75,7 +75,7 @@ def test_import_answers_counts_updated_and_conflicting_answers(tmp_path, editor)
 
     out, err = run("import_answers", str(path))
 
-    assert out == "1 file(s): 0 created, 1 updated, 18 unchanged, 1 conflicting, 0 failed\n"
+    assert out == "1 file: 0 created, 1 updated, 18 unchanged, 1 conflicting, 0 failed\n"
     assert err == ""
     assert Answer.objects.get(pk=answers[2].pk).text == "New answer 2."
     assert Answer.objects.get(pk=answers[5].pk).text == "Staff text."
@@ -95,11 +95,11 @@ def test_import_answers_fails_with_the_file_error_and_imports_the_rest(tmp_path)
     with pytest.raises(CommandError) as raised:
         call_command("import_answers", str(folder), stdout=out, stderr=err)
 
-    assert str(raised.value) == "1 file(s) failed to import."
+    assert str(raised.value) == "1 file failed to import."
     assert raised.value.returncode == 1
     assert err.getvalue().startswith(f"{broken}:3: invalid JSON")
     assert out.getvalue() == (
-        "2 file(s): 20 created, 0 updated, 0 unchanged, 0 conflicting, 1 failed\n"
+        "2 files: 20 created, 0 updated, 0 unchanged, 0 conflicting, 1 failed\n"
     )
     assert list(Document.objects.values_list("name", flat=True)) == [MASSACHUSETTS.name]
     assert Answer.objects.count() == 20
@@ -149,7 +149,7 @@ def test_setup_demo_imports_the_fixtures_and_prints_working_accounts(settings, c
     out, err = run("setup_demo")
 
     assert err == ""
-    assert "Fixtures: 2 file(s): 40 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed" in out
+    assert "Fixtures: 2 files: 40 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed" in out
     assert Answer.objects.count() == 40
     assert Document.objects.count() == 2
     printed = credentials(out)
@@ -173,7 +173,7 @@ def test_setup_demo_is_idempotent(settings):
 
     second, _ = run("setup_demo")
 
-    assert "Fixtures: 2 file(s): 0 created, 0 updated, 40 unchanged, 0 conflicting, 0 failed" in (
+    assert "Fixtures: 2 files: 0 created, 0 updated, 40 unchanged, 0 conflicting, 0 failed" in (
         second
     )
     assert Answer.objects.count() == 40

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from editorial.exporters import FORMATS, Export, ExportError
+from editorial.wording import counted
 
 
 class Command(BaseCommand):
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
             where = output
         self.stderr.write(
-            f"Exported {export.count} answer(s) as {export.format.name} to {where}; "
+            f"Exported {counted(export.count, 'answer')} as {export.format.name} to {where}; "
             f"sha256 {export.sha256}",
             style_func=lambda message: message,
         )

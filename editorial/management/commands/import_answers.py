@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from editorial.importers import import_paths
+from editorial.wording import counted
 
 PROGRESS_FROM = 5  # files; below that a bar is noise
 
@@ -51,4 +52,5 @@ class Command(BaseCommand):
             raise CommandError("No importable files (.txt, .jsonl, .csv) found.")
         self.stdout.write(str(summary))
         if summary.failed:
-            raise CommandError(f"{len(summary.failed)} file(s) failed to import.")
+            failed = len(summary.failed)
+            raise CommandError(f"{counted(failed, 'file')} failed to import.")

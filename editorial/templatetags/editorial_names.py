@@ -1,0 +1,36 @@
+"""Names people read: a person by their full name, a document by its title with its file
+name as a small second line. Usernames and file names are for machines; pages show them
+only beside the name they stand for."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from editorial import workflow
+from editorial.models import Document
+
+register = template.Library()
+
+
+@register.filter
+def person(user, nobody: str = "—") -> str:
+    """A person as pages name them: the full name, else the username; `nobody` for none."""
+    return workflow.display_name(user) if user is not None and user != "" else nobody
+
+
+@register.simple_tag
+def person_choice(user) -> str:
+    """A person in a list to choose from: the full name with the username to tell two
+    people of one name apart."""
+    name = workflow.display_name(user)
+    return name if name == user.get_username() else f"{name} ({user.get_username()})"
+
+
+@register.simple_tag
+def document_name(document: Document) -> SafeString:
+    """The document's title, its file name beneath in small type (once, if they are one)."""
+    if document.label == document.name:
+        return format_html("{}", document.name)
+    return format_html('{}<span class="file-name">{}</span>', document.label, document.name)
