@@ -200,9 +200,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+# Behind a TLS proxy (BEHIND_TLS_PROXY, FORWARDED_ALLOW_IPS), gunicorn believes the proxy's
+# X-Forwarded-Proto from the proxy's addresses only and passes the scheme on
+# (config/gunicorn.conf.py). Django reads that scheme and never the header itself, which it
+# would believe from any client: SECURE_PROXY_SSL_HEADER stays None.
+SECURE_PROXY_SSL_HEADER = None
 
 # Editorial rules that a deployment may tune.
 EDITORIAL_REQUIRE_SOURCE_FOR_APPROVAL = env.bool(
