@@ -81,9 +81,11 @@ def serve(address: str) -> None:
     # exec: gunicorn receives the signals a process manager sends.
     os.execve(
         gunicorn,
-        [gunicorn, "config.wsgi", "--bind", address, "--access-logfile", "-", "--chdir", str(ROOT)],
+        # Its settings file trusts forwarded headers only from a declared proxy.
+        [gunicorn, "config.wsgi", "--config", str(ROOT / "config" / "gunicorn.conf.py"),
+         "--bind", address, "--access-logfile", "-", "--chdir", str(ROOT)],
         env,
-    )
+    )  # fmt: skip
 
 
 def main(argv: list[str]) -> None:

@@ -17,7 +17,9 @@ PBKDF2 is slow on purpose), then the clock starts and each loops for --seconds.
 - An editor lists answers (their drafts, requests for changes, answers nobody has
   claimed yet, by subject or search), opens one, corrects it (the hedges taken out, a
   source added, a line naming the edit) through the change form with every field the page
-  carries, and submits it for review, separately or with the typing in one post. Editors
+  carries, settles the claims of each sentence through the page's claims forms (linked to
+  the source with its excerpt, as approval needs), and submits it for review, separately
+  or, when every claim is settled already, with the typing in one post. Editors
   pick among the first unclaimed answers of one list, so they collide: the later one is
   refused (someone else is its editor, or the page is stale). Now and then an editor posts
   from a page opened earlier (an old tab): a stale-version refusal when the answer has
@@ -78,6 +80,7 @@ EDIT_LINE = re.compile(r"\n*\(Corrected in the load test: [^)]*\)\s*$")
 SUBJECTS = ("Massachusetts", "Mississippi", "Alabama", "Texas", "Ohio", "Utah")
 SEARCHES = ("warrant", "license", "immigration", "federal")
 P95_TARGET_MS = 300
+MAX_SENTENCES = 40  # claim forms one answer page shows at most, with room to spare
 # The refusals people working at once meet, by the message that says so.
 REFUSALS = {
     r"Someone else saved|became .* while you had": "stale page",
@@ -96,6 +99,7 @@ class Page(HTMLParser):
     def __init__(self, html: str, form_id: str = "answer_form") -> None:
         super().__init__(convert_charrefs=True)
         self.form_id = form_id
+        self.html = html
         self.fields: list[tuple[str, str]] = []
         self.messages: list[tuple[str, str]] = []
         self.in_form = False
@@ -163,6 +167,48 @@ class Page(HTMLParser):
 
     def value(self, name: str, default: str = "") -> str:
         return next((value for key, value in self.fields if key == name), default)
+
+
+CLAIM_FORM = re.compile(r'<form [^>]*class="claim-form"[^>]*>.*?</form>', re.S)
+FORM_ACTION = re.compile(r'action="([^"]+)"')
+LEGEND = re.compile(r"<legend[^>]*>(.*?)</legend>", re.S)
+SOURCE_EXCERPT = "Records are shared only under a judicial warrant."
+COMMON_REASON = "Named in the question; any reader of it knows them."
+
+
+@dataclass
+class ClaimForm:
+    """One sentence's form in the answer page's claims panel, as the page shows it."""
+
+    action: str
+    fields: list[tuple[str, str]]
+    settled: bool
+
+    @property
+    def can_link(self) -> bool:
+        return any(key == "source" for key, _ in self.fields)
+
+
+def claim_forms(html: str) -> list[ClaimForm]:
+    """The claims panel's forms, one a sentence: what each posts and whether it is settled."""
+    forms = []
+    for chunk in CLAIM_FORM.findall(html):
+        action = unescape(FORM_ACTION.search(chunk).group(1))
+        legend = LEGEND.search(chunk)
+        settled = legend is not None and " ".join(legend.group(1).split()).endswith("(settled)")
+        # Read with the change form's parser: this chunk is its only form, named as it expects.
+        page = Page(re.sub(r"^<form [^>]*>", '<form id="claim_form">', chunk), "claim_form")
+        forms.append(ClaimForm(action, page.fields, settled))
+    return forms
+
+
+def _letters(number: int) -> str:
+    """A number in letters (1 → a, 27 → aa): a digit in the text would be a claim to settle."""
+    word = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        word = chr(ord("a") + rest) + word
+    return word
 
 
 @dataclass
@@ -307,12 +353,12 @@ class Client:
         return page
 
     def post_form(
-        self, kind: str, answer_id: int, fields: list[tuple[str, str]]
+        self, kind: str, answer_id: int, fields: list[tuple[str, str]], *, path: str = ""
     ) -> tuple[bool, Page | None]:
-        """Post the change form; (landed, the page after it: followed redirect or refusal)."""
-        status, html, location, sample = self.request(
-            kind, "POST", f"{ANSWERS}{answer_id}/change/", fields, expect=(200, 302)
-        )
+        """Post the change form (or another form of the answer's page, at path); (landed, the
+        page after it: followed redirect or refusal)."""
+        path = path or f"{ANSWERS}{answer_id}/change/"
+        status, html, location, sample = self.request(kind, "POST", path, fields, expect=(200, 302))
         if status == 302:
             _, html, _, _ = self.request("open", "GET", urlsplit(location).path)
             return True, Page(html)
@@ -355,7 +401,7 @@ class Editor(Client):
             if mine:
                 answer_id = self.random.choice(mine[:5])
                 self.pause()
-                self.edit(answer_id, self.open(answer_id), step="submit")
+                self.correct_and_submit(answer_id, self.open(answer_id))
                 return
         if roll < 0.6:
             mine = self.answer_list({"mine": "drafts"})
@@ -369,7 +415,9 @@ class Editor(Client):
                 landed, page = self.edit(answer_id, page, step=None)
                 if landed and page is not None:
                     self.pause()
-                    self.step(answer_id, page, "submit")
+                    page = self.settle_claims(answer_id, page)
+                    if page is not None:
+                        self.step(answer_id, page, "submit")
                 return
         # Something new: the first unclaimed answers of a subject, as everyone sees them.
         query = {"mine": "unassigned", "document__subject": self.random.choice(SUBJECTS)}
@@ -381,8 +429,48 @@ class Editor(Client):
             self.pause()
             page = self.open(answer_id)
             self.pause()
-            # The submit button saves the typing first: half correct and submit in one go.
-            self.edit(answer_id, page, step=self.random.choice(["submit", None]))
+            if self.random.random() < 0.5:
+                self.correct_and_submit(answer_id, page)
+            else:
+                self.edit(answer_id, page, step=None)
+
+    def correct_and_submit(self, answer_id: int, page: Page) -> None:
+        """The submit button saves the typing first: with every claim settled already (an
+        answer sent back), correct and submit in one go; else save, settle, then submit."""
+        if not any(not form.settled for form in claim_forms(page.html)):
+            self.edit(answer_id, page, step="submit")
+            return
+        landed, page = self.edit(answer_id, page, step=None)
+        if landed and page is not None:
+            self.pause()
+            page = self.settle_claims(answer_id, page)
+            if page is not None:
+                self.step(answer_id, page, "submit")
+
+    def settle_claims(self, answer_id: int, page: Page) -> Page | None:
+        """Settle each sentence whose claims are open, as a person does on the answer page:
+        link them to the answer's source with the excerpt that supports them (or, with no
+        source, mark them common knowledge with a reason), one sentence's form at a time.
+        Returns the page after the last one, or None when one was refused (a stale page)."""
+        for _ in range(MAX_SENTENCES):
+            open_forms = [form for form in claim_forms(page.html) if not form.settled]
+            if not open_forms:
+                return page
+            form = open_forms[0]
+            if form.can_link:
+                typed = {"excerpt": SOURCE_EXCERPT}
+                button = ("action", "link")
+            else:
+                typed = {"reason": COMMON_REASON}
+                button = ("action", "common")
+            fields = [(key, typed.get(key, value)) for key, value in form.fields]
+            landed, after = self.post_form("settle", answer_id, [*fields, button], path=form.action)
+            if not landed or after is None:
+                return None
+            page = after
+            self.pause()
+        self.results.errors["settle: claims still open after every sentence"] += 1
+        return None
 
     def edit(self, answer_id: int, page: Page, *, step: str | None) -> tuple[bool, Page | None]:
         """Correct the text, add a source if there is none, post it (with a step, or Save)."""
@@ -394,7 +482,7 @@ class Editor(Client):
             return False, None
         self.edits += 1
         text = EDIT_LINE.sub("", HEDGE_RE.sub("", page.value("text"))).strip()
-        text += f"\n\n(Corrected in the load test: {self.name}, edit {self.edits}.)"
+        text += f"\n\n(Corrected in the load test: {self.name}, edit {_letters(self.edits)}.)"
         fields = [(key, text if key == "text" else value) for key, value in page.fields]
         if page.value("sources-TOTAL_FORMS", "0") == "0":
             # "Add another source", as the admin's script does: the empty form, numbered 0.
@@ -701,6 +789,8 @@ def server_times(log: str) -> dict:
             route = f"{method} login"
         elif re.match(r"/admin/editorial/answer/\d+/change/", path):
             route = f"{method} change page"
+        elif re.match(r"/admin/editorial/answer/\d+/claims/", path):
+            route = f"{method} claims"
         elif path.startswith(ANSWERS):
             route = f"{method} answer list"
         else:

@@ -76,6 +76,14 @@ AGENCIES = [
 AGENCIES_REASON = "The agencies the question asks about."
 COMMENT = "Quote the part of the Act that limits what the RMV shares."
 EXCERPT = "The RMV will not share information with immigration authorities."
+# The page reports what the Content-Security-Policy blocked (the console says so too, but
+# not always for what a script tried): one console line per violation. One without a source
+# file came from code the test itself injected (axe-core adds a <style>), not from the page.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => event.sourceFile
+    && console.error(`Content Security Policy violation: ${event.violatedDirective} blocked `
+        + `${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`));
+"""
 
 
 if not CHROMIUM.exists():
@@ -154,6 +162,8 @@ class Person:
             java_script_enabled=javascript,
         )
         self.context.set_default_timeout(TIMEOUT_MS)
+        # Every Content-Security-Policy violation the page meets is a console error (below).
+        self.context.add_init_script(CSP_LISTENER)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.not_found: list[str] = []  # what a "Failed to load resource" was about
@@ -164,7 +174,12 @@ class Person:
         self.page.on("response", self._response)
 
     def _console(self, message) -> None:
-        if message.type == "error":
+        if "Content Security Policy" in message.text:  # also a report-only warning
+            if message.text.startswith("Content Security Policy violation:") or (
+                message.location.get("url")  # not axe-core's or Playwright's injected code
+            ):
+                self.problems.append(f"CSP violation on {self.page.url}: {message.text}")
+        elif message.type == "error":
             self.problems.append(
                 f"console error on {self.page.url}: {message.text} (4xx: {self.not_found})"
             )

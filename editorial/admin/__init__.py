@@ -2,8 +2,8 @@
 
 One module per model or page family: site and home (each person's work), answers (the
 answer list and change page), steps (workflow buttons and bulk actions), review (history,
-diffs, revert), documents (with import), exports, records (logs). Importing them
-registers the ModelAdmins.
+diffs, revert), documents (with import), exports, records (logs), access (sign-in
+lockouts). Importing them registers the ModelAdmins.
 """
 
-from editorial.admin import answers, documents, mail, records  # noqa: F401  (registration, e-mail)
+from editorial.admin import access, answers, documents, mail, records  # noqa: F401  (registration, e-mail)

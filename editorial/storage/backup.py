@@ -54,6 +54,13 @@ LEFT_OUT = {
     "contenttypes.contenttype": "made by migrate in every database; rows name them by name",
     "auth.permission": "made by migrate in every database; rows name them by name",
     "sessions.session": "sign-ins, not the record: people sign in again after a restore",
+    # django-axes: who tried to sign in from where (addresses, browsers), kept for a lockout's
+    # minutes and an administrator's look; not the record, and personal data a copy should
+    # not carry. A restored deployment starts with nobody locked out.
+    "axes.accessattempt": "failed sign-ins (lockouts): not the record",
+    "axes.accessattemptexpiration": "a lockout's end: not the record",
+    "axes.accesslog": "sign-ins and sign-outs by address: not the record",
+    "axes.accessfailurelog": "failed sign-ins by address: not the record",
 }
 # Made by migrations too, but people change them (a group's permissions): kept, and restored
 # by name onto the new database's own rows.

@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission, User
@@ -63,7 +64,8 @@ class Expect:
 EXPECTED_URLS: dict[str, Expect] = {
     "admin:index": Expect(get=200, post=NOBODY),
     "admin:login": Expect(get=302, post=NOBODY, anonymous="200"),  # signed in: sent on
-    "admin:logout": Expect(get=405, post=NOBODY, anonymous="/admin/"),
+    # Signing out writes its time into axes' access log: everyone signed in may.
+    "admin:logout": Expect(get=405, post=SIGNED_IN, anonymous="/admin/"),
     "admin:password_change": Expect(get=200, post=SIGNED_IN),  # one's own password
     "admin:password_change_done": Expect(get=200, post=NOBODY),
     "admin:autocomplete": Expect(get=403, post=NOBODY),  # no autocomplete fields
@@ -86,6 +88,27 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:auth_user_delete": Expect(get={"superuser"}, post={"superuser"}),
     "admin:auth_user_change": Expect(get={"superuser"}, post={"superuser"}),
     "admin/auth/user/<path:object_id>/": Expect(get=302, post=NOBODY),
+    # Sign-in attempts and lockouts (django-axes): the superuser's, or whoever is given axes'
+    # permissions; unlocking is deleting the attempt. Nobody adds them by hand.
+    "admin:app_list[axes]": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accessattempt_changelist": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accessattempt_add": Expect(get=NOBODY, post=NOBODY),
+    "admin:axes_accessattempt_history": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accessattempt_delete": Expect(get={"superuser"}, post={"superuser"}),
+    "admin:axes_accessattempt_change": Expect(get={"superuser"}, post={"superuser"}),
+    "admin/axes/accessattempt/<path:object_id>/": Expect(get=302, post=NOBODY),
+    "admin:axes_accesslog_changelist": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accesslog_add": Expect(get=NOBODY, post=NOBODY),
+    "admin:axes_accesslog_history": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accesslog_delete": Expect(get={"superuser"}, post={"superuser"}),
+    "admin:axes_accesslog_change": Expect(get={"superuser"}, post={"superuser"}),
+    "admin/axes/accesslog/<path:object_id>/": Expect(get=302, post=NOBODY),
+    "admin:axes_accessfailurelog_changelist": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accessfailurelog_add": Expect(get=NOBODY, post=NOBODY),
+    "admin:axes_accessfailurelog_history": Expect(get={"superuser"}, post=NOBODY),
+    "admin:axes_accessfailurelog_delete": Expect(get={"superuser"}, post={"superuser"}),
+    "admin:axes_accessfailurelog_change": Expect(get={"superuser"}, post={"superuser"}),
+    "admin/axes/accessfailurelog/<path:object_id>/": Expect(get=302, post=NOBODY),
     # Answers: everyone on staff reads; the answer's editor edits and reverts.
     "admin:editorial_answer_export": Expect(  # a download: the GET (or POST) exports
         get={"managing", "superuser"}, post={"managing", "superuser"}
@@ -143,6 +166,9 @@ EXPECTED_URLS: dict[str, Expect] = {
 # whose forged POST of it, on a selection where it could act, writes.
 EXPECTED_ACTIONS: dict[str, set[str]] = {
     "auth.group:delete_selected": {"superuser"},
+    "axes.accessattempt:delete_selected": {"superuser"},  # unlock
+    "axes.accesslog:delete_selected": {"superuser"},
+    "axes.accessfailurelog:delete_selected": {"superuser"},
     "auth.user:delete_selected": {"superuser"},
     "editorial.answer:delete_selected": NOBODY,
     "editorial.answer:claim_selected": {"editor", "superuser"},
@@ -249,6 +275,21 @@ def scene(seeds, people):
         "event": WorkflowEvent.objects.filter(answer=drafted).first(),
         "approvedversion": ApprovedVersion.objects.current().get(answer=approved),
         "exportrecord": _an_export_record(people["managing"]),
+        **_sign_in_records(),
+    }
+
+
+def _sign_in_records() -> dict:
+    """A lockout (of nobody who signs in here: a sign-in clears its own), a sign-in, a failed
+    one."""
+    seen = {"user_agent": "scene", "ip_address": "192.0.2.10", "http_accept": "*/*"}
+    seen |= {"path_info": "/admin/login/", "username": "locked-out"}
+    return {
+        "accessattempt": AccessAttempt.objects.create(
+            **seen, get_data="", post_data="", failures_since_start=5
+        ),
+        "accesslog": AccessLog.objects.create(**seen),
+        "accessfailurelog": AccessFailureLog.objects.create(**seen, locked_out=True),
     }
 
 
@@ -269,6 +310,9 @@ def _object_for(model_name: str, scene) -> object:
         "workflowevent": scene["event"],
         "approvedversion": scene["approvedversion"],
         "exportrecord": scene["exportrecord"],
+        "accessattempt": scene["accessattempt"],
+        "accesslog": scene["accesslog"],
+        "accessfailurelog": scene["accessfailurelog"],
     }[model_name]
 
 
@@ -417,7 +461,7 @@ def action_post(key: str, scene) -> tuple[str, dict]:
 
 WATCHED = [
     User, Group, Permission, Answer, Source, Document, ApprovedVersion, ExportRecord, Notice,
-    LogEntry, ClaimEvidence,
+    LogEntry, ClaimEvidence, AccessAttempt, AccessLog, AccessFailureLog,
 ]  # fmt: skip
 # Append-only (the database refuses any other change): a new row is all a POST could add.
 APPENDED = [WorkflowEvent, Revision, Version]

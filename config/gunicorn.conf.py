@@ -1,0 +1,32 @@
+"""gunicorn's settings for `python3 dev.py serve`: forwarded headers only from a declared proxy.
+
+gunicorn believes X-Forwarded-Proto (and so tells Django a request came over HTTPS) from the
+addresses in `forwarded_allow_ips`, which defaults to 127.0.0.1 and ::1: anyone on the
+machine, or any local process relaying a client's headers, could claim HTTPS. Here nobody is
+trusted unless the deployment declares its proxy, as it declares everything else, in the
+environment (or ENV_FILE, read the way config/settings.py reads it):
+
+- BEHIND_TLS_PROXY=1: a TLS proxy on this machine (127.0.0.1, ::1) sets X-Forwarded-Proto;
+- FORWARDED_ALLOW_IPS=addresses or networks: the proxy is there (implies the above).
+
+Django does not read the header itself (SECURE_PROXY_SSL_HEADER stays None): it takes the
+scheme gunicorn worked out, so there is one place that decides, and it checks the peer.
+"""
+
+from pathlib import Path
+
+import environ
+
+env = environ.Env()
+environ.Env.read_env(
+    env.str("ENV_FILE", default=str(Path(__file__).resolve().parent.parent / ".env"))
+)
+
+_declared = env.str("FORWARDED_ALLOW_IPS", default="").strip()
+if not _declared and env.bool("BEHIND_TLS_PROXY", default=False):
+    _declared = "127.0.0.1,::1"
+
+forwarded_allow_ips = _declared
+# The one header the proxy is documented to set (.env.example); gunicorn's other defaults
+# (X-Forwarded-Ssl, X-Forwarded-Protocol) are headers nobody here promised to overwrite.
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
