@@ -83,7 +83,7 @@ P95_TARGET_MS = 300
 MAX_SENTENCES = 40  # claim forms one answer page shows at most, with room to spare
 # The refusals people working at once meet, by the message that says so.
 REFUSALS = {
-    r"Someone else saved|became .* while you had": "stale page",
+    r"Someone else saved|became .* while you had|merge offered": "stale page",
     r"is the editor of this answer": "another editor's answer",
     r"is in review and read-only": "in review meanwhile",
     r"was not done": "step not taken: its save was refused",
@@ -379,6 +379,9 @@ class Client:
         errors = [text for level, text in page.messages if "error" in level]
         if not errors and "stale-diff" in html:
             errors = ["Someone else saved"]
+        if not errors and 'class="merge-page"' in html:
+            # A stale save is merged, not refused (issue 18): the page offers the merge.
+            errors = ["Changed by someone else meanwhile: merge offered"]
         errors += [" ".join(unescape(m).split()) for m in FORM_ERROR.findall(html)]
         reason = errors[0] if errors else "no reason shown"
         return next(
