@@ -134,6 +134,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where signing in leads when its next= is refused (another site, say): not Django's
+# /accounts/profile/, which is no page here.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Where people open the admin: links in e-mails start here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -10,7 +10,7 @@ rules read), guards.py (refusals with reasons), saving.py (locks, versions, the 
 edits.py (the one edit path), merges.py (stale saves and re-imports merged through it),
 transitions.py (the steps and their table), assignment.py,
 bulk.py (approving many), provenance.py (what an approval pins), versions.py (what an old
-version held), notify.py (steps announced once committed).
+version held), notify.py (steps announced once committed), people.py (accounts that stay).
 """
 
 from editorial.workflow.assignment import (
@@ -53,6 +53,7 @@ from editorial.workflow.merges import (
     version_content,
 )
 from editorial.workflow.notify import steps_taken
+from editorial.workflow.people import deletion_refusal
 from editorial.workflow.permissions import (
     can_archive,
     can_assign,
@@ -110,6 +111,7 @@ from editorial.workflow.versions import (
 )
 
 __all__ = [
+    "deletion_refusal",
     "ACTIVE_STATES",
     "ADMIN_EDIT_COMMENT",
     "APPROVE_BATCH",
