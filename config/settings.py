@@ -165,6 +165,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where signing in leads when its next= is refused (another site, say): not Django's
+# /accounts/profile/, which is no page here.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Where people open the admin: links in e-mails start here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -220,6 +223,8 @@ EDITORIAL_APPROVAL_NEEDS_SETTLED_CLAIMS = env.bool(
 # Uploads on the import page: a limit per file and per request, in MB.
 EDITORIAL_IMPORT_MAX_FILE_MB = env.int("EDITORIAL_IMPORT_MAX_FILE_MB", default=10)
 EDITORIAL_IMPORT_MAX_UPLOAD_MB = env.int("EDITORIAL_IMPORT_MAX_UPLOAD_MB", default=50)
+# The longest question or answer an imported file may hold, in characters, in every format.
+EDITORIAL_IMPORT_MAX_FIELD_CHARS = env.int("EDITORIAL_IMPORT_MAX_FIELD_CHARS", default=100_000)
 # An approval holds for this many days (a document may set its own), then the answer, still
 # exported, joins the re-review queue; a source read longer than STALE_DAYS ago is flagged.
 EDITORIAL_REVIEW_INTERVAL_DAYS = env.int("EDITORIAL_REVIEW_INTERVAL_DAYS", default=365)

@@ -10,3 +10,6 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]
+
+# An import over Django's cap on files is the import page's form error, not a bare 400.
+handler400 = "editorial.admin.documents.bad_request"

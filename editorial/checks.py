@@ -16,6 +16,8 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 # with it before still starts). The import page reads each uploaded file into memory whole:
 # a gigabyte is past anything a person uploads on purpose.
 MAX_UPLOAD_MB = 1024
+# Ten million characters: the default file limit's worth in one answer, where no answer is.
+MAX_FIELD_CHARS = 10_000_000
 # Ten years: longer is no interval a person means (days typed for hours, say).
 MAX_DAYS = 3650
 
@@ -82,6 +84,14 @@ UPLOAD_MB = _Number(
 NUMBERS = (
     FILE_MB,
     UPLOAD_MB,
+    _Number(
+        "EDITORIAL_IMPORT_MAX_FIELD_CHARS",
+        "editorial.E012",
+        1,
+        MAX_FIELD_CHARS,
+        "characters",
+        "the longest question or answer an imported file may hold, in every format",
+    ),
     _Number(
         "EDITORIAL_REVIEW_INTERVAL_DAYS",
         "editorial.E007",

@@ -21,7 +21,7 @@ def test_every_editorial_setting_is_checked_once_with_an_id_of_its_own():
     named = {name for name in dir(django_settings) if name.startswith("EDITORIAL_")}
     assert named == SWITCHES.keys() | NUMBERS.keys()
     ids = [*SWITCHES.values(), *(number.id for number in NUMBERS.values())]
-    assert len(set(ids)) == len(ids) == 8
+    assert len(set(ids)) == len(ids) == 9
     assert all(id_.startswith("editorial.E") for id_ in ids)
     assert checks.FILE_OVER_UPLOAD == "editorial.W009"
 
@@ -107,6 +107,7 @@ def test_the_ranges_are_the_ones_documented():
     assert [(n.name, n.least, n.most, n.unit) for n in checks.NUMBERS] == [
         ("EDITORIAL_IMPORT_MAX_FILE_MB", 1, 1024, "MB"),
         ("EDITORIAL_IMPORT_MAX_UPLOAD_MB", 1, 1024, "MB"),
+        ("EDITORIAL_IMPORT_MAX_FIELD_CHARS", 1, 10_000_000, "characters"),
         ("EDITORIAL_REVIEW_INTERVAL_DAYS", 1, 3650, "days"),
         ("EDITORIAL_SOURCE_STALE_DAYS", 1, 3650, "days"),
     ]

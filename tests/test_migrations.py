@@ -100,3 +100,48 @@ def test_history_written_before_the_chain_is_sealed_by_migrating(seeds, reviewer
     out = io.StringIO()
     call_command("verify_history", stdout=out)
     assert "History verified" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_approvals_made_before_pins_of_the_import_stay_as_sealed_and_export_as_before(
+    seeds, reviewer, editor
+):
+    """0016 adds the pinned machine text and subject empty: older approvals are sealed in
+    the chain and append-only, so they are not filled in (verify_history stays clean) and
+    their exports read the answer's own fields, as before; approvals made since pin them."""
+    from django.core.management import call_command
+
+    from editorial.exporters import approved_versions, records
+    from editorial.models import Answer as Current
+    from tests.exporters.conftest import approve
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    before_pins = [("editorial", "0013_fingerprint_one_index")]
+    old = migrate(before_pins).loader.project_state(before_pins).apps
+    Answer, Pinned = (old.get_model("editorial", model) for model in ("Answer", "ApprovedVersion"))
+    q1 = Answer.objects.get(document__name="000_45b9d17f8c940ceb.txt", position=1)
+    Pinned.objects.create(
+        answer=q1, question=q1.question, text=q1.text, approved_by_id=reviewer.pk,
+        approved_at=datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC), version=1,
+    )  # fmt: skip
+
+    migrate(latest)
+
+    older = Current.objects.get(pk=q1.pk).approved
+    assert (older.imported_question, older.imported_text, older.document_subject) == (
+        None,
+        None,
+        None,
+    )
+    q2 = approve(Current.objects.get(document=q1.document_id, position=2), editor, reviewer)
+    assert q2.approved.imported_text == q2.imported_text
+    out = io.StringIO()
+    call_command("verify_history", stdout=out)
+    assert "History verified" in out.getvalue()
+    # The answer's machine text moved since (a re-import merged): only the older reads it.
+    Current.objects.filter(pk__in=[q1.pk, q2.pk]).update(imported_text="Moved on.")
+    pairs = {
+        record["id"]: record["imported_answer"]
+        for record in records(approved_versions(with_import=True), with_import=True)
+    }
+    assert pairs == {q1.pk: "Moved on.", q2.pk: q2.imported_text}

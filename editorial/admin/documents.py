@@ -7,12 +7,12 @@ from collections import Counter
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views import defaults
 
 from editorial import workflow
 from editorial.admin.exports import DocumentExportMixin, export_selected_documents
@@ -90,17 +90,17 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         if request.method == "POST" and length > (_limits()[1] + 1) * MB:
             # Far over the limit: refused before the files are read or parsed (Django has
             # already spooled them to temporary files on disk, not to memory).
-            messages.error(
+            return self.refused_upload(
                 request,
                 f"That upload is {length / MB:.0f} MB; the limit is {_limits()[1]} MB an upload. "
                 "Import the files in several uploads.",
             )
-            return HttpResponseRedirect(request.path)
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             summary = _import_uploads(form.cleaned_data["files"], user=request.user)
             for result in summary.failed:
-                messages.error(request, result.error)
+                # Not the file's name first: the admin capitalises a message's first letter.
+                messages.error(request, f"Not imported: {result.error}")
             for warning in summary.warnings[:WARNINGS_SHOWN]:
                 messages.warning(request, f"Check: {warning}")
             if len(summary.warnings) > WARNINGS_SHOWN:
@@ -109,13 +109,24 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
             level = messages.WARNING if summary.failed or summary.warnings else messages.SUCCESS
             messages.add_message(request, level, f"Import: {summary}")
             return self._import_result(request, summary)
+        return self.import_page(request, form)
+
+    def import_page(self, request, form: ImportForm, status: int = 200) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": "Import answers",
             "opts": self.opts,
             "form": form,
         }
-        return TemplateResponse(request, "admin/editorial/document/import.html", context)
+        return TemplateResponse(
+            request, "admin/editorial/document/import.html", context, status=status
+        )
+
+    def refused_upload(self, request, reason: str, status: int = 200) -> TemplateResponse:
+        """The import page again, the upload refused as the form's error on its files."""
+        form = ImportForm(data={}, files={})
+        form.errors["files"] = form.error_class([reason])
+        return self.import_page(request, form, status=status)
 
     def _import_result(self, request, summary: ImportSummary):
         """The page after an upload: each document written, linked, with what it holds.
@@ -169,6 +180,15 @@ class ImportForm(forms.Form):
         help_text="Numbered text (.txt), JSONL or CSV; a file keeps its name as the document.",
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        per_file, per_upload = _limits()
+        self.fields[
+            "files"
+        ].help_text += (
+            f" Up to {files_limit()} files and {per_upload} MB an upload, {per_file} MB a file."
+        )
+
     def clean_files(self):
         uploads = self.cleaned_data["files"]
         per_file, per_upload = _limits()
@@ -202,6 +222,36 @@ MB = 1024 * 1024
 
 def _limits() -> tuple[int, int]:
     return settings.EDITORIAL_IMPORT_MAX_FILE_MB, settings.EDITORIAL_IMPORT_MAX_UPLOAD_MB
+
+
+def files_limit() -> int:
+    """Django's own cap on the files of one request (DATA_UPLOAD_MAX_NUMBER_FILES)."""
+    return settings.DATA_UPLOAD_MAX_NUMBER_FILES
+
+
+def bad_request(request, exception=None):
+    """handler400: Django's page, except for an import over Django's cap on files.
+
+    Django refuses such a request while reading it, before any view (the CSRF check reads
+    the form first): the import page then says so as its form's error, naming the limit,
+    to whoever may import; everyone else gets Django's bare 400.
+    """
+    match = getattr(request, "resolver_match", None)
+    if (
+        isinstance(exception, TooManyFilesSent)
+        and match is not None
+        and match.view_name == "admin:editorial_document_import"
+        and request.user.is_active
+        and request.user.is_staff
+        and workflow.can_import(request.user)
+    ):
+        return admin.site.get_model_admin(Document).refused_upload(
+            request,
+            f"That upload has more than {files_limit()} files; the limit is {files_limit()} "
+            "files an upload. Import them in several uploads.",
+            status=400,
+        )
+    return defaults.bad_request(request, exception)
 
 
 def _import_uploads(uploads, *, user) -> ImportSummary:

@@ -3,7 +3,10 @@
 Everything exported comes from ApprovedVersion, what a reviewer approved, never from an
 answer's working fields: an answer edited after approval exports its approved text until
 it is approved again (its latest approval, the one it names), and an answer never approved
-is not exported.
+is not exported. The machine text beside it (pairs) and the document's subject are the
+ones the approval pinned too, so a re-import merged after approval changes no export; only
+the answer's id, document name and position are read from the answer: they name it and
+never change.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Func, QuerySet, TextField
+from django.db.models import Case, F, Func, Q, QuerySet, TextField, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
@@ -70,7 +73,7 @@ def approved_versions(
     fields = [
         "answer_id",
         "answer__document__name",
-        "answer__document__subject",
+        "pinned_subject",
         "answer__position",
         "question",
         "text",
@@ -87,7 +90,7 @@ def approved_versions(
     if with_provenance:
         fields += ["provenance"]
     if with_import:
-        fields += ["answer__imported_question", "answer__imported_text"]
+        fields += ["pinned_imported_question", "pinned_imported_text"]
     # (document name, position) is unique, so the order is total and the output stable.
     # Tuples, not dicts: a dict per row was a tenth of an export's time.
     queryset = queryset.annotate(
@@ -96,8 +99,35 @@ def approved_versions(
         correction=KeyTextTransform("correction", "provenance"),
         editors_json=Cast(KeyTransform("editors", "provenance"), TextField()),
         claims_json=Cast("claims", TextField()),
+        **_pinned_or_live("document_subject", "imported_question", "imported_text"),
     )
     return queryset.order_by("answer__document__name", "answer__position").values_list(*fields)
+
+
+# The live column read for an approval made before migration 0016 pinned these.
+_LIVE = {
+    "document_subject": "answer__document__subject",
+    "imported_question": "answer__imported_question",
+    "imported_text": "answer__imported_text",
+}
+
+
+def _pinned_or_live(*names: str) -> dict[str, Case]:
+    """The approval's pinned value of each column, as "pinned_<name>" without "document_".
+
+    Approvals made before migration 0016 pinned none of them (their imported question is
+    NULL, as no approval made since can have it) and cannot be filled in: they are
+    append-only and sealed in the history chain. For those alone the answer's and the
+    document's current values are read, as every export did before; they differ from what
+    was approved only where a re-import was merged since.
+    """
+    before_pins = Q(imported_question__isnull=True)
+    return {
+        "pinned_" + name.removeprefix("document_"): Case(
+            When(before_pins, then=F(_LIVE[name])), default=F(name)
+        )
+        for name in names
+    }
 
 
 class UtcText(Func):

@@ -91,7 +91,9 @@ def parse_numbered_text(
     "?"), or – for questions phrased without "?" – when it does not continue the answer's
     own list. But a line with the expected number that ends in "?" further on, before the
     question after it, is preferred: one ambiguous list item never shifts the rest of the
-    file. Each place where a choice was made is added to `warnings` ("path:line: why").
+    file. A numbered line that ends the file without asking anything stays in the answer
+    before it (a question with nothing after it would be an empty answer). Each place
+    where a choice was made is added to `warnings` ("path:line: why").
     """
     lines = text.split("\n")
     if not text.strip():
@@ -101,6 +103,8 @@ def parse_numbered_text(
     # Line numbers of the lines reading as question N, by N: the look-ahead below is a
     # binary search, so no file makes the parser slower than linear (times a log).
     numbered = [(_NUMBERED_LINE.match(line), line) for line in lines]
+    # A numbered line here that asks nothing has no answer after it: an item of the answer.
+    last_text = max(number for number, line in enumerate(lines, start=1) if line.strip())
     asking: dict[int, list[int]] = defaultdict(list)
     for number, (match, _) in enumerate(numbered, start=1):
         if match and match.group(2).rstrip().endswith("?"):
@@ -129,6 +133,12 @@ def parse_numbered_text(
             takes = value == expected and (
                 current is None or reads_as_question or (not continues_list and answer_lines)
             )
+            if takes and current is not None and not reads_as_question and number == last_text:
+                takes = False
+                warnings.append(
+                    f"{path}:{number}: {_quoted(line)} was read as part of answer {value - 1}, "
+                    f"not as question {value}: it asks nothing and no answer follows it"
+                )
             if takes and current is not None and not (reads_as_question and not continues_list):
                 # An item of the answer's list, or a line not phrased as a question: a
                 # line further on with this number that is phrased as one wins.
@@ -224,6 +234,10 @@ def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) ->
         raise ImportFileError(path, 1, "the file is empty")
     # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    # The csv module's own cap on a cell (131,072 characters, for the whole process) would
+    # refuse what the other formats take: every format has the one limit, MAX_FIELD_CHARS.
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     items: list[ParsedAnswer] = []
     try:
         columns = {name.strip().lower() for name in reader.fieldnames or []}
@@ -240,8 +254,10 @@ def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) ->
                     "(an unquoted comma?)",
                 )
             normalised = {(key or "").strip().lower(): value for key, value in row.items()}
+            # A row short of the answer's cell has None there (DictReader's restval):
+            # refused, as JSONL refuses an object without "answer"; an empty cell is "".
             question, answer = _checked_pair(
-                normalised.get("question"), normalised.get("answer") or "", path, reader.line_num
+                normalised.get("question"), normalised.get("answer"), path, reader.line_num
             )
             items.append(ParsedAnswer(len(items) + 1, question, answer, reader.line_num))
     except csv.Error as error:
@@ -301,9 +317,36 @@ def derive_title(file_name: str, subject: str, items: Iterable[ParsedAnswer]) ->
     return question[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def parse_content(path: Path, raw: bytes, warnings: list[str] | None = None) -> list[ParsedAnswer]:
+# The longest question or answer a file may bring, in characters, whatever its format
+# (settings.EDITORIAL_IMPORT_MAX_FIELD_CHARS, which prepare passes): about 15,000 words,
+# far beyond any answer, and short of what makes every page showing it slow.
+MAX_FIELD_CHARS = 100_000
+
+
+def parse_content(
+    path: Path,
+    raw: bytes,
+    warnings: list[str] | None = None,
+    *,
+    max_chars: int = MAX_FIELD_CHARS,
+) -> list[ParsedAnswer]:
     """The answers of a file's bytes; `path` names it (its suffix says the format)."""
-    return parser_for(path)(decode(raw, path), path, warnings)
+    items = parser_for(path)(decode(raw, path), path, warnings)
+    check_sizes(items, path, max_chars)
+    return items
+
+
+def check_sizes(items: Iterable[ParsedAnswer], path: str | Path, max_chars: int) -> None:
+    """Refuse the first question or answer longer than max_chars, by its line."""
+    for item in items:
+        for name, value in (("question", item.question), ("answer", item.answer)):
+            if len(value) > max_chars:
+                raise ImportFileError(
+                    path,
+                    item.line,
+                    f"the {name} is {len(value):,} characters long; the limit is "
+                    f"{max_chars:,} (EDITORIAL_IMPORT_MAX_FIELD_CHARS)",
+                )
 
 
 def parser_for(path: Path) -> Callable[..., list[ParsedAnswer]]:

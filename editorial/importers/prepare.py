@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
 from editorial import flags
 from editorial.importers.parsers import derive_title, detect_subject, parse_content, parser_for
 from editorial.importers.results import ImportFileError, ParsedAnswer
@@ -67,7 +69,7 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
             path, 1, f"the file name is longer than {NAME_LENGTH} characters; shorten it"
         )
     warnings: list[str] = []
-    items = parse_content(path, raw, warnings)
+    items = parse_content(path, raw, warnings, max_chars=settings.EDITORIAL_IMPORT_MAX_FIELD_CHARS)
     if items and not any(item.answer.strip() for item in items):
         # Questions alone are nothing to correct: refused whole, before anything is written.
         raise ImportFileError(

@@ -114,6 +114,24 @@ class ApprovedVersion(AppendOnly):
         help_text="How the approved text was made (see workflow.provenance): digital source "
         "type, editors, correction note, import and edit times.",
     )
+    # What the export shows beside the approved text, as the reviewer saw it: a re-import
+    # merged later moves the answer's imported text and the document's subject, not these.
+    # None only in approvals made before migration 0016, which cannot be filled in: they
+    # are append-only and sealed in the history chain (exporters.query reads the answer's
+    # own fields for them).
+    imported_question = models.TextField(  # noqa: DJ001
+        null=True,
+        blank=True,
+        help_text="The machine-written question the approved one was corrected from.",
+    )
+    imported_text = models.TextField(  # noqa: DJ001
+        null=True,
+        blank=True,
+        help_text="The machine-written answer the approved text was corrected from.",
+    )
+    document_subject = models.CharField(  # noqa: DJ001
+        max_length=100, null=True, blank=True, help_text="The document's subject when approved."
+    )
 
     objects = ApprovalQuerySet.as_manager()
 

@@ -17,7 +17,15 @@ from editorial.models import Answer, ApprovedVersion
 
 
 def record(pins: Sequence[ApprovedVersion]) -> list[ApprovedVersion]:
-    """Append these approvals in one statement and point each answer at its latest."""
+    """Append these approvals in one statement and point each answer at its latest.
+
+    Each pins, beside the content approved, the machine text it was corrected from and its
+    document's subject as they are now (from the answer it names, unless given): what the
+    pairs, markdown and faq exports show with it, which a re-import merged later must not
+    change. Pinned here, the one writer, so that no way of approving can leave them out.
+    """
+    for pin in pins:
+        _pin_import(pin)
     created = ApprovedVersion.objects.bulk_create(pins)
     Answer.objects.filter(pk__in={pin.answer_id for pin in created}).update(
         approved=Subquery(latest_approval())
@@ -26,6 +34,16 @@ def record(pins: Sequence[ApprovedVersion]) -> list[ApprovedVersion]:
         if pin.pk is not None and ApprovedVersion.answer.is_cached(pin):
             pin.answer.approved = pin
     return created
+
+
+def _pin_import(pin: ApprovedVersion) -> None:
+    answer = pin.answer
+    if pin.imported_question is None:
+        pin.imported_question = answer.imported_question
+    if pin.imported_text is None:
+        pin.imported_text = answer.imported_text
+    if pin.document_subject is None:
+        pin.document_subject = answer.document.subject
 
 
 def latest_approval():

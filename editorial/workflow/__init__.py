@@ -11,7 +11,7 @@ edits.py (the one edit path), merges.py (stale saves and re-imports merged throu
 transitions.py (the steps and their table), assignment.py (editors and reviewers,
 by hand or balanced),
 bulk.py (approving many), provenance.py (what an approval pins), versions.py (what an old
-version held), notify.py (steps announced once committed).
+version held), notify.py (steps announced once committed), people.py (accounts that stay).
 """
 
 from editorial.workflow.assignment import (
@@ -56,6 +56,7 @@ from editorial.workflow.merges import (
     version_content,
 )
 from editorial.workflow.notify import steps_taken
+from editorial.workflow.people import deletion_refusal
 from editorial.workflow.permissions import (
     can_archive,
     can_assign,
@@ -113,6 +114,7 @@ from editorial.workflow.versions import (
 )
 
 __all__ = [
+    "deletion_refusal",
     "ACTIVE_STATES",
     "ADMIN_EDIT_COMMENT",
     "APPROVE_BATCH",

@@ -137,3 +137,4 @@ PIN_FIELDS = [
     "question", "text", "sources", "claims", "approved_by", "approved_at", "version", "revision",
     "review_by", "provenance",
 ]  # fmt: skip
+# And storage.approvals.record pins the machine text and subject beside them.

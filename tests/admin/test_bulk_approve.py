@@ -105,6 +105,8 @@ def approval_state(answers: list[Answer]) -> dict:
             "pin": pin
             and {
                 "content": (pin.question, pin.text, pin.sources, pin.claims, pin.version),
+                # What exports show beside it: pinned by both ways of approving alike.
+                "beside": (pin.imported_question, pin.imported_text, pin.document_subject),
                 "approved_by": pin.approved_by_id,
                 "at_its_event": pin.approved_at == approvals[-1].created_at,
                 "in_its_revision": pin.revision_id == approvals[-1].revision_id,
@@ -199,6 +201,10 @@ def test_bulk_approve_gives_exactly_what_one_by_one_approvals_give(
     two.refresh_from_db()
     # Its agencies marked common knowledge, its 2024 linked to the source with the excerpt.
     assert [claim["excerpt"] for claim in two.approved.claims] == ["", "", "Confirmed in 2024."]
+    assert (two.approved.imported_text, two.approved.document_subject) == (
+        two.imported_text,
+        "Massachusetts",
+    )
 
 
 def test_bulk_approve_makes_the_same_queries_at_any_size(

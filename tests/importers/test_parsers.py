@@ -178,3 +178,63 @@ def test_a_numbered_line_taken_beside_a_list_is_reported_and_plain_files_are_not
     for seed in SEEDS:
         parse_numbered_text(seed.read_text(encoding="utf-8"), seed, quiet)
     assert quiet == []
+
+
+def test_a_numbered_line_ending_the_file_that_asks_nothing_stays_in_the_answer():
+    """Issue 20: "301. item that is not a question." after question 300's list was read as
+    question 301 with an empty answer."""
+    text = "".join(f"{n}. Question {n}?\nAnswer {n}.\n" for n in range(1, 300))
+    text += "300. What are the steps?\n1. Ask.\n2. Wait.\n301. item that is not a question.\n\n"
+    warnings: list[str] = []
+    items = parse_numbered_text(text, "p_long.txt", warnings)
+    assert len(items) == 300
+    assert items[-1].answer == "1. Ask.\n2. Wait.\n301. item that is not a question."
+    assert warnings == [
+        'p_long.txt:602: "301. item that is not a question." was read as part of answer 300, '
+        "not as question 301: it asks nothing and no answer follows it"
+    ]
+    # With an answer after it, or asking, it is the next question, as before.
+    for tail, answer in (("301. Fees\nNone.\n", "None."), ("301. Any fees?\n", "")):
+        again = parse_numbered_text(text.rsplit("301.", 1)[0] + tail, "p_long.txt", [])
+        assert (len(again), again[-1].answer) == (301, answer)
+
+
+def test_csv_and_jsonl_agree_a_missing_answer_is_refused_by_file_and_line():
+    missing_csv = "question,answer\nFirst?,Yes.\nSecond?\n"
+    missing_jsonl = '{"question": "First?", "answer": "Yes."}\n{"question": "Second?"}\n'
+    for name, text, line in (("p_short.csv", missing_csv, 3), ("p_short.jsonl", missing_jsonl, 2)):
+        with pytest.raises(ImportFileError) as refused:
+            importers.parse_content(Path(name), text.encode())
+        assert str(refused.value) == f"{name}:{line}: the answer is missing or not text"
+    # An answer given empty is an empty answer in both.
+    empty_csv = importers.parse_content(Path("e.csv"), b'question,answer\nFirst?,""\n')
+    empty_jsonl = importers.parse_content(Path("e.jsonl"), b'{"question": "First?", "answer": ""}')
+    assert [item.answer for item in empty_csv] == [item.answer for item in empty_jsonl] == [""]
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv"])
+def test_every_format_has_the_one_field_limit_and_names_it_by_line(suffix):
+    """CSV refused cells over the csv module's 131,072 characters while txt and jsonl took
+    megabytes: now each takes up to the limit and refuses past it with file:line."""
+
+    def file_of(answer: str) -> bytes:
+        return {
+            ".txt": f"1. First?\nYes.\n2. Long?\n{answer}\n",
+            ".jsonl": '{"question": "First?", "answer": "Yes."}\n'
+            + importers.parsers.json.dumps({"question": "Long?", "answer": answer})
+            + "\n",
+            ".csv": f"question,answer\nFirst?,Yes.\nLong?,{answer}\n",
+        }[suffix].encode()
+
+    limit = 200_000  # past the csv module's own cap
+    path = Path("p_big" + suffix)
+    items = importers.parse_content(path, file_of("x" * limit), max_chars=limit)
+    assert len(items[1].answer) == limit
+    with pytest.raises(ImportFileError) as refused:
+        importers.parse_content(path, file_of("x" * (limit + 1)), max_chars=limit)
+    line = 3 if suffix == ".txt" else 2 if suffix == ".jsonl" else 3
+    assert str(refused.value) == (
+        f"p_big{suffix}:{line}: the answer is 200,001 characters long; the limit is 200,000 "
+        "(EDITORIAL_IMPORT_MAX_FIELD_CHARS)"
+    )
+    assert importers.parsers.MAX_FIELD_CHARS == 100_000  # the default, documented
