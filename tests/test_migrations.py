@@ -106,7 +106,7 @@ def test_history_written_before_the_chain_is_sealed_by_migrating(seeds, reviewer
 def test_approvals_made_before_pins_of_the_import_stay_as_sealed_and_export_as_before(
     seeds, reviewer, editor
 ):
-    """0016 adds the pinned machine text and subject empty: older approvals are sealed in
+    """0017 adds the pinned machine text and subject empty: older approvals are sealed in
     the chain and append-only, so they are not filled in (verify_history stays clean) and
     their exports read the answer's own fields, as before; approvals made since pin them."""
     from django.core.management import call_command
