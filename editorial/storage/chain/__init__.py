@@ -38,7 +38,16 @@ ISO 8601, JSON with sorted keys; a version's content type by name, as a restore 
 another database renumbers them.
 """
 
-from editorial.storage.chain.links import GENESIS, Head, Tables, content, digest, keys, rows_text
+from editorial.storage.chain.links import (
+    CHAIN_LOCK,
+    GENESIS,
+    Head,
+    Tables,
+    content,
+    digest,
+    keys,
+    rows_text,
+)
 from editorial.storage.chain.sealing import (
     head,
     note,
@@ -51,6 +60,7 @@ from editorial.storage.chain.sealing import (
 from editorial.storage.chain.verifying import Verification, verify
 
 __all__ = [
+    "CHAIN_LOCK",
     "GENESIS",
     "Head",
     "Tables",
