@@ -67,8 +67,9 @@ class AnswerForm(forms.ModelForm):
         fields = ["question", "text"]
         field_classes = {"question": TextInput, "text": TextInput}
         widgets = {
-            "question": forms.Textarea(attrs={"rows": 2, "style": "width: 95%"}),
-            "text": forms.Textarea(attrs={"rows": 18, "style": "width: 95%"}),
+            # Sized by workspace.css (no style attribute: the page's CSP allows none).
+            "question": forms.Textarea(attrs={"rows": 2}),
+            "text": forms.Textarea(attrs={"rows": 14}),
         }
 
     stale: workflow.StaleVersionError | None = None
