@@ -152,6 +152,10 @@ class ClaimsMixin:
         context = {
             **self.claims_context(request, answer, kept_claim=kept),
             "claims_message": {"text": text, "level": level},
+            # The action bar's refusals change with the claims (approval waits on them).
+            "refused": list(
+                dict.fromkeys(workflow.refused_transitions(answer, request.user).values())
+            ),
         }
         response = TemplateResponse(request, PANEL_TEMPLATE, context)
         response["X-Editorial-Version"] = str(answer.version)

@@ -274,6 +274,9 @@ def test_a_settlement_in_place_answers_with_the_panel_and_the_new_version(client
     assert page.lstrip().startswith('<section class="module claims-panel" id="claims"')
     assert "<html" not in page and "</body>" not in page
     assert "all 3 settled" in page and "Claim “2004”: linked to its source." in page
+    # What the action bar says the rules refuse, afresh: nothing of the claims any more.
+    refused = page.split('class="refused-now" hidden>', 1)[1].split("</div>", 1)[0]
+    assert "claims are not settled" not in refused
     answer = Answer.objects.get(pk=q1.pk)
     assert answer.version == before + 1 == int(response["X-Editorial-Version"])
     assert f'data-version="{answer.version}"' in page

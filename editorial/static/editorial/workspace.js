@@ -130,6 +130,12 @@
               field.value = reply.version;
             }
           });
+          var refused = fresh.querySelector(".refused-now");
+          var slot = document.querySelector(".refused-slot");
+          if (refused && slot) {
+            slot.replaceChildren.apply(slot, Array.prototype.slice.call(refused.childNodes));
+            refused.remove();
+          }
           var count = document.querySelector("[data-claims-count]");
           var left = Number(fresh.getAttribute("data-unsettled"));
           if (count) {
@@ -163,6 +169,161 @@
     }
     event.preventDefault();
     settleInPlace(form, event.submitter);
+  });
+
+  // --- the answer form posted in place ---------------------------------------------------------
+  //
+  // Save and the workflow steps post the answer form as they always did; with script the
+  // reply (the answer page the server redirects to, or the page again with what it refused)
+  // replaces the page's main region instead of loading a new document. The server does not
+  // know the difference. A reply needing scripts this page has not loaded is shown whole.
+
+  function scriptsLoaded(doc) {
+    var here = {};
+    document.querySelectorAll("script[src]").forEach(function (script) {
+      here[script.src] = true;
+    });
+    return Array.prototype.every.call(doc.querySelectorAll("script[src]"), function (script) {
+      return here[new URL(script.getAttribute("src"), document.baseURI).href];
+    });
+  }
+
+  function startInlines(root) {
+    var $ = window.django && window.django.jQuery;
+    if (!$ || !$.fn.stackedFormset) {
+      return;
+    }
+    // As admin/js/inlines.js does on a document's load.
+    $(root).find(".js-inline-admin-formset").each(function () {
+      var data = $(this).data();
+      var options = data.inlineFormset;
+      var selector = options.name + "-group .inline-related";
+      if (data.inlineType === "stacked") {
+        $(selector).stackedFormset(selector, options.options);
+      }
+    });
+    if (window.DateTimeShortcuts) {
+      window.DateTimeShortcuts.init();
+    }
+  }
+
+  var KEPT = "editorial:messages";
+
+  function keepMessages(doc) {
+    var said = Array.prototype.map.call(doc.querySelectorAll(".messagelist li"), function (item) {
+      return { level: item.className, text: item.textContent };
+    });
+    try {
+      window.sessionStorage.setItem(KEPT, JSON.stringify(said));
+    } catch (error) {
+      // No storage: the page comes without its messages, as the history still has them.
+    }
+  }
+
+  function keptMessages() {
+    var said;
+    try {
+      said = JSON.parse(window.sessionStorage.getItem(KEPT) || "[]");
+      window.sessionStorage.removeItem(KEPT);
+    } catch (error) {
+      return;
+    }
+    var main = document.getElementById("content-start");
+    if (!said.length || !main || main.querySelector(".messagelist")) {
+      return;
+    }
+    var list = document.createElement("ul");
+    list.className = "messagelist";
+    said.forEach(function (message) {
+      var item = document.createElement("li");
+      item.className = message.level;
+      item.textContent = message.text;
+      list.appendChild(item);
+    });
+    main.insertBefore(list, main.firstChild);
+  }
+
+  function showPage(reply) {
+    var doc = new DOMParser().parseFromString(reply.html, "text/html");
+    var main = document.getElementById("content-start");
+    var fresh = doc.getElementById("content-start");
+    if (!main || !fresh || !scriptsLoaded(doc) || doc.body.className !== document.body.className) {
+      if (reply.redirected) {
+        // A page to go to (an answer now editable, the next in a queue): loaded as a page,
+        // with the messages its rendering here took from the session.
+        keepMessages(doc);
+        window.location.assign(reply.url);
+      } else {
+        // A page answering the post itself (the merge page): shown whole.
+        document.open();
+        document.write(reply.html);
+        document.close();
+      }
+      return;
+    }
+    if (new URL(reply.url).pathname !== shownPath) {
+      window.history.pushState({ editorial: true }, "", reply.url);
+      shownPath = window.location.pathname;
+    }
+    document.title = doc.title;
+    var crumbs = document.querySelector(".breadcrumbs");
+    var freshCrumbs = doc.querySelector(".breadcrumbs");
+    if (crumbs && freshCrumbs) {
+      crumbs.replaceWith(freshCrumbs);
+    }
+    main.replaceWith(fresh);
+    startInlines(fresh);
+    document.dispatchEvent(new CustomEvent("editorial:page-shown"));
+    if (fresh.querySelector(".errornote, .errorlist, .messagelist .error, .stale-diff")) {
+      window.scrollTo(0, 0);
+    }
+    opened();
+  }
+
+  function postPage(form, submitter) {
+    document.body.setAttribute("aria-busy", "true");
+    fetch(window.location.href, {
+      method: "POST",
+      body: new FormData(form, submitter),
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          return { url: response.url, html: html, redirected: response.redirected };
+        });
+      })
+      .then(showPage, function () {
+        // Not answered at all (the network): posted as without script; the version the
+        // form carries makes a repeat of a post that did land a merge, not a second save.
+        form.setAttribute("data-inplace-off", "");
+        form.requestSubmit(submitter);
+      })
+      .finally(function () {
+        if (document.body) {
+          document.body.removeAttribute("aria-busy"); // (a page shown whole has its own)
+        }
+      });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "answer_form" || form.hasAttribute("data-inplace-off") || event.defaultPrevented) {
+      return;
+    }
+    if (!window.fetch || !window.DOMParser || form.getAttribute("action")) {
+      return;
+    }
+    event.preventDefault();
+    postPage(form, event.submitter);
+  });
+
+  // A page put in the history by a post in place is loaded afresh when gone back to (a
+  // link to a part of this page, "#claims", is a popstate too: not that).
+  var shownPath = window.location.pathname;
+  window.addEventListener("popstate", function () {
+    if (window.location.pathname !== shownPath) {
+      window.location.reload();
+    }
   });
 
   // --- keyboard shortcuts (listed on the page under "Keyboard shortcuts") -----------------------
@@ -228,6 +389,7 @@
   // --- on opening -------------------------------------------------------------------------------
 
   function opened() {
+    keptMessages();
     prepareExcerpts(document);
     if (document.querySelector(".errornote, .errorlist, .messagelist .error")) {
       return; // the page says what went wrong: the person reads it from the top
