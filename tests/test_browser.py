@@ -300,7 +300,7 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     accessed = page.locator("#id_sources-0-accessed_on").input_value()  # today, by default
     editor.axe("answer page (editor)")
     editor.shot("editor-corrects")
-    page.get_by_role("button", name="Save and continue editing").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
     expect(page.locator("#id_text")).to_have_value(corrected)
     # The quality flags are computed again on save: the hedges no longer block.
@@ -310,25 +310,26 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     # the source with the excerpts that support them.
     claims = page.locator("#claims")
     expect(claims.locator("h2")).to_contain_text("4 of 4 not settled")
-    # The panel starts below the answer form, not beside its float: there its heading's band
-    # showed between the form's fieldsets and "#claims" opened the page at the form's top.
-    form = page.locator("#answer_form").bounding_box()
-    assert claims.bounding_box()["y"] >= form["y"] + form["height"]
+    # The panel is beside the text, not below the form (tests/browser/test_workspace.py).
+    text = page.locator("#id_text").bounding_box()
+    assert claims.bounding_box()["x"] >= text["x"] + text["width"]
     editor.axe("claims panel")
     first = page.get_by_role("form", name=re.compile(r"^“The current policy of"))
     first.get_by_label("Why they are common knowledge").fill(AGENCIES_REASON)
     first.get_by_role("button", name="Mark common knowledge").click()
     named = ", ".join(f"“{agency}”" for agency in AGENCIES)
-    expect(page.locator(".messagelist")).to_contain_text(f"Claims {named}: common knowledge.")
+    # Settled in place: the panel says so, no page load.
+    expect(claims.locator(".inplace-message")).to_contain_text(f"Claims {named}: common knowledge.")
     second = page.get_by_role("form", name=re.compile(r"^“The Work and Family Mobility Act"))
     act, date = CLAIM_EXCERPTS
     second.get_by_label("Quoted excerpt that supports them").fill(CLAIM_EXCERPTS[act])
+    second.get_by_text("Settle a claim of it differently").click()
     own = second.locator("li", has_text=date)
     own.get_by_label("Settled").select_option(label="linked to a source of its own")
     own.get_by_text("Its own source, excerpt or reason").click()
     own.get_by_label("Quoted excerpt that supports it").fill(CLAIM_EXCERPTS[date])
     second.get_by_role("button", name="Link to the source").click()
-    expect(page.locator(".messagelist")).to_contain_text(f"Claims “{act}”, “{date}”: settled")
+    expect(claims.locator(".inplace-message")).to_contain_text(f"Claims “{act}”, “{date}”: settled")
     expect(claims.locator("h2")).to_contain_text("all 4 settled")
     editor.shot("editor-settled-claims")
     page.get_by_label("Reviewer").select_option(label="Rey Reviewer (reviewer)")
@@ -377,8 +378,8 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     expect(review.locator(f"{panel} ins").first).to_have_css("text-decoration-line", "underline")
     # Each claim beside its evidence.
     for excerpt in CLAIM_EXCERPTS.values():
-        expect(review.locator(".review-panel .claims-table")).to_contain_text(excerpt)
-    expect(review.locator(".review-panel .claim-unsettled")).to_have_count(0)
+        expect(review.locator(".review-evidence .claims-table")).to_contain_text(excerpt)
+    expect(review.locator(".review-evidence .claim-unsettled")).to_have_count(0)
     reviewer.axe("review page")
     reviewer.shot("reviewer-sees-diff")
     # Request changes from the keyboard: type the comment, Tab to the button, Enter.
@@ -426,7 +427,7 @@ def test_the_editorial_flow_from_correction_to_export(demo, people):
     # A later working draft must not leak into the export: only the approved version goes out.
     page.goto(review.url)
     page.fill("#id_text", corrected + "\n\nDRAFT NOT YET REVIEWED")
-    page.get_by_role("button", name="Save and continue editing").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".workflow-panel h2")).to_contain_text("Status: Draft")
 
     # 4. The managing editor downloads jsonl and faq from the answer list.
@@ -477,7 +478,7 @@ def open_q2(person: Person) -> str:
 
 
 def save_and_continue(person: Person) -> None:
-    person.page.get_by_role("button", name="Save and continue editing").click()
+    person.page.get_by_role("button", name="Save", exact=True).click()
 
 
 def two_tabs(demo, people, javascript: bool = True) -> tuple[Person, Person, str]:
@@ -671,7 +672,7 @@ def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, pe
     page.get_by_role("button", name="Add another Source").click()
     page.fill("#id_sources-0-url", SOURCE["url"])
     page.fill("#id_sources-0-title", SOURCE["title"])
-    page.get_by_role("button", name="Save and continue editing").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
     # Its one sentence with claims (the agencies) settled in one form.
     page.get_by_label("Why they are common knowledge").fill(AGENCIES_REASON)

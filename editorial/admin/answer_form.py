@@ -66,10 +66,10 @@ class AnswerForm(forms.ModelForm):
         model = Answer
         fields = ["question", "text"]
         field_classes = {"question": TextInput, "text": TextInput}
-        # Wide by a class (editorial.css), not a style attribute: the CSP allows none.
         widgets = {
-            "question": forms.Textarea(attrs={"rows": 2, "class": "wide-text"}),
-            "text": forms.Textarea(attrs={"rows": 18, "class": "wide-text"}),
+            # Sized by workspace.css (no style attribute: the page's CSP allows none).
+            "question": forms.Textarea(attrs={"rows": 2}),
+            "text": forms.Textarea(attrs={"rows": 14}),
         }
 
     stale: workflow.StaleVersionError | None = None

@@ -43,8 +43,8 @@ from editorial.admin.quality import ReviewSignFilter
 from editorial.admin.review import ReviewPagesMixin
 from editorial.admin.steps import ACTIONS, WorkflowStepsMixin
 from editorial.insights import review_quality
-from editorial.insights.related import related_answers
-from editorial.models import Answer, FlagLevel, Notice
+from editorial.insights.related import related_answers, strongest_shared
+from editorial.models import Answer, FlagLevel, Notice, Status
 
 
 class WorkflowVersionAdmin(VersionAdmin):
@@ -117,9 +117,9 @@ class AnswerAdmin(
         "imported_text_display",
         "incoming_display",
     ]
+    # Document, position, state and people are in the action bar's heading (_action_bar.html).
     fieldsets = [
-        (None, {"fields": [("document", "position"), ("status", "editor", "reviewer", "version")]}),
-        ("Content", {"fields": ["question", "text"]}),
+        (None, {"fields": ["question", "text"]}),
         ("Quality", {"fields": ["flag_list", "flagged_text"]}),
         (
             "As imported",
@@ -143,6 +143,16 @@ class AnswerAdmin(
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and editable(request, obj)
+
+    # --- the review workspace: the diff and the evidence, not the text a third time -------
+
+    def get_fieldsets(self, request, obj=None):
+        # In review the text is read in the review panel's diff and flagged passages.
+        return [] if _in_review(obj) else super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request, obj):
+        # ... and the sources beside the claims they back.
+        return [] if _in_review(obj) else super().get_inlines(request, obj)
 
     # --- columns and read-only fields ---------------------------------------------------
 
@@ -306,6 +316,7 @@ class AnswerAdmin(
             context["related"] = related_answers(stored, user=request.user)
             # Named by what it is, not Django's "Change answer" over the same name again.
             context.update(title=str(stored), subtitle=None)
+            context["related_terms"] = strongest_shared(context["related"])
             context.update(self.import_conflict_context(request, stored))
             if "review_diff" in context:
                 context["flag_chips"] = self.flag_list(stored)
@@ -334,3 +345,7 @@ class AnswerAdmin(
             "title": "Answers",
         }
         return admin.ModelAdmin.changelist_view(self, request, extra_context)
+
+
+def _in_review(answer: Answer | None) -> bool:
+    return answer is not None and answer.status == Status.IN_REVIEW

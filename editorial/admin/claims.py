@@ -6,13 +6,20 @@ claim differently") or not at all. The panel sits outside the change form (HTML 
 cannot nest), so it posts to its own URL with the version the page showed. A refused
 settlement (stale page, missing excerpt or reason) shows the page again with what was typed
 still in the sentence's form. Server-rendered: no script is needed.
+
+With script (workspace.js), a sentence is settled in place: the same POST, with the header
+`X-Editorial-Inplace: 1`, goes through the same permission check, service and stale check
+and is answered with the claims panel alone (and the answer's new version in it), the
+message inside it, what was typed kept on a refusal.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
@@ -32,6 +39,8 @@ WAYS = [
 ]
 MAX_CLAIMS = 50  # claims one form posts; a sentence holds far fewer
 _TYPED = ("source", "excerpt", "reason")
+INPLACE_HEADER = "X-Editorial-Inplace"
+PANEL_TEMPLATE = "admin/editorial/answer/_claims_panel.html"
 
 
 class ClaimsForm(forms.Form):
@@ -120,7 +129,10 @@ class ClaimsMixin:
             return self._claims_again(request, object_id, str(error), form, stale=stale)
         names = _names(saved.text, settled)
         label = "Claim" if len(names) == 1 else "Claims"
-        messages.success(request, f"{label} {', '.join(f'“{n}”' for n in names)}: {done}.")
+        said = f"{label} {', '.join(f'“{n}”' for n in names)}: {done}."
+        if _inplace(request):
+            return self._claims_panel(request, saved, said, "success")
+        messages.success(request, said)
         url = reverse("admin:editorial_answer_change", args=[answer.pk])
         return HttpResponseRedirect(f"{url}#claims")
 
@@ -128,12 +140,33 @@ class ClaimsMixin:
         """The answer page again with the refusal said and the sentence's typing kept."""
         kept = {key: value for key, value in form.data.items() if key != "csrfmiddlewaretoken"}
         kept["claims"] = request.POST.getlist("claim")[:MAX_CLAIMS]
+        if _inplace(request):
+            answer = Answer.objects.select_related("document").get(pk=unquote(object_id))
+            return self._claims_panel(request, answer, error, "error", kept)
         return self.page_again(request, object_id, error=error, stale=stale, kept_claim=kept)
+
+    def _claims_panel(self, request, answer, text, level, kept=None):
+        """The claims panel alone, for a settlement in place: the answer as stored now, the
+        message said inside it, a refused sentence's typing kept. A refusal is a 200 too,
+        as the page's is (a 4xx is logged as an error by the browser): the header says it."""
+        context = {
+            **self.claims_context(request, answer, kept_claim=kept),
+            "claims_message": {"text": text, "level": level},
+            # The action bar's refusals change with the claims (approval waits on them).
+            "refused": list(
+                dict.fromkeys(workflow.refused_transitions(answer, request.user).values())
+            ),
+        }
+        response = TemplateResponse(request, PANEL_TEMPLATE, context)
+        response["X-Editorial-Version"] = str(answer.version)
+        response["X-Editorial-Outcome"] = "settled" if level == "success" else "refused"
+        return response
 
     def claims_context(self, request, answer: Answer, *, kept_claim: dict | None = None) -> dict:
         """Each claim of the text now with its evidence, and the claims by sentence for the
         forms (only for who may edit), what was typed kept in the sentence it was typed in."""
         kept_claim = kept_claim or {}
+        sources = list(answer.sources.order_by("id"))
         rows = [
             {
                 "claim": claim,
@@ -150,16 +183,31 @@ class ClaimsMixin:
             keys = [row["claim"].key for row in members]
             kept = kept_claim if kept_claim.get("claims") == keys else {}
             open_ones = any(not row["settled"] for row in members)
+            form_rows = [
+                _form_row(row, index, kept, keep_settled=open_ones)
+                for index, row in enumerate(members)
+            ]
+            chosen = _chosen_source(sources, kept.get("source"))
             groups.append(
                 {
                     "number": number,
                     "sentence": sentence,
-                    "rows": [
-                        _form_row(row, index, kept, keep_settled=open_ones)
-                        for index, row in enumerate(members)
-                    ],
+                    "rows": form_rows,
                     "kept": kept,
                     "kept_source": str(kept.get("source") or ""),
+                    # Picking a source offers its excerpt (workspace.js does so on a change).
+                    "source_excerpt": chosen.excerpt if chosen else "",
+                    "excerpt": kept.get("excerpt", "")
+                    if kept
+                    else (chosen.excerpt if chosen else ""),
+                    # Any claim set apart from its sentence: its part of the form shown open.
+                    "differs": any(
+                        row["how"] not in (AS_SENTENCE, KEEP)
+                        or row["kept_excerpt"]
+                        or row["kept_reason"]
+                        or row["kept_source"]
+                        for row in form_rows
+                    ),
                     "unsettled": sum(not row["settled"] for row in members),
                 }
             )
@@ -169,7 +217,7 @@ class ClaimsMixin:
             "claims_unsettled": sum(not row["settled"] for row in rows),
             "claims_editable": workflow.can_edit(answer, request.user),
             "claim_ways": WAYS,
-            "claim_sources": list(answer.sources.order_by("id")),
+            "claim_sources": sources,
             "claims_url": reverse("admin:editorial_answer_claims", args=[answer.pk]),
             "claims_version": answer.version,
         }
@@ -187,6 +235,17 @@ def _form_row(row: dict, index: int, kept: dict, *, keep_settled: bool) -> dict:
         "kept_excerpt": kept.get(f"excerpt_{index}", ""),
         "kept_reason": kept.get(f"reason_{index}", ""),
     }
+
+
+def _inplace(request) -> bool:
+    return request.headers.get(INPLACE_HEADER) == "1"
+
+
+def _chosen_source(sources: list, kept) -> object | None:
+    """The source a sentence's form has chosen: the one typed, else the first."""
+    if kept:
+        return next((source for source in sources if str(source.pk) == str(kept)), None)
+    return sources[0] if sources else None
 
 
 def _number(value) -> int | None:

@@ -107,12 +107,7 @@ class WorkflowStepsMixin:
     def _after_step(self, request, answer: Answer, step: str) -> str:
         """A reviewer who decided lands on the next answer in their queue."""
         if step in DECISIONS:
-            following = (
-                Answer.objects.for_reviewer(request.user)
-                .exclude(pk=answer.pk)
-                .order_by("document__name", "position")
-                .first()
-            )
+            following = _next_in_queue(request.user, answer)
             if following is not None:
                 messages.info(request, f"Next in your review queue: {following}")
                 return reverse("admin:editorial_answer_change", args=[following.pk])
@@ -184,6 +179,7 @@ class WorkflowStepsMixin:
             # The newest steps; an answer edited all year has hundreds, in its history.
             "events": answer.events.select_related("actor").order_by("-id")[:EVENTS_SHOWN],
             "event_count": answer.events.count(),
+            "next_answer_url": _next_answer_url(user, answer),
         }
 
     # --- bulk actions: generated from the table, each answer through the workflow --------
@@ -335,6 +331,26 @@ def _loaded_versions(request) -> dict[int, int]:
         pk, _, version = pair.partition(":")
         pairs.append((pk, version))
     return {int(pk): int(version) for pk, version in pairs if pk.isdigit() and version.isdigit()}
+
+
+def _next_in_queue(user, answer: Answer) -> Answer | None:
+    return (
+        Answer.objects.for_reviewer(user)
+        .exclude(pk=answer.pk)
+        .order_by("document__name", "position")
+        .first()
+    )
+
+
+def _next_answer_url(user, answer: Answer) -> str:
+    """Where "Next answer" goes: the next in the person's review queue, else the next answer
+    of this document."""
+    following = _next_in_queue(user, answer) or (
+        Answer.objects.filter(document_id=answer.document_id, position__gt=answer.position)
+        .order_by("position")
+        .first()
+    )
+    return reverse("admin:editorial_answer_change", args=[following.pk]) if following else ""
 
 
 def _label(step: str) -> str:

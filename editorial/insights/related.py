@@ -313,3 +313,16 @@ def _surface_forms(text: str, stems: list[str]) -> list[str]:
     for word in _WORD_RE.findall(text):
         first.setdefault(_term(word), word.lower())
     return [first.get(term, term) for term in stems]
+
+
+def strongest_shared(related: list[Related], limit: int = 4) -> list[str]:
+    """The words the related answers share most with this one, for the panel's one line:
+    each answer's rarest shared words first, the most alike answers first."""
+    words: list[str] = []
+    for rank in range(SHARED_SHOWN):
+        for item in related:
+            if rank < len(item.shared) and item.shared[rank] not in words:
+                words.append(item.shared[rank])
+                if len(words) == limit:
+                    return words
+    return words

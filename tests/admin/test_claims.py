@@ -54,7 +54,10 @@ def test_the_claims_panel_lists_each_claim_with_its_state(client, q1, people):
     client.force_login(people["editor"])
     page = client.get(change_url(q1)).content.decode()
     assert 'id="claims"' in page and "1 of 3 not settled" in page
-    assert '<a href="#claims">1 claim to settle before approval</a>' in page
+    assert (
+        '<a href="#claims" class="claims-link" data-claims-count>1 claim to settle before '
+        "approval</a>"
+    ) in page
     assert "legislation in 2004 restricting" in page
     assert f'name="loaded_version" value="{q1.version}"' in page
     # One form per sentence: the agencies' sentence (settled in the fixture), then 2004's.
@@ -242,3 +245,99 @@ def test_a_refused_sentence_keeps_what_was_typed_for_each_claim(client, q1_open,
     page = response.content.decode()
     assert "My typed reason.</textarea>" in page
     assert '<option value="common" selected>' in page
+
+
+# --- settled in place (workspace.js): the same POST, answered with the panel alone ----------
+
+INPLACE = {"HTTP_X_EDITORIAL_INPLACE": "1"}
+
+
+def post_inplace(client, answer: Answer, action: str, **data):
+    payload = {
+        "claim": "2004",
+        "action": action,
+        "source": "",
+        "excerpt": "",
+        "reason": "",
+        "loaded_version": Answer.objects.get(pk=answer.pk).version,
+        **data,
+    }
+    return client.post(claims_url(answer), payload, **INPLACE)
+
+
+def test_a_settlement_in_place_answers_with_the_panel_and_the_new_version(client, q1, people):
+    client.force_login(people["editor"])
+    before = Answer.objects.get(pk=q1.pk).version
+    response = post_inplace(client, q1, "link", source=q1.sources.get().pk, excerpt=EXCERPT)
+    assert (response.status_code, response["X-Editorial-Outcome"]) == (200, "settled")
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section class="module claims-panel" id="claims"')
+    assert "<html" not in page and "</body>" not in page
+    assert "all 3 settled" in page and "Claim “2004”: linked to its source." in page
+    # What the action bar says the rules refuse, afresh: nothing of the claims any more.
+    refused = page.split('class="refused-now" hidden>', 1)[1].split("</div>", 1)[0]
+    assert "claims are not settled" not in refused
+    answer = Answer.objects.get(pk=q1.pk)
+    assert answer.version == before + 1 == int(response["X-Editorial-Version"])
+    assert f'data-version="{answer.version}"' in page
+    assert f'name="loaded_version" value="{answer.version}"' in page  # its forms, afresh
+    assert q1.claim_evidence.get(claim_key="2004").excerpt == EXCERPT
+    # The same edit as without script: one version, one event.
+    assert answer.events.latest("id").comment.startswith("Claim “2004” linked to")
+    # No message left over for the next page.
+    assert (
+        "linked to its source"
+        not in client.get(change_url(q1)).content.decode().split('id="claims"')[0]
+    )
+
+
+def test_a_stale_settlement_in_place_is_refused_with_the_typing_kept(client, q1, people):
+    client.force_login(people["editor"])
+    loaded = Answer.objects.get(pk=q1.pk).version
+    workflow.edit(q1, user=people["editor"], text=q1.text + " X.")
+    response = post_inplace(
+        client, q1, "link", source=q1.sources.get().pk, excerpt="My typed excerpt.",
+        loaded_version=loaded,
+    )  # fmt: skip
+    assert (response.status_code, response["X-Editorial-Outcome"]) == (200, "refused")
+    page = response.content.decode()
+    assert "<html" not in page and 'class="inplace-message inplace-error"' in page
+    assert "Someone else saved this answer" in page
+    assert "My typed excerpt.</textarea>" in page
+    assert not q1.claim_evidence.filter(claim_key="2004").exists()
+    # The panel's forms carry the version now stored; the page's answer form keeps its own.
+    assert int(response["X-Editorial-Version"]) == loaded + 1
+
+
+def test_a_settlement_in_place_checks_permissions_as_the_page_does(client, q1, people):
+    for role in ("reviewer", "editor2", "managing"):
+        client.force_login(people[role])
+        response = post_inplace(client, q1, "common", reason="Forged.")
+        assert response.status_code == 403 or response["X-Editorial-Outcome"] == "refused", role
+        assert not q1.claim_evidence.filter(claim_key="2004").exists(), role
+    client.logout()
+    response = post_inplace(client, q1, "common", reason="Forged.")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert not q1.claim_evidence.filter(claim_key="2004").exists()
+
+
+def test_without_script_the_same_form_still_redirects_to_the_page(client, q1, people):
+    client.force_login(people["editor"])
+    response = client.post(
+        claims_url(q1),
+        {"claim": "2004", "action": "common", "reason": "Widely reported.",
+         "loaded_version": Answer.objects.get(pk=q1.pk).version},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response["Location"] == change_url(q1) + "#claims"
+    page = client.get(response["Location"]).content.decode()
+    assert "Claim “2004”: common knowledge." in page
+
+
+def test_picking_a_source_offers_its_excerpt(client, q1, people):
+    client.force_login(people["editor"])
+    page = client.get(change_url(q1)).content.decode()
+    source = q1.sources.get()
+    assert f'<option value="{source.pk}" data-excerpt="{source.excerpt}"' in page
+    second = page.split('id="id_claims_2_excerpt"', 1)[1].split("</textarea>", 1)[0]
+    assert second.endswith(f">{source.excerpt}")  # offered until something else is typed

@@ -119,7 +119,7 @@ def test_events_are_newest_first_and_status_lines_do_not_stutter(client, answer,
     )
     # Newest first: the request, the submission, the claims settled, the source added.
     assert steps == ["Changes requested", "Submitted for review", "Edited", "Edited"]
-    status = re.search(r"<h2>Status:(.*?)</h2>", page, re.S).group(1)
+    status = re.search(r'<h2 id="workflow-heading">.*?Status:(.*?)</h2>', page, re.S).group(1)
     words = re.sub(r"<[^>]+>", " ", status).split()
     assert all(a.lower() != b.lower() for a, b in zip(words, words[1:], strict=False)), status
 
@@ -199,7 +199,8 @@ def test_the_editor_sees_the_request_for_changes_at_the_top(client, answer, peop
 
     page = client.get(change_url(answer)).content.decode()
 
-    top = page.split('aria-label="Workflow"', 1)[1].split("</section>", 1)[0]
+    # Under the action bar, before the text.
+    top = page.split('class="workflow-notes"', 1)[1].split('class="workspace', 1)[0]
     assert '<p class="change-request"><strong>Changes requested by reviewer</strong>' in top
     assert "Name the agreement." in top
 

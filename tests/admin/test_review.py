@@ -143,8 +143,10 @@ def test_the_review_panel_shows_the_changes_flags_sources_and_editor_comment(cli
 
     page = client.get(change_url(hedged)).content.decode()
 
-    panel = page.split('aria-label="Review"', 1)[1].split('aria-label="Workflow"', 1)[0]
-    assert "Reviewer: reviewer" in panel
+    bar = page.split('id="workflow-heading"', 1)[1].split("</h2>", 1)[0]
+    assert "Reviewer: reviewer" in bar
+    # The diff beside the claims and sources (review-panel, review-evidence).
+    panel = page.split('class="module review-panel', 1)[1].split('class="module event-log"', 1)[0]
     assert "Removed the hedges; see Ch. 90." in panel
     assert parts(panel)["Answer"] == {
         "del": ["As of my knowledge cutoff in September 2021, the", " as of my last update"],

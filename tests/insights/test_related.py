@@ -158,7 +158,7 @@ def test_the_review_page_shows_them_to_the_reviewer(client, seeds, people):
     submit(q2, people["editor"], reviewer=people["reviewer"])
     client.force_login(people["reviewer"])
     page = client.get(change_url(q2)).content.decode()
-    assert 'class="module review-panel"' in page
+    assert 'class="module review-panel' in page
     panel = page.split('class="module related-panel"', 1)[1].split("</section>", 1)[0]
     expected = [change_url(item.answer) for item in related_answers(q2)]
     assert re.findall(r'href="(/admin/editorial/answer/\d+/change/)"', panel) == expected
