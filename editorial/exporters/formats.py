@@ -41,7 +41,10 @@ FORMATS: dict[str, ExportFormat] = {
             write_markdown,
             with_names=True,
         ),  # fmt: skip
-        ExportFormat("faq", "FAQ JSON-LD", "application/ld+json", ".faq.jsonld", write_faq),
+        # schema.org's Person names the editors as readers see them (their full names).
+        ExportFormat(
+            "faq", "FAQ JSON-LD", "application/ld+json", ".faq.jsonld", write_faq, with_names=True
+        ),
         ExportFormat(
             "pairs", "Pairs JSONL", "application/x-ndjson", ".pairs.jsonl", write_pairs, True
         ),

@@ -54,7 +54,10 @@ def _faq_question(record: Record) -> dict[str, Any]:
             "@type": "Answer",
             "text": record["answer"],
             "citation": citations,
-            "editor": {"@type": "Person", "name": record["approved_by"]},
+            "editor": {
+                "@type": "Person",
+                "name": record.get("approved_by_name") or record["approved_by"],
+            },
             "dateModified": record["approved_at"],
             "version": record["version"],
             **_faq_provenance(record),
@@ -80,9 +83,8 @@ def _faq_provenance(record: Record) -> dict[str, Any]:
     if term in _SCHEMA_DIGITAL_SOURCE:
         properties["digitalSourceType"] = _SCHEMA_DIGITAL_SOURCE[term]
     if record["editors"]:
-        properties["contributor"] = [
-            {"@type": "Person", "name": name} for name in record["editors"]
-        ]
+        names = record.get("editor_names") or record["editors"]
+        properties["contributor"] = [{"@type": "Person", "name": name} for name in names]
     if record["correction"]:
         properties["correction"] = record["correction"]
     return properties

@@ -218,8 +218,11 @@ def readable_names(documents: Iterable[str] | None = None) -> Names:
         for user in User.objects.only(User.USERNAME_FIELD, "first_name", "last_name")
         if (name := user.get_full_name())
     }
-    return Names(titles={d.name: d.label for d in titled.only("name", "title", "subject")},
-                 people=people)  # fmt: skip
+    # Only titles people gave: a document without one goes by the subject its approval
+    # pinned (records' "subject"), so a re-import that detects another leaves exports as
+    # they were.
+    titles = dict(titled.exclude(title="").values_list("name", "title"))
+    return Names(titles=titles, people=people)
 
 
 def records(
@@ -238,7 +241,9 @@ def records(
     for row in rows:
         record = record_of(row)
         if names is not None:
-            record["title"] = names.titles.get(record["document"], record["document"])
+            record["title"] = (
+                names.titles.get(record["document"]) or record["subject"] or record["document"]
+            )
             record["approved_by_name"] = names.person(record["approved_by"])
             record["editor_names"] = [names.person(editor) for editor in record["editors"]]
         if with_provenance:

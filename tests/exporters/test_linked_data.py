@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from tests.exporters.conftest import (
     HOSTILE_QUESTION,
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_faq_is_one_faqpage_per_document_with_accepted_answers(approved):
+    get_user_model().objects.update(first_name="Rita", last_name="Vue")
     pages = json.loads(export("faq"))
     expected = expected_records()
     assert [page["identifier"] for page in pages] == [MASSACHUSETTS, MISSISSIPPI]
@@ -41,7 +43,14 @@ def test_faq_is_one_faqpage_per_document_with_accepted_answers(approved):
         assert answer["text"] == record["answer"]
         assert answer["version"] == record["version"]
         assert answer["dateModified"] == record["approved_at"]
-        assert answer["editor"] == {"@type": "Person", "name": record["approved_by"]}
+        # People by the names readers know them by; usernames stay in machine fields.
+        approver = get_user_model().objects.get(username=record["approved_by"])
+        assert answer["editor"] == {"@type": "Person", "name": "Rita Vue"}
+        assert approver.get_username() != "Rita Vue"
+        editors = record["editors"]
+        assert answer.get("contributor", []) == [
+            {"@type": "Person", "name": "Rita Vue"} for _ in editors
+        ]
         assert answer["citation"] == [
             {
                 "@type": "WebPage",
