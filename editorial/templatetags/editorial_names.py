@@ -16,8 +16,11 @@ register = template.Library()
 
 @register.filter
 def person(user, nobody: str = "—") -> str:
-    """A person as pages name them: the full name, else the username; `nobody` for none."""
-    return workflow.display_name(user) if user is not None and user != "" else nobody
+    """A person as pages name them: the full name, else the username; `nobody` for none.
+    A name already made (a string) is shown as it is."""
+    if user is None or user == "":
+        return nobody
+    return user if isinstance(user, str) else workflow.display_name(user)
 
 
 @register.simple_tag

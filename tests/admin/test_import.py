@@ -238,7 +238,7 @@ def test_a_file_whose_answers_are_all_blank_is_refused_by_file_and_line(client, 
         "Blank Answers.TXT:3: every answer is blank (2 questions, no answer text); "
         "nothing was imported"
     )
-    assert error in [str(m) for m in response.context["messages"]]
+    assert f"Not imported: {error}" in [str(m) for m in response.context["messages"]]
     assert f"<code>{error}</code>" in response.content.decode()
     # Nothing of the blank file was written; the other file imported, its name as given.
     assert list(Document.objects.values_list("name", "title")) == [("Kept_Case.TXT", "Kept Case")]
