@@ -688,7 +688,7 @@ def test_an_editor_who_also_reviews_cannot_approve_their_own_edit(demo, both, pe
     buttons = page.locator(".workflow-buttons button")
     expect(buttons).to_have_text(["Withdraw"])
     expect(page.locator(".refused li")).to_have_text(
-        ["This answer is assigned to reviewer; only the assigned reviewer can decide on it."]
+        ["This answer is assigned to Rey Reviewer; only the assigned reviewer can decide on it."]
     )
     person.shot("both-no-approve")
     # ... and an Approve forced into the page is refused by the server, nothing changed.
