@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from editorial import workflow
+from editorial.admin.home import DOCUMENTS_SHOWN, capped_count, counted_label
 from editorial.importers import import_paths
 from editorial.models import Answer, Document
 from tests.conftest import a_source, ma, settle_claims
@@ -129,8 +130,9 @@ def test_the_managing_home_shows_progress_per_document_and_reviewer(client, day,
     assert f"No editor yet ({Answer.objects.claimable().count()})" in progress
 
 
-def _more_documents(tmp_path, count: int) -> None:
-    for index in range(count):
+def _more_documents(tmp_path, count: int, first: int = 0) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    for index in range(first, first + count):
         lines = [
             json.dumps({"question": f"Question {n} of file {index}?", "answer": f"Answer {n}."})
             for n in range(1, 4)
@@ -158,8 +160,63 @@ def test_home_queries_do_not_grow_with_documents(
         page = client.get(HOME).content.decode()
     assert len(at_fifty) == len(at_two)
     if role in {"managing", "superuser"}:
-        assert page.count('class="status-bar"') == 50
+        # A screenful of the documents with work waiting, not one row per document.
+        assert page.count('class="status-bar"') == DOCUMENTS_SHOWN
     print(f"{role}: {len(at_two)} queries at 2 documents, {len(at_fifty)} at 50")
+
+
+def test_the_managing_home_does_not_grow_with_documents(
+    client, day, people, tmp_path, django_assert_max_num_queries
+):
+    """Issue 21: at 25,000 documents the page was 24 MB, a progress row for each. It shows
+    a screenful of the documents with work waiting and links to the Documents list for the
+    rest: the same queries at 2 documents as at 60, the same page at 30 as at 60."""
+    client.force_login(people["managing"])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(HOME).content.decode()
+    at_two = len(captured)  # now: the next request clears the log the capture reads
+    assert "Documents with work waiting (2)" in page
+    assert "in the Documents list" not in page  # all of them are shown
+    _more_documents(tmp_path, 28)
+    at_thirty = client.get(HOME).content
+    _more_documents(tmp_path / "more", 30, first=28)
+    assert Document.objects.count() == 60
+
+    with django_assert_max_num_queries(at_two):
+        response = client.get(HOME)
+    page = response.content.decode()
+    assert len(response.content) == len(at_thirty)
+    progress = section(page, "home-managing")
+    assert progress.count('class="status-bar"') == DOCUMENTS_SHOWN
+    assert "Documents with work waiting (60)" in progress
+    table = progress.split("</table>", 1)[0]
+    listed = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)', table)
+    expected = Document.objects.order_by("name")[:DOCUMENTS_SHOWN]
+    assert listed == [document.label for document in expected]
+    assert f'<a href="{reverse("admin:editorial_document_changelist")}">The first 25' in progress
+
+
+def test_a_document_with_nothing_waiting_leaves_the_managing_home(client, day, people):
+    for answer in Answer.objects.filter(document__subject="Mississippi"):
+        workflow.archive(answer, people["managing"])
+    client.force_login(people["managing"])
+
+    progress = section(client.get(HOME).content.decode(), "home-managing")
+
+    assert "Documents with work waiting (1)" in progress
+    assert "Massachusetts" in progress and "Mississippi" not in progress.split("</table>")[0]
+
+
+def test_counts_that_can_be_large_stop_at_the_cap():
+    assert counted_label(999) == "999" and counted_label(1000) == "1,000"
+    assert counted_label(1001) == "1,000+"
+    assert capped_count(Answer.objects.all(), cap=5) == {"count": 0, "more": False, "label": "0"}
+
+
+def test_counts_past_the_cap_say_so(seeds):
+    assert Answer.objects.count() == 40
+    assert capped_count(Answer.objects.all(), cap=39) == {"count": 39, "more": True, "label": "39+"}
+    assert capped_count(Answer.objects.all(), cap=40) == {"count": 40, "more": False, "label": "40"}
 
 
 def test_user_text_is_escaped_on_the_home_pages(client, day, people):
