@@ -7,6 +7,7 @@ from collections import Counter
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -20,6 +21,30 @@ from editorial.admin.home import progress_counts
 from editorial.importers import ImportSummary, document_reports, import_contents
 from editorial.models import Document, Status
 from editorial.wording import counted
+
+
+class CountedPageChangeList(ChangeList):
+    """The Documents list with its answers counted for the page's rows only.
+
+    Annotating the counts on the list's queryset grouped every document's answers before
+    the page kept its 100, and made the list's own count a count over that join: both grew
+    with the database. Here the list pages plain documents and one aggregated query counts
+    the answers of the rows shown. So the count columns do not sort: sorting by them would
+    need every document's counts again.
+    """
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        rows = self.result_list
+        counted = (
+            Document.objects.filter(pk__in=[document.pk for document in rows])
+            .annotate(**progress_counts())
+            .values("pk", *progress_counts())
+        )
+        by_pk = {row.pop("pk"): row for row in counted}
+        for document in rows:
+            for name, value in by_pk[document.pk].items():
+                setattr(document, name, value)
 
 
 @admin.register(Document)
@@ -50,8 +75,8 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         """The title people read, the file name beneath it in small type."""
         return render_to_string("admin/editorial/document/_name.html", {"document": obj})
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(**progress_counts())
+    def get_changelist(self, request, **kwargs):
+        return CountedPageChangeList
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Named by its title, not Django's "Change document".
@@ -146,12 +171,12 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/editorial/document/import_result.html", context)
 
-    @admin.display(description="answers", ordering="n_answers")
+    @admin.display(description="answers")
     def answer_count(self, obj):
         url = reverse("admin:editorial_answer_changelist") + f"?document__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_answers)
 
-    @admin.display(description="live (approved version exported)", ordering="n_live")
+    @admin.display(description="live (approved version exported)")
     def live_count(self, obj):
         url = reverse("admin:editorial_answer_changelist")
         return format_html('<a href="{}?document__id__exact={}&amp;live=yes">{}</a>', url,
@@ -260,7 +285,7 @@ def _import_uploads(uploads, *, user) -> ImportSummary:
 
 
 def _status_counter(status: str, label: str):
-    @admin.display(description=label.lower(), ordering=f"n_{status}")
+    @admin.display(description=label.lower())
     def counter(self, obj):
         return getattr(obj, f"n_{status}")
 

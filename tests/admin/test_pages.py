@@ -6,10 +6,14 @@ import datetime
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from editorial import workflow
+from editorial.importers import import_paths
 from editorial.models import (
     Answer,
     ApprovedVersion,
@@ -444,3 +448,40 @@ def test_the_document_list_shows_both_seed_documents_with_their_subjects(client,
             rf'<span class="file-name">{re.escape(name)}</span></a></th>',
             html,
         )
+
+
+def test_the_document_list_counts_only_the_rows_it_shows(
+    client, managing, seeds, tmp_path, django_assert_max_num_queries
+):
+    """Issue 21: the counts by status were annotated on every document before the page kept
+    its 100, and the list's own count went through that join. Now the list pages plain
+    documents and counts the answers of the rows shown: the same queries at 2 documents as
+    at 12 on pages of 5, each row's counts its own."""
+    workflow.archive(Answer.objects.get(document__name=MASSACHUSETTS, position=1), managing)
+    document_admin = admin.site._registry[Document]
+    client.force_login(managing)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/admin/editorial/document/")
+    at_two = len(captured)
+    rows = {
+        d.name: (d.n_answers, d.n_draft, d.n_archived, d.n_live)
+        for d in response.context["cl"].result_list
+    }
+    assert rows == {MASSACHUSETTS: (20, 19, 1, 0), "004_4ec6ae860d37c5b3.txt": (20, 20, 0, 0)}
+    for index in range(10):
+        (tmp_path / f"extra_{index:02}.jsonl").write_text(
+            '{"question": "Is it so?", "answer": "It is."}\n'
+            '{"question": "Is it not?", "answer": "It is not."}\n'
+        )
+    assert not import_paths([tmp_path]).failed
+    document_admin.list_per_page = 5
+    try:
+        with django_assert_max_num_queries(at_two):
+            response = client.get("/admin/editorial/document/", {"p": "2"})
+    finally:
+        del document_admin.list_per_page
+    changelist = response.context["cl"]
+    assert changelist.result_count == 12
+    assert [(d.name, d.n_answers, d.n_draft) for d in changelist.result_list] == [
+        (f"extra_{index:02}.jsonl", 2, 2) for index in range(3, 8)
+    ]
