@@ -1,10 +1,12 @@
-"""The answer list's pages: a paginator whose deep pages cost what the first one does, and a
-change list that reads only the columns it shows."""
+"""The answer list's pages: a paginator whose deep pages cost what the first one does, one
+whose count stops at a cap for searches, and a change list that reads only the columns it
+shows."""
 
 from __future__ import annotations
 
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 
 class DeferredJoinPaginator(Paginator):
@@ -24,6 +26,36 @@ class DeferredJoinPaginator(Paginator):
             top = self.count
         ids = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+# A search counts its matches no further than this: 20 pages of 50.
+SEARCH_COUNT_CAP = 1000
+
+
+class CappedCountPaginator(DeferredJoinPaginator):
+    """A search's pages, counted no further than SEARCH_COUNT_CAP + 1 matches.
+
+    A search for common words matches most answers: counting them all read the table
+    (816 ms of a search page at 500,000 answers, for 50 rows shown). The count is a COUNT
+    over a LIMIT subquery, so the page numbers reach the cap and the list says "1,000+";
+    a narrower search or a filter finds what lies past it.
+    """
+
+    @cached_property
+    def matched(self) -> int:
+        return self.object_list.order_by()[: SEARCH_COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.matched, SEARCH_COUNT_CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self.matched > SEARCH_COUNT_CAP
+
+    @property
+    def count_label(self) -> str:
+        return f"{SEARCH_COUNT_CAP:,}+" if self.capped else f"{self.count:,}"
 
 
 class AnswerChangeList(ChangeList):

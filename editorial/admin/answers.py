@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,7 +25,11 @@ from reversion.admin import VersionAdmin
 
 from editorial import flags, workflow
 from editorial.admin.answer_form import AnswerForm, SourceInline, editable
-from editorial.admin.answer_list import AnswerChangeList, DeferredJoinPaginator
+from editorial.admin.answer_list import (
+    AnswerChangeList,
+    CappedCountPaginator,
+    DeferredJoinPaginator,
+)
 from editorial.admin.claims import ClaimsMixin
 from editorial.admin.exports import AnswerExportMixin
 from editorial.admin.filters import (
@@ -330,6 +335,14 @@ class AnswerAdmin(
                 keep and not stale and form.data.get("loaded_status") or stored.status
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A search's count stops at a cap; the list unfiltered or filtered counts in full
+        # (the indexes answer those counts, and "select all" says how many it will touch).
+        paginator = (
+            CappedCountPaginator if request.GET.get(SEARCH_VAR, "").strip() else self.paginator
+        )
+        return paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
