@@ -37,8 +37,9 @@ def claims_url(answer: Answer) -> str:
     return reverse("admin:editorial_answer_claims", args=[answer.pk])
 
 
-def post_claim(client, answer: Answer, action: str, **data):
-    payload = {
+def claim_payload(answer: Answer, action: str, **data) -> dict:
+    """A claim form's fields as the page posts them, from the stored version."""
+    return {
         "claim": "2004",
         "action": action,
         "source": "",
@@ -47,7 +48,10 @@ def post_claim(client, answer: Answer, action: str, **data):
         "loaded_version": Answer.objects.get(pk=answer.pk).version,
         **data,
     }
-    return client.post(claims_url(answer), payload, follow=True)
+
+
+def post_claim(client, answer: Answer, action: str, **data):
+    return client.post(claims_url(answer), claim_payload(answer, action, **data), follow=True)
 
 
 def test_the_claims_panel_lists_each_claim_with_its_state(client, q1, people):
@@ -253,16 +257,7 @@ INPLACE = {"HTTP_X_EDITORIAL_INPLACE": "1"}
 
 
 def post_inplace(client, answer: Answer, action: str, **data):
-    payload = {
-        "claim": "2004",
-        "action": action,
-        "source": "",
-        "excerpt": "",
-        "reason": "",
-        "loaded_version": Answer.objects.get(pk=answer.pk).version,
-        **data,
-    }
-    return client.post(claims_url(answer), payload, **INPLACE)
+    return client.post(claims_url(answer), claim_payload(answer, action, **data), **INPLACE)
 
 
 def test_a_settlement_in_place_answers_with_the_panel_and_the_new_version(client, q1, people):

@@ -62,6 +62,16 @@ def save(client: Client, answer: Answer, loaded: int, **fields):
     return client.post(change_url(answer), data)
 
 
+def left_behind(answer: Answer, editor) -> tuple[Client, int, str]:
+    """A second tab opened on the answer, then left behind by a save from a first tab (its
+    first sentence rewritten): that tab, the version it shows and the text it was opened on."""
+    first, second = tab(editor), tab(editor)
+    opened = open_page(second, answer)
+    base = Answer.objects.get(pk=answer.pk).text
+    assert save(first, answer, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    return second, opened, base
+
+
 def merge_page(response) -> MergeForm:
     assert response.status_code == 200
     html = response.content.decode()
@@ -126,10 +136,7 @@ def test_a_stale_save_of_another_sentence_is_merged_and_saved_once_confirmed(dra
 
 def test_the_merge_confirm_from_a_stale_base_is_refused_and_merged_again(draft, people):
     editor = people["editor"]
-    first, second = tab(editor), tab(editor)
-    opened = open_page(second, draft)
-    base = Answer.objects.get(pk=draft.pk).text
-    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    second, opened, base = left_behind(draft, editor)
     form = merge_page(save(second, draft, opened, text=edited(base, FOURTH, "in federal law.")))
     # While the merge page is open, a third save lands.
     third = Answer.objects.get(pk=draft.pk)
@@ -313,10 +320,7 @@ def test_the_question_merges_like_the_text(draft, people):
 
 def test_a_stale_page_with_nothing_typed_has_nothing_to_merge(draft, people):
     editor = people["editor"]
-    first, second = tab(editor), tab(editor)
-    opened = open_page(second, draft)
-    base = Answer.objects.get(pk=draft.pk).text
-    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    second, opened, base = left_behind(draft, editor)
     before = snapshot(draft)
 
     response = second.post(change_url(draft), {**change_form_data(draft), "text": base,
@@ -331,10 +335,7 @@ def test_a_stale_page_with_nothing_typed_has_nothing_to_merge(draft, people):
 
 def test_a_stale_save_with_errors_shows_them_first_and_merges_once_they_are_fixed(draft, people):
     editor = people["editor"]
-    first, second = tab(editor), tab(editor)
-    opened = open_page(second, draft)
-    base = Answer.objects.get(pk=draft.pk).text
-    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    second, opened, base = left_behind(draft, editor)
     typed = edited(base, FOURTH, "in federal law.")
     before = snapshot(draft)
 
@@ -355,10 +356,7 @@ def test_a_stale_save_with_errors_shows_them_first_and_merges_once_they_are_fixe
 
 def test_a_step_button_on_a_stale_page_shows_the_merge_and_takes_no_step(draft, people):
     editor = people["editor"]
-    first, second = tab(editor), tab(editor)
-    opened = open_page(second, draft)
-    base = Answer.objects.get(pk=draft.pk).text
-    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    second, opened, base = left_behind(draft, editor)
     before = snapshot(draft)
     data = change_form_data(draft, text=edited(base, FOURTH, "in federal law."))
     data.update(loaded_version=str(opened), step="submit", comment="Ready.")
@@ -373,10 +371,7 @@ def test_a_step_button_on_a_stale_page_shows_the_merge_and_takes_no_step(draft, 
 
 def test_a_merge_that_can_no_longer_be_saved_keeps_the_typing(draft, people):
     editor = people["editor"]
-    first, second = tab(editor), tab(editor)
-    opened = open_page(second, draft)
-    base = Answer.objects.get(pk=draft.pk).text
-    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    second, opened, base = left_behind(draft, editor)
     typed = edited(base, FOURTH, "in federal law.")
     form = merge_page(save(second, draft, opened, text=typed))
     workflow.submit(Answer.objects.get(pk=draft.pk), editor)  # now read-only
@@ -400,10 +395,7 @@ def test_a_merge_that_can_no_longer_be_saved_keeps_the_typing(draft, people):
 )
 def test_only_the_answers_editor_may_merge(draft, people, who, status, why):
     editor = people["editor"]
-    first, second = tab(editor), tab(editor)
-    opened = open_page(second, draft)
-    base = Answer.objects.get(pk=draft.pk).text
-    assert save(first, draft, opened, text=edited(base, FIRST, "every week.")).status_code == 302
+    second, opened, base = left_behind(draft, editor)
     form = merge_page(save(second, draft, opened, text=edited(base, FOURTH, "in federal law.")))
     before = snapshot(draft)
 
