@@ -8,6 +8,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from editorial.admin.home import capped_count
+
 
 class DeferredJoinPaginator(Paginator):
     """Pages that skip rows by id alone, then read only the rows shown.
@@ -42,20 +44,20 @@ class CappedCountPaginator(DeferredJoinPaginator):
     """
 
     @cached_property
-    def matched(self) -> int:
-        return self.object_list.order_by()[: SEARCH_COUNT_CAP + 1].count()
+    def _counted(self) -> dict:
+        return capped_count(self.object_list, SEARCH_COUNT_CAP)
 
     @cached_property
     def count(self) -> int:
-        return min(self.matched, SEARCH_COUNT_CAP)
+        return self._counted["count"]
 
     @property
     def capped(self) -> bool:
-        return self.matched > SEARCH_COUNT_CAP
+        return self._counted["more"]
 
     @property
     def count_label(self) -> str:
-        return f"{SEARCH_COUNT_CAP:,}+" if self.capped else f"{self.count:,}"
+        return self._counted["label"]
 
 
 class AnswerChangeList(ChangeList):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -141,7 +140,7 @@ class ClaimsMixin:
         kept = {key: value for key, value in form.data.items() if key != "csrfmiddlewaretoken"}
         kept["claims"] = request.POST.getlist("claim")[:MAX_CLAIMS]
         if _inplace(request):
-            answer = Answer.objects.select_related("document").get(pk=unquote(object_id))
+            answer = self.answer_acted_on(request, object_id)
             return self._claims_panel(request, answer, error, "error", kept)
         return self.page_again(request, object_id, error=error, stale=stale, kept_claim=kept)
 

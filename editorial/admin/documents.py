@@ -266,8 +266,7 @@ def bad_request(request, exception=None):
         isinstance(exception, TooManyFilesSent)
         and match is not None
         and match.view_name == "admin:editorial_document_import"
-        and request.user.is_active
-        and request.user.is_staff
+        and admin.site.has_permission(request)
         and workflow.can_import(request.user)
     ):
         return admin.site.get_model_admin(Document).refused_upload(

@@ -79,7 +79,7 @@ def _assign(
         previous = getattr(row, role)
         setattr(row, role, person)
         # Named as pages name people; the event's actor and the revision keep the account.
-        was = display_name(previous) if previous is not None else "none"
+        was = display_name(previous, "none")
         said = f"{role.capitalize()}: {was} → {display_name(person)}. {comment}"
         save_step(
             row,

@@ -25,10 +25,6 @@ from editorial.workflow.permissions import (
 from editorial.workflow.states import EDITABLE_STATES, OPEN_STATES
 
 
-def _named(person, nobody: str) -> str:
-    return display_name(person) if person is not None else nobody
-
-
 def check_can_edit(answer: Answer, user) -> None:
     """Content changes only in an editable state, by the answer's editor."""
     if not is_editor(user):
@@ -89,7 +85,7 @@ def guard_review(answer: Answer, user) -> None:
     if not is_reviewer(user):
         raise WorkflowError("Only reviewers can approve or request changes.")
     raise WorkflowError(
-        f"This answer is assigned to {_named(answer.reviewer, 'no reviewer')}; "
+        f"This answer is assigned to {display_name(answer.reviewer, 'no reviewer')}; "
         "only the assigned reviewer can decide on it."
     )
 

@@ -106,6 +106,9 @@ def editors() -> QuerySet:
     return _holders("change_answer")
 
 
-def display_name(user) -> str:
-    """How people are named in messages and e-mails: their full name, else the username."""
+def display_name(user, nobody: str = "nobody") -> str:
+    """How people are named in messages and e-mails: their full name, else the username;
+    `nobody` where there is no one."""
+    if user is None:
+        return nobody
     return user.get_full_name() or user.get_username()

@@ -221,10 +221,6 @@ def mark_import_merged(
     return row
 
 
-def _named(person) -> str:
-    return display_name(person) if person is not None else "nobody"
-
-
 # The one table: every step, in the order the admin offers them.
 STEPS: dict[str, Step] = {
     step.name: step
@@ -239,7 +235,7 @@ STEPS: dict[str, Step] = {
             service=submit, sources=frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
             target=Status.IN_REVIEW, inputs=("reviewer", "comment"), transition=True,
             many=(OnMany("submit_selected", "Submit for review", label="Submit"),),
-            done=lambda answer: f"submitted to reviewer {_named(answer.reviewer)}",
+            done=lambda answer: f"submitted to reviewer {display_name(answer.reviewer)}",
         ),
         Step(
             "withdraw", "Withdraw", roles=editor_part, guard=guards.guard_withdraw,
@@ -265,7 +261,7 @@ STEPS: dict[str, Step] = {
                        decision=True),
             ),
             done=lambda answer: (
-                f"changes requested of {_named(answer.editor)}"
+                f"changes requested of {display_name(answer.editor)}"
                 if answer.editor
                 else "changes requested"
             ),
@@ -280,7 +276,7 @@ STEPS: dict[str, Step] = {
                 OnMany("balance_reviewers", "Balance reviewers (least loaded)", choose=False,
                        label="Balance reviewers"),
             ),
-            done=lambda answer: f"{_named(answer.reviewer)} is now its reviewer",
+            done=lambda answer: f"{display_name(answer.reviewer)} is now its reviewer",
         ),
         Step(
             "archive", "Archive", roles=can_archive, guard=guards.guard_archive,
@@ -302,7 +298,7 @@ STEPS: dict[str, Step] = {
                 OnMany("assign_editor_selected", "Assign editor…", asks="editor",
                        title="Assign an editor"),
             ),
-            done=lambda answer: f"{_named(answer.editor)} is now its editor",
+            done=lambda answer: f"{display_name(answer.editor)} is now its editor",
         ),
         Step(
             "balance_editor", "Balance editors", roles=can_assign,
@@ -310,7 +306,7 @@ STEPS: dict[str, Step] = {
             many=(
                 OnMany("balance_editors", "Balance editors (least loaded)", choose=False),
             ),
-            done=lambda answer: f"{_named(answer.editor)} is now its editor",
+            done=lambda answer: f"{display_name(answer.editor)} is now its editor",
         ),
         Step(
             "merge_import", "Mark re-import merged", roles=editing_part,

@@ -7,7 +7,6 @@ import hashlib
 import operator
 from collections.abc import Iterable, Sequence
 
-from django.apps import apps as global_apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Exists, OuterRef
@@ -172,7 +171,4 @@ def seal_existing(apps, using: str) -> int:
 
 def head(using: str = DEFAULT_DB_ALIAS) -> Head:
     """The chain's last link as committed (or as this transaction sealed it)."""
-    link = global_apps.get_model("editorial", "HistoryLink")
-    last = link.objects.using(using).order_by("-position").values_list("position", "digest")
-    found = last.first()
-    return Head(*found) if found else Head()
+    return Tables(using).head()
