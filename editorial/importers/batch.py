@@ -16,13 +16,15 @@ from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
+from reversion.models import Revision, Version
 
 from editorial.importers.bulk import bulk_new_documents, create_documents
 from editorial.importers.parsers import SUPPORTED_SUFFIXES
 from editorial.importers.prepare import PreparedFile, prepare_content, prepare_file
 from editorial.importers.results import FileResult, ImportFileError, ImportSummary
 from editorial.importers.write import write_file
-from editorial.models import Document
+from editorial.models import Answer, Document, WorkflowEvent
+from editorial.storage import statistics
 
 T = TypeVar("T")
 
@@ -88,7 +90,16 @@ def _import(files: Iterable[tuple[Path, Callable[[], PreparedFile]]], *, user) -
                     except Exception as error:  # noqa: BLE001
                         # write_file's savepoint has rolled back whatever the file wrote.
                         summary.files.append(_failed(file.path, error))
+    _refresh_statistics(summary)
     return summary
+
+
+def _refresh_statistics(summary: ImportSummary) -> None:
+    """A large import leaves the planner statistics of what it wrote (storage.statistics)."""
+    answers = summary.total("created") + summary.total("updated") + summary.total("conflicting")
+    files = sum(1 for result in summary.files if result.document is not None)
+    written = {Answer: answers, Version: answers, WorkflowEvent: answers}
+    statistics.after_bulk_work({**written, Document: files, Revision: files})
 
 
 def _create_new_documents(prepared: list, *, user) -> dict[Path, FileResult]:

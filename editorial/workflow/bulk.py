@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from reversion.models import Revision
+from reversion.models import Revision, Version
 
 from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Source, Status, WorkflowEvent
-from editorial.storage import approvals, events, versioning
+from editorial.storage import approvals, events, statistics, versioning
 from editorial.workflow import facts, notify
 from editorial.workflow.errors import WorkflowError
 from editorial.workflow.provenance import pin_fields
@@ -85,6 +85,7 @@ def take_many(
             outcome.refused.append((answer, error))
         else:
             outcome.done.append(answer)
+    _refresh_statistics(len(outcome.done))
     return outcome
 
 
@@ -106,7 +107,14 @@ def approve_many(
             if approved:
                 _approve(batch, approved, user=user, comment=(comment or "").strip())
                 outcome.done += approved
+    _refresh_statistics(len(outcome.done))
     return outcome
+
+
+def _refresh_statistics(steps: int) -> None:
+    """Many answers moved: the planner hears of it now (storage.statistics); each step
+    writes the answer, its version and its event."""
+    statistics.after_bulk_work({Answer: steps, Version: steps, WorkflowEvent: steps})
 
 
 @dataclass
