@@ -35,7 +35,7 @@ SEARCH_COUNT_CAP = 1000
 
 
 class CappedCountPaginator(DeferredJoinPaginator):
-    """A search's pages, counted no further than SEARCH_COUNT_CAP + 1 matches.
+    """Pages counted no further than SEARCH_COUNT_CAP + 1 rows: a search's, and the logs'.
 
     A search for common words matches most answers: counting them all read the table
     (816 ms of a search page at 500,000 answers, for 50 rows shown). The count is a COUNT
