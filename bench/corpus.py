@@ -23,16 +23,17 @@ Utah Vermont Virginia Washington Wisconsin Wyoming""".split()
 SEED_STATES = ("Massachusetts", "Mississippi")
 
 
-def generate(count: int, folder: Path) -> list[Path]:
-    """Write `count` files into `folder` (created), returning their paths."""
+def generate(count: int, folder: Path, *, start: int = 0) -> list[Path]:
+    """Write `count` files into `folder` (created), returning their paths; numbered from
+    `start`, so a corpus made in parts has no two files of one name."""
     folder.mkdir(parents=True, exist_ok=True)
     seeds = [
         (path.read_text(encoding="utf-8"), state)
         for path, state in zip(SEEDS, SEED_STATES, strict=True)
     ]
-    states = cycle(STATES)
+    states = cycle(STATES[start % len(STATES) :] + STATES[: start % len(STATES)])
     paths = []
-    for index in range(count):
+    for index in range(start, start + count):
         text, seed_state = seeds[index % 2]
         state = next(states)
         body = text.replace(seed_state, state)
