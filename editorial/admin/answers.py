@@ -28,7 +28,7 @@ from editorial.admin.answer_form import AnswerForm, SourceInline, editable
 from editorial.admin.answer_list import (
     AnswerChangeList,
     CappedCountPaginator,
-    DeferredJoinPaginator,
+    EstimatingPaginator,
 )
 from editorial.admin.claims import ClaimsMixin
 from editorial.admin.exports import AnswerExportMixin
@@ -104,7 +104,7 @@ class AnswerAdmin(
         "Finds answers whose question or text holds every word, in any order; "
         "the last word may be the start of a word."
     )
-    paginator = DeferredJoinPaginator
+    paginator = EstimatingPaginator
     # The (document, position) index gives this order without a join or a sort.
     ordering = ["document_id", "position"]
     list_per_page = 50
@@ -337,8 +337,8 @@ class AnswerAdmin(
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        # A search's count stops at a cap; the list unfiltered or filtered counts in full
-        # (the indexes answer those counts, and "select all" says how many it will touch).
+        # A search's count stops at a cap; the list unfiltered or filtered counts exactly up
+        # to a larger one and estimates past it (EstimatingPaginator).
         paginator = (
             CappedCountPaginator if request.GET.get(SEARCH_VAR, "").strip() else self.paginator
         )
