@@ -80,12 +80,8 @@ def test_the_median_from_buckets_is_the_median_of_the_times_shown():
     assert ReviewerFigures(user=None).median_time is None
     # Odd: the middle time. Even: the mean of the two middle ones, as statistics.median.
     assert ReviewerFigures(user=None, times={30: 1, 600: 2}).median_time == timedelta(minutes=10)
-    assert ReviewerFigures(user=None, times={3600: 1, 7200: 1}).median_time == timedelta(
-        minutes=90
-    )
-    assert ReviewerFigures(user=None, times={30: 1, 600: 1}).median_time == timedelta(
-        seconds=315
-    )
+    assert ReviewerFigures(user=None, times={3600: 1, 7200: 1}).median_time == timedelta(minutes=90)
+    assert ReviewerFigures(user=None, times={30: 1, 600: 1}).median_time == timedelta(seconds=315)
     picks = random.Random(21)
     for _ in range(300):
         times = {
