@@ -199,7 +199,9 @@ def reviewer_figures() -> list[ReviewerFigures]:
         )
     times = ReviewerTimes.objects.filter(decisions__gt=0).order_by("reviewer_id", "seconds")
     for reviewer_id, seconds, decisions in times.values_list("reviewer_id", "seconds", "decisions"):
-        figures.setdefault(reviewer_id, ReviewerFigures(user=None)).times[seconds] = decisions
+        if reviewer_id not in figures:  # not without totals (one writer), but never lost
+            figures[reviewer_id] = ReviewerFigures(user=None)
+        figures[reviewer_id].times[seconds] = decisions
     people = get_user_model().objects.filter(
         models.Q(pk__in=list(figures)) | models.Q(pk__in=workflow.reviewers().values("pk"))
     )
