@@ -92,7 +92,8 @@ def record_opening(*, answer_id: int, user) -> None:
 
 
 def refresh_decisions() -> int:
-    """Keep any decision missing from ReviewDecision and recount the totals; returns how many.
+    """Keep any decision missing from ReviewDecision (and then recount every total); returns
+    how many were missing.
 
     Every decision keeps its own facts as it is taken (storage.review_facts.keep), and
     migration 0019 kept those before it, so this finds none unless rows were written
