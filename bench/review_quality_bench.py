@@ -106,7 +106,10 @@ def populate(decisions: int) -> None:
             timed = picks.random() < 0.75
             kept.append(
                 ReviewDecision(
-                    event=event, reviewer=event.actor, answer=event.answer, action=event.action,
+                    event=event,
+                    reviewer=event.actor,
+                    answer=event.answer,
+                    action=event.action,
                     decided_at=event.created_at,
                     seconds_to_decide=int(picks.lognormvariate(6, 2)) if timed else None,
                     opened_at=event.created_at if timed else None,
