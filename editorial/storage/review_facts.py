@@ -221,7 +221,11 @@ def _add(model, keys, counts, select, *, using: str) -> None:
 
 
 def _add_to_totals(tables: _Tables, kept, *, using: str) -> None:
-    """Add these kept decisions to their reviewers' totals and time buckets."""
+    """Add these kept decisions to their reviewers' totals and time buckets.
+
+    Rows are added in key order: two batches adding to the same rows lock them in the same
+    order, so they wait for each other instead of deadlocking.
+    """
     kept = kept.filter(reviewer__isnull=False).order_by()
     counted = (
         kept.values("reviewer_id")
@@ -232,6 +236,7 @@ def _add_to_totals(tables: _Tables, kept, *, using: str) -> None:
             unchanged=Count("pk", filter=Q(unchanged=True)),
         )
         .values_list("reviewer_id", "decisions", "sent_back", "with_warnings", "unchanged")
+        .order_by("reviewer_id")
     )
     _add(tables.totals, ("reviewer_id",), ("decisions", "sent_back", "with_warnings",
          "unchanged"), counted, using=using)  # fmt: skip
@@ -241,6 +246,7 @@ def _add_to_totals(tables: _Tables, kept, *, using: str) -> None:
         .values("reviewer_id", "shown")
         .annotate(decisions=Count("pk"))
         .values_list("reviewer_id", "shown", "decisions")
+        .order_by("reviewer_id", "shown")
     )
     _add(tables.times, ("reviewer_id", "seconds"), ("decisions",), timed, using=using)
 
