@@ -145,3 +145,50 @@ def test_approvals_made_before_pins_of_the_import_stay_as_sealed_and_export_as_b
         for record in records(approved_versions(with_import=True), with_import=True)
     }
     assert pairs == {q1.pk: "Moved on.", q2.pk: q2.imported_text}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_review_totals_are_filled_from_the_decisions_before_them(seeds, people):
+    """0019 keeps the decisions an older release had not kept yet (its dashboard kept them
+    when it was read) and counts every reviewer's totals and time buckets from the record:
+    the figures come out as they were."""
+    from django.utils import timezone
+
+    from editorial import workflow
+    from editorial.insights import review_quality
+    from editorial.models import ReviewDecision, ReviewerTotals, ReviewOpening
+    from tests.conftest import a_source, ma, settle_claims
+
+    editor, r1, r2 = people["editor"], people["reviewer"], people["reviewer2"]
+    for position, reviewer in ((2, r1), (3, r1), (4, r2), (5, r2)):
+        answer = ma(position)
+        workflow.edit(answer, user=editor, sources=[a_source()])
+        settle_claims(answer, editor)
+        workflow.submit(answer, editor, reviewer=reviewer)
+        review_quality.record_opening(answer_id=answer.pk, user=reviewer)
+        ReviewOpening.objects.filter(answer=answer).update(
+            opened_at=timezone.now() - datetime.timedelta(minutes=position)
+        )
+    workflow.approve(ma(2), r1)
+    workflow.request_changes(ma(3), r1, comment="Which law?")
+    assert not workflow.approve_many(answers=[ma(4), ma(5)], user=r2).refused
+
+    def figures():
+        return [
+            (row.user.pk, row.decisions, row.sent_back, row.with_warnings, row.unchanged,
+             row.times)
+            for row in review_quality.reviewer_figures()
+        ]  # fmt: skip
+
+    expected = figures()
+    assert [row[:2] for row in expected if row[1]] == [(r1.pk, 2), (r2.pk, 2)]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    migrate([("editorial", "0018_home_list_indexes")])
+    # As an older release left it: r2's decisions not kept yet; no totals at all.
+    ReviewDecision.objects.filter(reviewer=r2).delete()
+
+    migrate(latest)
+
+    assert ReviewDecision.objects.count() == 4
+    assert ReviewerTotals.objects.count() == 2
+    assert figures() == expected

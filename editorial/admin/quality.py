@@ -89,7 +89,7 @@ def review_quality_rows() -> list[dict]:
                 "decisions": figures.decisions,
                 "sent_back": figures.sent_back,
                 "sent_back_share": figures.sent_back_share,
-                "timed": len(figures.durations),
+                "timed": figures.timed,
                 "median_time": review_quality.duration_label(figures.median_time),
                 "approvals": figures.approvals,
                 "with_warnings": figures.with_warnings,

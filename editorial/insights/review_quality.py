@@ -11,8 +11,11 @@ left the machine text as it was imported. Every figure is read from the record i
   revision (the row as it was approved: its flags, its text, its text as imported), so
   they stay exact when the answer is edited or re-imported later.
 
-Those facts are read once per decision, inside the database, and kept in ReviewDecision
-(the record they come from never changes); the dashboard adds up the kept rows.
+Those facts are read once, inside the database, in the decision's own transaction
+(storage.review_facts): kept in ReviewDecision (what a figure's list of answers reads) and
+added to the reviewer's running totals (ReviewerTotals, and ReviewerTimes for the median).
+The dashboard reads a row per reviewer and their time buckets: its queries and rows do not
+grow with the history, and no page writes.
 """
 
 from __future__ import annotations
@@ -22,25 +25,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Cast
+from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from reversion.models import Version
 
 from editorial import workflow
 from editorial.models import (
     Answer,
-    FlagLevel,
     ReviewDecision,
+    ReviewerTimes,
+    ReviewerTotals,
     ReviewOpening,
     Status,
     WorkflowEvent,
 )
+from editorial.storage import review_facts
 
 Action = WorkflowEvent.Action
-DECISIONS = (Action.APPROVE, Action.REQUEST_CHANGES)
+DECISIONS = review_facts.DECISIONS
 
 # The answer list's filter parameters that list the answers behind a figure.
 SIGN_PARAMETER = "review_sign"
@@ -89,158 +91,15 @@ def record_opening(*, answer_id: int, user) -> None:
     )
 
 
-class _StoredField(models.Func):
-    """A field of the answer as a reversion version stored it (Django's JSON serialisation)."""
-
-    output_field = models.TextField()
-
-    def __init__(self, name: str) -> None:
-        super().__init__(models.F("serialized_data"))
-        self.name = name
-
-    def as_sql(self, compiler, connection, **extra_context):
-        # SQLite (and MySQL): json_extract; the name is one of ours, never user input.
-        data, params = compiler.compile(self.get_source_expressions()[0])
-        return f"json_extract({data}, '$[0].fields.{self.name}')", params
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        data, params = compiler.compile(self.get_source_expressions()[0])
-        return f"(({data})::jsonb #>> '{{0,fields,{self.name}}}')", params
-
-
-def _approved_row():
-    """The answer's version in the decision's own revision."""
-    return Version.objects.filter(
-        revision_id=OuterRef("revision_id"),
-        content_type=ContentType.objects.get_for_model(Answer),
-        object_id=Cast(OuterRef("answer_id"), models.CharField()),
-    ).order_by()
-
-
-def decisions():
-    """Every decision with what the figures need, annotated in the database."""
-    version = _approved_row()
-    unchanged = models.Case(
-        models.When(
-            models.Q(
-                question=models.F("imported_question"),
-                text=models.F("imported_text"),
-            ),
-            then=models.Value(True),
-        ),
-        default=models.Value(False),
-        output_field=models.BooleanField(),
-    )
-    return (
-        WorkflowEvent.objects.filter(action__in=DECISIONS)
-        .annotate(
-            submission_id=Subquery(
-                WorkflowEvent.objects.filter(
-                    answer_id=OuterRef("answer_id"), action=Action.SUBMIT, id__lt=OuterRef("id")
-                )
-                .order_by("-id")
-                .values("id")[:1]
-            ),
-            opened_at=Subquery(
-                ReviewOpening.objects.filter(
-                    submission_id=OuterRef("submission_id"), reviewer_id=OuterRef("actor_id")
-                )
-                .order_by()
-                .values("opened_at")[:1]
-            ),
-            level_at_decision=Cast(
-                Subquery(version.annotate(level=_StoredField("flag_level")).values("level")[:1]),
-                models.IntegerField(),
-            ),
-            unchanged_at_decision=Subquery(
-                version.annotate(
-                    question=_StoredField("question"),
-                    text=_StoredField("text"),
-                    imported_question=_StoredField("imported_question"),
-                    imported_text=_StoredField("imported_text"),
-                    same=unchanged,
-                ).values("same")[:1]
-            ),
-        )
-        .order_by()
-    )
-
-
-class _SecondsBetween(models.Func):
-    """Whole seconds from one time to a later one: never negative, NULL when either is."""
-
-    output_field = models.IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        (start, start_params), (end, end_params) = map(
-            compiler.compile, self.get_source_expressions()
-        )
-        seconds = f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS integer)"
-        return _not_negative(seconds), [*end_params, *start_params] * 2
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        (start, start_params), (end, end_params) = map(
-            compiler.compile, self.get_source_expressions()
-        )
-        seconds = f"CAST(round(extract(epoch FROM ({end}) - ({start}))) AS integer)"
-        return _not_negative(seconds), [*end_params, *start_params] * 2
-
-
-def _not_negative(sql: str) -> str:
-    # A clock set back between opening and deciding is no negative time (the column is
-    # positive); NULL stays NULL.
-    return f"CASE WHEN {sql} < 0 THEN 0 ELSE {sql} END"
-
-
-_KEPT_COLUMNS = (
-    "event_id", "reviewer_id", "answer_id", "action", "decided_at", "opened_at",
-    "seconds_to_decide", "with_warnings", "unchanged",
-)  # fmt: skip
-
-
 def refresh_decisions() -> int:
-    """Keep the facts of the decisions not yet in ReviewDecision; returns how many.
+    """Keep any decision missing from ReviewDecision (and then recount every total); returns
+    how many were missing.
 
-    One INSERT … SELECT, whether there is anything new or not (the facts never pass
-    through Python). Asks for the decisions missing there, not those after the newest
-    kept: a transaction may commit an older event id after a newer one. Two pages
-    refreshing at once compute the same facts; the first one's stay.
+    Every decision keeps its own facts as it is taken (storage.review_facts.keep), and
+    migration 0019 kept those before it, so this finds none unless rows were written
+    outside the workflow. A repair that reads the whole history: no page calls it.
     """
-    approval = Q(action=Action.APPROVE)
-    missing = (
-        decisions()
-        .filter(~Exists(ReviewDecision.objects.filter(event_id=OuterRef("pk"))))
-        .annotate(
-            seconds=_SecondsBetween(models.F("opened_at"), models.F("created_at")),
-            warned=models.Case(
-                models.When(approval & Q(level_at_decision__gte=FlagLevel.WARNING), then=True),
-                default=False,
-                output_field=models.BooleanField(),
-            ),
-            same=models.Case(
-                models.When(approval & Q(unchanged_at_decision=True), then=True),
-                default=False,
-                output_field=models.BooleanField(),
-            ),
-        )
-        .values_list(
-            "id",
-            "actor_id",
-            "answer_id",
-            "action",
-            "created_at",
-            "opened_at",
-            "seconds",
-            "warned",
-            "same",
-        )  # fmt: skip
-    )
-    select, params = missing.query.sql_with_params()
-    table = connection.ops.quote_name(ReviewDecision._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in _KEPT_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select} ON CONFLICT DO NOTHING", params)
-        return max(cursor.rowcount, 0)
+    return review_facts.refill()
 
 
 def signed(sign: str):
@@ -261,7 +120,6 @@ def answers_with_sign(queryset, sign: str, reviewer_id: int):
     """The answers of the queryset behind a figure of one reviewer."""
     if sign not in SIGNS:
         return queryset.none()
-    refresh_decisions()
     return queryset.filter(pk__in=signed(sign).filter(reviewer_id=reviewer_id).values("answer_id"))
 
 
@@ -275,7 +133,8 @@ class ReviewerFigures:
     approvals: int = 0
     with_warnings: int = 0
     unchanged: int = 0
-    durations: list[timedelta] = field(default_factory=list)
+    # Timed decisions per time as shown (seconds, cut to the label's resolution: ReviewerTimes).
+    times: dict[int, int] = field(default_factory=dict)
 
     @property
     def sent_back_share(self) -> int | None:
@@ -283,39 +142,67 @@ class ReviewerFigures:
         return round(100 * self.sent_back / self.decisions) if self.decisions else None
 
     @property
+    def timed(self) -> int:
+        """Decisions with an opening on record."""
+        return sum(self.times.values())
+
+    @property
+    def durations(self) -> list[timedelta]:
+        """Every timed decision's time as shown, shortest first (one entry per decision)."""
+        return [
+            timedelta(seconds=seconds)
+            for seconds, count in sorted(self.times.items())
+            for _ in range(count)
+        ]
+
+    @property
     def median_time(self) -> timedelta | None:
-        return statistics.median(self.durations) if self.durations else None
+        """The median of the times as shown, read from the buckets without listing them.
+
+        An odd count has one middle time: the median is exact to the label. An even count
+        takes the mean of the two middle times (statistics.median's convention, as the
+        figures always did), each as shown: exact when both are whole units of the label
+        (or share a bucket), otherwise within one unit of it.
+        """
+        count = self.timed
+        if not count:
+            return None
+        middle = {(count - 1) // 2: None, count // 2: None}  # 0-based positions, sorted
+        before = 0
+        for seconds, decisions in sorted(self.times.items()):
+            for position in middle:
+                if middle[position] is None and position < before + decisions:
+                    middle[position] = seconds
+            before += decisions
+            if None not in middle.values():
+                break
+        return timedelta(seconds=statistics.fmean(middle.values()))
 
 
 def reviewer_figures() -> list[ReviewerFigures]:
     """Every reviewer's figures (and anyone else who decided), busiest first.
 
-    A few queries whatever the history: the new decisions' facts kept (see
-    refresh_decisions), the counts added up by the database, the times read for medians.
+    Three queries whatever the history: the totals (a row per reviewer who decided), their
+    time buckets, and the people. Nothing is computed or written here (see review_facts).
     """
-    refresh_decisions()
-    kept = ReviewDecision.objects.filter(reviewer__isnull=False)
     figures: dict[int, ReviewerFigures] = {}
-    counted = kept.values("reviewer_id").annotate(
-        decisions=Count("pk"),
-        sent_back=Count("pk", filter=Q(action=Action.REQUEST_CHANGES)),
-        with_warnings=Count("pk", filter=Q(with_warnings=True)),
-        unchanged=Count("pk", filter=Q(unchanged=True)),
+    totals = ReviewerTotals.objects.order_by().values_list(
+        "reviewer_id", "decisions", "sent_back", "with_warnings", "unchanged"
     )
-    for row in counted.order_by():
-        figures[row["reviewer_id"]] = ReviewerFigures(
+    for reviewer_id, decisions, sent_back, with_warnings, unchanged in totals:
+        figures[reviewer_id] = ReviewerFigures(
             user=None,
-            decisions=row["decisions"],
-            sent_back=row["sent_back"],
-            approvals=row["decisions"] - row["sent_back"],
-            with_warnings=row["with_warnings"],
-            unchanged=row["unchanged"],
+            decisions=decisions,
+            sent_back=sent_back,
+            approvals=decisions - sent_back,
+            with_warnings=with_warnings,
+            unchanged=unchanged,
         )
-    timed = kept.filter(seconds_to_decide__isnull=False).values_list(
-        "reviewer_id", "seconds_to_decide"
-    )
-    for reviewer_id, seconds in timed.order_by().iterator(chunk_size=10000):
-        figures[reviewer_id].durations.append(timedelta(seconds=seconds))
+    times = ReviewerTimes.objects.filter(decisions__gt=0).order_by("reviewer_id", "seconds")
+    for reviewer_id, seconds, decisions in times.values_list("reviewer_id", "seconds", "decisions"):
+        if reviewer_id not in figures:  # not without totals (one writer), but never lost
+            figures[reviewer_id] = ReviewerFigures(user=None)
+        figures[reviewer_id].times[seconds] = decisions
     people = get_user_model().objects.filter(
         models.Q(pk__in=list(figures)) | models.Q(pk__in=workflow.reviewers().values("pk"))
     )

@@ -17,6 +17,8 @@ from editorial.models.records import (
     HistoryLink,
     Notice,
     ReviewDecision,
+    ReviewerTimes,
+    ReviewerTotals,
     ReviewOpening,
     WorkflowEvent,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "Notice",
     "ReviewDecision",
     "ReviewOpening",
+    "ReviewerTimes",
+    "ReviewerTotals",
     "Source",
     "Status",
     "WorkflowEvent",

@@ -294,3 +294,56 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.reviewer_id} on {self.answer_id}"
+
+
+class ReviewerTotals(models.Model):
+    """One reviewer's review-quality counts, added to by each of their decisions.
+
+    The dashboard reads one of these rows per reviewer instead of adding up every decision,
+    so its cost does not grow with the history. Written only by editorial.storage.
+    review_facts, in the decision's transaction, by increments in the database (two
+    decisions at once both count); always the sum of the reviewer's ReviewDecision rows.
+    """
+
+    reviewer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    decisions = models.PositiveIntegerField(default=0)
+    sent_back = models.PositiveIntegerField(default=0, help_text="Requests for changes.")
+    with_warnings = models.PositiveIntegerField(
+        default=0, help_text="Approvals of answers carrying warnings."
+    )
+    unchanged = models.PositiveIntegerField(
+        default=0, help_text="Approvals with the question and text as imported."
+    )
+
+    class Meta:
+        verbose_name_plural = "reviewer totals"
+
+    def __str__(self) -> str:
+        return f"{self.decisions} decisions by {self.reviewer_id}"
+
+
+class ReviewerTimes(models.Model):
+    """How many of a reviewer's timed decisions took each time from opening to deciding.
+
+    A histogram at the resolution the dashboard shows a time (storage.review_facts.bucket):
+    whole seconds under a minute, whole minutes under 48 hours, whole hours beyond. The
+    median read from it is the median of the times as they are shown. Its size is bounded by
+    the resolution (some 3,000 rows for two days, then one an hour), not by the decisions.
+    """
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    seconds = models.PositiveIntegerField(help_text="The time, cut to the shown resolution.")
+    decisions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "reviewer times"
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "seconds"], name="reviewer_time_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decisions} decisions by {self.reviewer_id} in {self.seconds} s"

@@ -4,8 +4,8 @@ Every rule is checked for each answer (state, assigned reviewer, four-eyes, sour
 blocking flags, claims, the version the reviewer saw) through the same `check` and the
 same facts as a single approval, on rows locked and read once per batch; a refused
 answer changes nothing and the others go on. Each approval still gets its own revision
-(the answer's version with its sources and evidence), event, pin and announcement, in a
-few statements per batch instead of some twenty per answer.
+(the answer's version with its sources and evidence), event, pin, review-quality facts and
+announcement, in a few statements per batch instead of some twenty per answer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from editorial.models import Answer, ApprovedVersion, ClaimEvidence, Source, Status, WorkflowEvent
-from editorial.storage import approvals, events, statistics, versioning
+from editorial.storage import approvals, events, review_facts, statistics, versioning
 from editorial.workflow import facts, notify
 from editorial.workflow.errors import WorkflowError
 from editorial.workflow.provenance import pin_fields
@@ -237,4 +237,10 @@ def _approve(batch: _Batch, approved: list[Answer], *, user, comment: str) -> No
         for row, revision in zip(approved, revisions, strict=True)
     ]
     approvals.record(pins)
+    # Each approval's review-quality facts, added to the reviewer's totals: one batch at once.
+    review_facts.keep(
+        WorkflowEvent.objects.filter(
+            revision_id__in=[revision.pk for revision in revisions], action=Action.APPROVE
+        )
+    )
     notify.announce("approve", approved, user=user, comment=comment)

@@ -2,7 +2,8 @@
 
 A transition locks the row, checks the state it leaves from and its guard, changes the
 state, saves in a revision of its own with its event, pins or records what it must in
-the same transaction, and is announced once committed (notify). `STEPS` says for every
+the same transaction (a decision also its review-quality facts and totals: storage.
+review_facts), and is announced once committed (notify). `STEPS` says for every
 step, in one place, its label, states, guard, service, whose part it is and how the
 answer list offers it; the admin's buttons and list actions are generated from it.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from editorial.models import Answer, ApprovedVersion, Notice, Status, WorkflowEvent
-from editorial.storage import approvals
+from editorial.storage import approvals, review_facts
 from editorial.workflow import facts, guards, notify
 from editorial.workflow.assignment import (
     assign_editor,
@@ -148,6 +149,7 @@ def approve(
             before_event_id=event.pk,
         )
         approvals.record([ApprovedVersion(answer=row, **pinned)])
+        review_facts.keep(WorkflowEvent.objects.filter(pk=event.pk))
 
     return _transition(
         "approve", answer, user, comment=comment, after_save=pin,
@@ -162,6 +164,7 @@ def request_changes(
         # Unread until the editor opens the answer: their home page lists it till then.
         if row.editor_id is not None:
             Notice.objects.create(recipient_id=row.editor_id, event=event)
+        review_facts.keep(WorkflowEvent.objects.filter(pk=event.pk))
 
     return _transition(
         "request_changes", answer, user, comment=comment, after_save=leave_notice,

@@ -299,5 +299,6 @@ def test_select_all_approves_ten_thousand_answers_in_one_post(client, people):
 # The admin's own (session, user, permissions, the changelist the action runs from, the
 # selection), then a batch: a savepoint, the locked rows, their people, sources, claim
 # evidence and events, the update, then one insert each of revisions, versions, events and
-# approvals, and one update naming each answer's new approval.
-BULK_APPROVE_QUERIES = 25
+# approvals, one update naming each answer's new approval, and the review-quality facts: one
+# insert of the decisions kept, one upsert each of the reviewer's totals and time buckets.
+BULK_APPROVE_QUERIES = 28

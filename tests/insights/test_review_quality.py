@@ -11,10 +11,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from editorial import workflow
 from editorial.insights import review_quality
-from editorial.models import ReviewOpening, WorkflowEvent
+from editorial.models import ReviewDecision, ReviewOpening, WorkflowEvent
 from tests.conftest import a_source, change_url, ma
 from tests.insights.conftest import submit
 
@@ -29,12 +30,14 @@ def open_for_review(client, user, answer) -> None:
     assert client.get(change_url(answer)).status_code == 200
 
 
-def opened_before_decision(answer, reviewer, minutes: float) -> None:
-    """Set the recorded opening so the latest decision came `minutes` after it."""
-    decision = answer.events.filter(actor=reviewer).order_by("-id").first()
+def opened_before_deciding(answer, reviewer, minutes: float) -> None:
+    """Set the recorded opening `minutes` back, just before the reviewer decides: the decision
+    comes that long after it (the seconds the step takes stay inside the minute shown).
+
+    Before the decision, not after: a decision's facts are kept as it is taken."""
     opening = ReviewOpening.objects.filter(answer=answer, reviewer=reviewer).latest("id")
     ReviewOpening.objects.filter(pk=opening.pk).update(
-        opened_at=decision.created_at - timedelta(minutes=minutes)
+        opened_at=timezone.now() - timedelta(minutes=minutes)
     )
 
 
@@ -52,19 +55,19 @@ def history(client, seeds, people):
     workflow.edit(a, user=editor, sources=[a_source()])  # sources only: the text as imported
     submit(a, editor, reviewer=r1)
     open_for_review(client, r1, a)
+    opened_before_deciding(a, r1, 10)
     workflow.approve(a, r1)
-    opened_before_decision(a, r1, 10)
 
     workflow.edit(b, user=editor, sources=[a_source()])
     submit(b, editor, reviewer=r1)
     open_for_review(client, r1, b)
+    opened_before_deciding(b, r1, 30)
     workflow.request_changes(b, r1, comment="Say which law.")
-    opened_before_decision(b, r1, 30)
     workflow.edit(b, user=editor, text=b.text + " The law is chapter 90.")
     submit(b, editor, reviewer=r1)
     open_for_review(client, r1, b)
+    opened_before_deciding(b, r1, 5)
     workflow.approve(b, r1)
-    opened_before_decision(b, r1, 5)
 
     workflow.edit(c, user=editor, text=c.text + " and the", sources=[a_source()])
     c.refresh_from_db()
@@ -75,14 +78,14 @@ def history(client, seeds, people):
     workflow.edit(d, user=editor, text=d.text + " Checked.", sources=[a_source()])
     submit(d, editor, reviewer=r2)
     open_for_review(client, r2, d)
+    opened_before_deciding(d, r2, 120)
     workflow.approve(d, r2)
-    opened_before_decision(d, r2, 120)
 
     workflow.edit(e, user=editor, sources=[a_source()])
     submit(e, editor, reviewer=r2)
     open_for_review(client, r2, e)
+    opened_before_deciding(e, r2, 60)
     workflow.request_changes(e, r2, comment="Too vague.")
-    opened_before_decision(e, r2, 60)
     return {"a": a, "b": b, "c": c, "d": d, "e": e}
 
 
@@ -196,7 +199,8 @@ def test_the_figures_stay_what_the_decision_was(client, history, people):
     workflow.edit(a, user=people["editor"], text=a.text + " Edited later.")
     submit(a, people["editor"], reviewer=people["reviewer2"])
     workflow.approve(a, people["reviewer2"])
-    assert review_quality.refresh_decisions() == 1
+    # Kept once, as it was taken: nothing is left for a refresh to find.
+    assert ReviewDecision.objects.filter(answer=a, reviewer=people["reviewer2"]).count() == 1
     assert review_quality.refresh_decisions() == 0
     after = figures_of(people["reviewer"])
     assert (
@@ -256,6 +260,6 @@ def test_an_opening_recorded_after_the_decision_counts_as_no_time(client, seeds,
     workflow.edit(answer, user=editor, sources=[a_source()])
     submit(answer, editor, reviewer=r1)
     open_for_review(client, r1, answer)
+    opened_before_deciding(answer, r1, -3)  # a clock set back: opened "after" deciding
     workflow.approve(answer, r1)
-    opened_before_decision(answer, r1, -3)  # a clock set back: opened "after" deciding
     assert figures_of(r1).durations == [timedelta(0)]

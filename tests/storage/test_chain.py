@@ -266,6 +266,12 @@ def test_the_end_of_the_chain_is_proven_by_a_head_kept_elsewhere(sealed):
     revision = HistoryLink.objects.get(position=head.position).revision_id
     with without_triggers():
         sql("UPDATE editorial_answer SET approved_id = NULL WHERE id = %s", [sealed.pk])
+        # The decision's review-quality facts name its event: they go with it (not history).
+        sql(
+            "DELETE FROM editorial_reviewdecision WHERE event_id IN "
+            "(SELECT id FROM editorial_workflowevent WHERE revision_id = %s)",
+            [revision],
+        )
         for table in ("editorial_workflowevent", "editorial_approvedversion", "reversion_version"):
             sql(f"DELETE FROM {table} WHERE revision_id = %s", [revision])
         sql("DELETE FROM editorial_historylink WHERE revision_id = %s", [revision])
@@ -398,7 +404,12 @@ def test_links_cut_from_the_end_are_named_by_an_export_made_after_them(sealed, m
 
 def test_history_removed_whole_leaves_answers_without_any(sealed):
     with without_triggers():
-        for table in ("editorial_historylink", "editorial_approvedversion"):
+        # The decisions' review-quality facts name their events: they go too (not history).
+        for table in (
+            "editorial_historylink",
+            "editorial_approvedversion",
+            "editorial_reviewdecision",
+        ):
             sql(f"DELETE FROM {table}")
         sql("UPDATE editorial_answer SET approved_id = NULL")
         for table in ("editorial_workflowevent", "reversion_version", "reversion_revision"):
