@@ -134,6 +134,26 @@ def distinctive_words(question: str, siblings: list[str], *, ignore: frozenset[s
     return sorted(chosen[term] for term in ranked[:MAX_QUESTION_WORDS])
 
 
+def _elsewhere(answer: Answer, base, words: list[str]) -> list[Answer]:
+    """Up to MAX_ELSEWHERE answers of other documents to the same question, in one query:
+    on PostgreSQL the very same question first (its hash index stops at the few wanted;
+    the full-text index would first gather every copy, 25,000 at a million answers), then,
+    only if those are too few (UNION ALL under a LIMIT stops reading once it has enough),
+    questions holding the distinctive words. Any of the matches, in no order: sorting them
+    all first read every match (5,000 copies at 200,000 answers: 70 ms on PostgreSQL)."""
+    active = Answer.objects.active()
+    if connections[active.db].vendor != "postgresql":
+        matches = _same_question_elsewhere(answer, active, words).order_by().values("pk")
+    else:
+        same = active.exclude(document_id=answer.document_id).filter(question=answer.question)
+        similar = _same_question_elsewhere(answer, active.exclude(question=answer.question), words)
+        matches = (
+            same.order_by().values("pk")[:MAX_ELSEWHERE]
+            .union(similar.order_by().values("pk")[:MAX_ELSEWHERE], all=True)
+        )  # fmt: skip
+    return list(base.filter(pk__in=matches[:MAX_ELSEWHERE]).order_by("pk"))
+
+
 def _same_question_elsewhere(answer: Answer, base, words: list[str]):
     """Other documents' answers whose question holds every one of these words."""
     if not words:
@@ -250,12 +270,7 @@ def related_answers(answer: Answer, *, user=None, limit: int = 5) -> list[Relate
     words = distinctive_words(
         answer.question, [candidate.question for candidate in candidates], ignore=ignore
     )
-    # Any MAX_ELSEWHERE of the matches, in no order: sorting them all first read every
-    # match (5,000 copies of one question at 200,000 answers: 70 ms on PostgreSQL).
-    elsewhere = _same_question_elsewhere(answer, Answer.objects.active(), words)
-    candidates += list(
-        base.filter(pk__in=elsewhere.order_by().values("pk")[:MAX_ELSEWHERE]).order_by("pk")
-    )
+    candidates += _elsewhere(answer, base, words)
     if not candidates:
         return []
 
