@@ -2,6 +2,7 @@
 every file a restore must refuse (changed, cut short, from elsewhere, broken) refused with a
 sentence before anything is written."""
 
+import gzip
 import hashlib
 import hmac
 import io
@@ -61,6 +62,19 @@ def snapshot() -> dict[str, list[dict]]:
             rows.append(row)
         tables[label] = sorted(rows, key=repr) if model in NATURAL else rows
     return tables
+
+
+def text_of(path) -> str:
+    """The file's lines as text, whether it is compressed or not."""
+    data = path.read_bytes()
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
+
+
+def put(path, text: str) -> None:
+    """Write `text` as the file, compressed as it was (new files: plain)."""
+    data = text.encode()
+    gzipped = path.exists() and path.read_bytes()[:2] == b"\x1f\x8b"
+    path.write_bytes(gzip.compress(data) if gzipped else data)
 
 
 @pytest.fixture
@@ -170,9 +184,11 @@ def test_restore_refuses_a_database_that_is_not_empty(history, tmp_path):
 def test_backup_to_stdout_is_the_same_file(history, tmp_path):
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
-    out = io.StringIO()
+    out = io.BytesIO()
     call_command("backup", "-", stdout=out, stderr=io.StringIO())
-    to_file, to_stdout = path.read_text().splitlines(), out.getvalue().splitlines()
+    assert out.getvalue()[:2] == b"\x1f\x8b"  # gzip, as the file
+    to_file = text_of(path).splitlines()
+    to_stdout = gzip.decompress(out.getvalue()).decode().splitlines()
     # The header says when; the rows and each table's hash are the same.
     assert to_file[1:-1] == to_stdout[1:-1]
     manifest = [json.loads(lines[-1])["manifest"] for lines in (to_file, to_stdout)]
@@ -187,7 +203,7 @@ def test_a_backup_holds_every_table_of_the_app_registry_but_those_left_out_for_a
 ):
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
-    lines = path.read_text().splitlines()
+    lines = text_of(path).splitlines()
     tables = [json.loads(line)["table"] for line in lines if line.startswith('{"table": ')]
     registry = {model._meta.label_lower for model in apps.get_models()}
     assert set(tables) == registry - set(LEFT_OUT)
@@ -241,7 +257,7 @@ def refused(path, match: str, **options) -> None:
 def rewrite(path, change, *, key: bytes | None = None) -> None:
     """Change the rows with `change(row) -> row`, as someone editing the file would; with
     `key`, re-sign the manifest too (as only a holder of the key can)."""
-    lines = path.read_text().splitlines()
+    lines = text_of(path).splitlines()
     out, tables, current = [lines[0]], {}, None
     for line in lines[1:-1]:
         if line.startswith('{"table": '):
@@ -260,7 +276,7 @@ def rewrite(path, change, *, key: bytes | None = None) -> None:
     else:
         manifest["manifest"] = listed  # counts and hashes fixed up, the signature as it was
     out.append(json.dumps(manifest))
-    path.write_text("\n".join(out) + "\n")
+    put(path, "\n".join(out) + "\n")
 
 
 def edit_text(row):
@@ -282,8 +298,8 @@ def replace_password(row):
 
 
 def test_a_row_changed_in_the_file_is_refused(backed_up):
-    text = backed_up.read_text()
-    backed_up.write_text(text.replace("Checked in 2024.", "Checked in 1924.", 1))
+    text = text_of(backed_up)
+    put(backed_up, text.replace("Checked in 2024.", "Checked in 1924.", 1))
     refused(backed_up, r"The rows of [\w.]+ are not those its manifest lists")
 
 
@@ -295,14 +311,23 @@ def test_rows_changed_with_the_manifest_made_to_match_are_refused(backed_up, cha
 
 @pytest.mark.parametrize("keep", [0.0, 0.5, 0.999])
 def test_a_file_cut_short_is_refused(backed_up, keep):
+    """Cut in its compressed bytes: gzip's own end is missing (0.0: its gzip header only)."""
     data = backed_up.read_bytes()
+    backed_up.write_bytes(data[: int(len(data) * keep)] if keep else data[:10])
+    refused(backed_up, "It ends before its manifest.*incomplete")
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.5, 0.999])
+def test_a_plain_file_cut_short_is_refused(backed_up, keep):
+    """A backup written --uncompressed (or before compression), cut short."""
+    data = text_of(backed_up).encode()
     backed_up.write_bytes(data[: int(len(data) * keep)] if keep else data[: data.index(b"\n") + 1])
     refused(backed_up, "It ends before its manifest.*incomplete")
 
 
 def test_a_file_cut_at_a_line_is_refused(backed_up):
-    lines = backed_up.read_text().splitlines(keepends=True)
-    backed_up.write_text("".join(lines[:-1]))
+    lines = text_of(backed_up).splitlines(keepends=True)
+    put(backed_up, "".join(lines[:-1]))
     refused(backed_up, "It ends before its manifest: it is incomplete")
 
 
@@ -310,7 +335,7 @@ def test_a_file_from_another_deployment_is_refused_and_restores_with_its_key(
     history, tmp_path, fresh_content_types, settings
 ):
     key_file = tmp_path / "backup.key"
-    key_file.write_text("a key kept apart from the backups, 32 characters or more\n")
+    put(key_file, "a key kept apart from the backups, 32 characters or more\n")
     made_elsewhere = tmp_path / "elsewhere.json"
     call_command("backup", str(made_elsewhere), key_file=str(key_file), stderr=io.StringIO())
     if connection.vendor == "postgresql":
@@ -369,17 +394,17 @@ def test_restore_refuses_a_file_that_is_not_a_backup(db, tmp_path):
             "format version 1; this version of Editorial restores version 2",
         ),
     ):
-        path.write_text(text)
+        put(path, text)
         refused(path, match)
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     refused(path, "not an Editorial backup")
 
 
 def test_a_table_the_manifest_lists_but_the_file_lacks_is_refused(backed_up):
-    lines = backed_up.read_text().splitlines()
+    lines = text_of(backed_up).splitlines()
     start = lines.index(json.dumps({"table": "editorial.reviewdecision"}))
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith('{"table": '))
-    backed_up.write_text("\n".join(lines[:start] + lines[end:]) + "\n")
+    put(backed_up, "\n".join(lines[:start] + lines[end:]) + "\n")
     refused(
         backed_up, r"The table editorial\.reviewdecision is in its manifest but not among its rows"
     )
@@ -387,7 +412,7 @@ def test_a_table_the_manifest_lists_but_the_file_lacks_is_refused(backed_up):
 
 def test_a_file_signed_by_the_key_but_lacking_a_table_is_from_another_version(backed_up):
     key = backups.keys()[0]
-    lines = backed_up.read_text().splitlines()
+    lines = text_of(backed_up).splitlines()
     header = json.loads(lines[0])
     header["tables"].remove("editorial.reviewdecision")
     start = lines.index(json.dumps({"table": "editorial.reviewdecision"}))
@@ -397,14 +422,14 @@ def test_a_file_signed_by_the_key_but_lacking_a_table_is_from_another_version(ba
     del manifest["editorial.reviewdecision"]
     signature = backups._signature(key, kept[0], manifest)
     kept.append(json.dumps({"manifest": manifest, "hmac": signature}))
-    backed_up.write_text("\n".join(kept) + "\n")
+    put(backed_up, "\n".join(kept) + "\n")
     refused(backed_up, "made by another version of Editorial: it lacks editorial.reviewdecision")
 
 
 def test_the_signature_is_an_hmac_of_the_header_and_manifest(history, tmp_path):
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
-    lines = path.read_text().splitlines()
+    lines = text_of(path).splitlines()
     last = json.loads(lines[-1])
     key = hmac.new(settings_secret().encode(), b"editorial.storage.backup", hashlib.sha256)
     message = lines[0] + "\n" + json.dumps(last["manifest"], sort_keys=True, separators=(",", ":"))
