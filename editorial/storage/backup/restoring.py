@@ -3,10 +3,11 @@
 Inserting through Django's deserializer cost two queries a row (an UPDATE that finds
 nothing, then the INSERT) and a query per reference by name (a user, a content type);
 on 200,000 answers that was nearly all of a restore's time. The tables of plain columns
-(writing.plain) are inserted here a batch at a time instead: one multi-row INSERT of the
-values as the file has them ("raw", as Django's loaddata saves: no auto_now, no signals),
-the names resolved once each. Users and groups, with their many-to-many lists, still go
-through the deserializer, a row at a time: there are few.
+(writing.plain) are inserted here a chunk at a time instead, without a model instance per
+row: on PostgreSQL through COPY, on SQLite one prepared INSERT run for the chunk; the
+values as the file has them (as loaddata's "raw" save: no auto_now, no signals), each read
+and prepared as Django would, the names resolved once each. Users and groups, with their
+many-to-many lists, still go through the deserializer, a row at a time: there are few.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def read_backup(
                         for row in serializers.deserialize("python", rows, using=using):
                             row.save(using=using)
                     restored[label] += len(rows)
+                    del rows  # before the next chunk is read: one chunk in memory, not two
             _reset_sequences(using, list(tables.values()))
             # Every reference checked now, not at commit: a broken one is named, and rolled back.
             connection.check_constraints()
@@ -110,32 +112,87 @@ class _Names:
         return self.known[key]
 
 
+# Fields whose value, when the file has it as this type, goes to the database as it is
+# (the deserializer's to_python and the field's preparation would return it unchanged).
+_AS_IT_IS = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.URLField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.BooleanField: bool,
+}
+
+
+def _converter(field, names: _Names, connection):
+    """The value the database takes for the field from what the file holds: read as the
+    deserializer reads it (to_python; a reference by name looked up), prepared as a save
+    prepares it."""
+    if field.remote_field is not None:
+        target, related = field.target_field, field.remote_field.model
+
+        def reference(value):
+            if value is None:
+                return None
+            if isinstance(value, list):
+                return names.id(related, value)
+            if type(value) is _AS_IT_IS.get(type(target)):
+                return value
+            return target.get_db_prep_save(target.to_python(value), connection)
+
+        return reference
+    kind = _AS_IT_IS.get(type(field))
+
+    def plain_value(value):
+        if kind is not None and (value is None or type(value) is kind):
+            return value
+        return field.get_db_prep_save(field.to_python(value), connection)
+
+    return plain_value
+
+
 def _insert(model: type[models.Model], rows: list[dict], names: _Names, using: str) -> None:
-    """One batch of rows as they are in the file, each value as the deserializer reads it."""
+    """A chunk of rows as they are in the file, in one statement (PostgreSQL: COPY), each
+    value read as the deserializer reads it and prepared as a save prepares it."""
     meta = model._meta
-    fields = {field.name: field for field in meta.local_fields if field.serialize}
-    objs = []
-    for row in rows:
-        values = {meta.pk.attname: meta.pk.to_python(row["pk"])}
-        for name, value in row["fields"].items():
-            field = fields.get(name)
-            if field is None:
-                raise DeserializationError(f"{meta.label_lower} has no field named {name!r}.")
-            if field.remote_field is None:
-                values[field.attname] = field.to_python(value)
-            elif value is None:
-                values[field.attname] = None
-            elif isinstance(value, list):
-                values[field.attname] = names.id(field.remote_field.model, value)
-            else:
-                values[field.attname] = field.target_field.to_python(value)
-        objs.append(model(**values))
-    columns = meta.local_concrete_fields
     connection = connections[using]
-    size = connection.ops.bulk_batch_size(columns, objs) or len(objs)
-    manager = model._base_manager.using(using)
-    for start in range(0, len(objs), size):
-        manager._insert(objs[start : start + size], fields=columns, using=using, raw=True)
+    columns = meta.local_concrete_fields
+    where = {field.name: index for index, field in enumerate(columns)}
+    convert = [_converter(field, names, connection) for field in columns]
+    pk = where[meta.pk.name]
+    missing = object()
+    values = []
+    for row in rows:
+        line = [missing] * len(columns)
+        line[pk] = convert[pk](row["pk"])
+        for name, value in row["fields"].items():
+            index = where.get(name)
+            if index is None or index == pk:
+                raise DeserializationError(f"{meta.label_lower} has no field named {name!r}.")
+            line[index] = convert[index](value)
+        for index, value in enumerate(line):
+            if value is missing:  # not in the file: its default, as a new instance has it
+                field = columns[index]
+                line[index] = field.get_db_prep_save(field.get_default(), connection)
+        values.append(line)
+    quote = connection.ops.quote_name
+    table, names_sql = quote(meta.db_table), ", ".join(quote(f.column) for f in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names_sql}) FROM STDIN") as copy:
+                for line in values:
+                    copy.write_row(line)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({names_sql}) VALUES ({', '.join(['%s'] * len(columns))})",
+                values,
+            )
 
 
 def _chunks(source: IO[str]) -> Iterator[tuple[str, list[dict]]]:

@@ -89,6 +89,7 @@ def write_backup(
                 digest.update(data)
                 stream.write(data)
                 count += len(lines)
+                del lines, data  # before the next chunk is read: one in memory, not two
             manifest[label] = {"rows": count, "sha256": digest.hexdigest()}
         ending = {"manifest": manifest, "hmac": signature(signing, header, manifest)}
         stream.write((json.dumps(ending) + "\n").encode())
