@@ -2,6 +2,7 @@
 every file a restore must refuse (changed, cut short, from elsewhere, broken) refused with a
 sentence before anything is written."""
 
+import gzip
 import hashlib
 import hmac
 import io
@@ -17,21 +18,17 @@ from reversion.models import Version
 
 from editorial import workflow
 from editorial.exporters import Export
-from editorial.insights import review_quality
 from editorial.models import (
     Answer,
     ExportRecord,
     HistoryLink,
-    Notice,
-    ReviewDecision,
-    ReviewOpening,
     WorkflowEvent,
 )
 from editorial.storage import backup as backups
 from editorial.storage import chain
 from editorial.storage.backup import LEFT_OUT, backed_up_models
 from editorial.storage.history import HistoryIsPermanent
-from tests.conftest import RMV_SOURCE, settle_claims
+from tests.conftest import RMV_SOURCE
 
 pytestmark = pytest.mark.django_db
 
@@ -63,46 +60,17 @@ def snapshot() -> dict[str, list[dict]]:
     return tables
 
 
-@pytest.fixture
-def history(seeds, people):
-    """Edits, sources, an approval then a new draft, a request for changes, an archive, an
-    export: every kind of row a backup must carry."""
-    editor, reviewer, managing = people["editor"], people["reviewer"], people["managing"]
-    answers = Answer.objects.filter(document__subject="Massachusetts").order_by("position")
-    first, second, third = answers[1], answers[2], answers[3]
-    workflow.edit(first, user=editor, text=first.text + " Checked in 2024.", sources=[SOURCE])
-    # Its claims settled in one edit: "2024" linked to the source, the agencies marked known.
-    workflow.settle_claims(
-        first, user=editor, claims=[c.key for c in workflow.unsettled_claims(first)],
-        kind="common_knowledge", reason="The agencies the question names.",
-        overrides={"2024": {"kind": "source", "source_id": first.sources.get().pk,
-                            "excerpt": SOURCE["excerpt"]}},
-    )  # fmt: skip
-    workflow.submit(first, editor, reviewer=reviewer, comment="Sourced.")
-    workflow.approve(first, reviewer, comment="Fine.")
-    workflow.edit(first, user=editor, text=first.text + " Later.")  # approved stays pinned
-    workflow.edit(second, user=editor, sources=[SOURCE])
-    settle_claims(second, editor)
-    workflow.submit(second, editor, reviewer=reviewer)
-    review_quality.record_opening(answer_id=second.pk, user=reviewer)
-    workflow.request_changes(second, reviewer, comment="Which law?")
-    workflow.archive(third, managing, comment="Duplicate.")
-    review_quality.refresh_decisions()
-    chain.seal()  # as the commits would have: every revision in the chain
-    Export("jsonl", user=managing, channel="command").write_to(io.BytesIO())
-    assert Notice.objects.exists() and ExportRecord.objects.exists()
-    assert first.claim_evidence.exists() and first.approved.claims
-    assert ReviewOpening.objects.count() == 1 and ReviewDecision.objects.count() == 2
-    assert HistoryLink.objects.exists() and ExportRecord.objects.get().chain_position
-    return first
+def text_of(path) -> str:
+    """The file's lines as text, whether it is compressed or not."""
+    data = path.read_bytes()
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
 
 
-@pytest.fixture
-def fresh_content_types():
-    """Flushing inside the test renumbers content types; the cache must forget them."""
-    ContentType.objects.clear_cache()
-    yield
-    ContentType.objects.clear_cache()
+def put(path, text: str) -> None:
+    """Write `text` as the file, compressed as it was (new files: plain)."""
+    data = text.encode()
+    gzipped = path.exists() and path.read_bytes()[:2] == b"\x1f\x8b"
+    path.write_bytes(gzip.compress(data) if gzipped else data)
 
 
 def test_backup_restores_into_an_emptied_database_exactly(history, tmp_path, fresh_content_types):
@@ -170,9 +138,11 @@ def test_restore_refuses_a_database_that_is_not_empty(history, tmp_path):
 def test_backup_to_stdout_is_the_same_file(history, tmp_path):
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
-    out = io.StringIO()
+    out = io.BytesIO()
     call_command("backup", "-", stdout=out, stderr=io.StringIO())
-    to_file, to_stdout = path.read_text().splitlines(), out.getvalue().splitlines()
+    assert out.getvalue()[:2] == b"\x1f\x8b"  # gzip, as the file
+    to_file = text_of(path).splitlines()
+    to_stdout = gzip.decompress(out.getvalue()).decode().splitlines()
     # The header says when; the rows and each table's hash are the same.
     assert to_file[1:-1] == to_stdout[1:-1]
     manifest = [json.loads(lines[-1])["manifest"] for lines in (to_file, to_stdout)]
@@ -187,7 +157,7 @@ def test_a_backup_holds_every_table_of_the_app_registry_but_those_left_out_for_a
 ):
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
-    lines = path.read_text().splitlines()
+    lines = text_of(path).splitlines()
     tables = [json.loads(line)["table"] for line in lines if line.startswith('{"table": ')]
     registry = {model._meta.label_lower for model in apps.get_models()}
     assert set(tables) == registry - set(LEFT_OUT)
@@ -211,20 +181,6 @@ def test_a_backup_holds_every_table_of_the_app_registry_but_those_left_out_for_a
 # --- refused before anything is written --------------------------------------------------
 
 
-@pytest.fixture
-def backed_up(history, tmp_path, fresh_content_types):
-    """A backup of the history, and the database emptied as a new deployment has it."""
-    path = tmp_path / "editorial.json"
-    call_command("backup", str(path), stderr=io.StringIO())
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # TRUNCATE waits for no FK check
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    call_command("flush", interactive=False, reset_sequences=False, verbosity=0)
-    ContentType.objects.clear_cache()
-    call_command("migrate", verbosity=0)  # the groups, as a new deployment has them
-    return path
-
-
 def nothing_restored() -> bool:
     return not (User.objects.exists() or Answer.objects.exists() or Version.objects.exists())
 
@@ -241,7 +197,7 @@ def refused(path, match: str, **options) -> None:
 def rewrite(path, change, *, key: bytes | None = None) -> None:
     """Change the rows with `change(row) -> row`, as someone editing the file would; with
     `key`, re-sign the manifest too (as only a holder of the key can)."""
-    lines = path.read_text().splitlines()
+    lines = text_of(path).splitlines()
     out, tables, current = [lines[0]], {}, None
     for line in lines[1:-1]:
         if line.startswith('{"table": '):
@@ -260,7 +216,7 @@ def rewrite(path, change, *, key: bytes | None = None) -> None:
     else:
         manifest["manifest"] = listed  # counts and hashes fixed up, the signature as it was
     out.append(json.dumps(manifest))
-    path.write_text("\n".join(out) + "\n")
+    put(path, "\n".join(out) + "\n")
 
 
 def edit_text(row):
@@ -282,8 +238,8 @@ def replace_password(row):
 
 
 def test_a_row_changed_in_the_file_is_refused(backed_up):
-    text = backed_up.read_text()
-    backed_up.write_text(text.replace("Checked in 2024.", "Checked in 1924.", 1))
+    text = text_of(backed_up)
+    put(backed_up, text.replace("Checked in 2024.", "Checked in 1924.", 1))
     refused(backed_up, r"The rows of [\w.]+ are not those its manifest lists")
 
 
@@ -295,14 +251,23 @@ def test_rows_changed_with_the_manifest_made_to_match_are_refused(backed_up, cha
 
 @pytest.mark.parametrize("keep", [0.0, 0.5, 0.999])
 def test_a_file_cut_short_is_refused(backed_up, keep):
+    """Cut in its compressed bytes: gzip's own end is missing (0.0: its gzip header only)."""
     data = backed_up.read_bytes()
+    backed_up.write_bytes(data[: int(len(data) * keep)] if keep else data[:10])
+    refused(backed_up, "It ends before its manifest.*incomplete")
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.5, 0.999])
+def test_a_plain_file_cut_short_is_refused(backed_up, keep):
+    """A backup written --uncompressed (or before compression), cut short."""
+    data = text_of(backed_up).encode()
     backed_up.write_bytes(data[: int(len(data) * keep)] if keep else data[: data.index(b"\n") + 1])
     refused(backed_up, "It ends before its manifest.*incomplete")
 
 
 def test_a_file_cut_at_a_line_is_refused(backed_up):
-    lines = backed_up.read_text().splitlines(keepends=True)
-    backed_up.write_text("".join(lines[:-1]))
+    lines = text_of(backed_up).splitlines(keepends=True)
+    put(backed_up, "".join(lines[:-1]))
     refused(backed_up, "It ends before its manifest: it is incomplete")
 
 
@@ -310,7 +275,7 @@ def test_a_file_from_another_deployment_is_refused_and_restores_with_its_key(
     history, tmp_path, fresh_content_types, settings
 ):
     key_file = tmp_path / "backup.key"
-    key_file.write_text("a key kept apart from the backups, 32 characters or more\n")
+    put(key_file, "a key kept apart from the backups, 32 characters or more\n")
     made_elsewhere = tmp_path / "elsewhere.json"
     call_command("backup", str(made_elsewhere), key_file=str(key_file), stderr=io.StringIO())
     if connection.vendor == "postgresql":
@@ -369,17 +334,17 @@ def test_restore_refuses_a_file_that_is_not_a_backup(db, tmp_path):
             "format version 1; this version of Editorial restores version 2",
         ),
     ):
-        path.write_text(text)
+        put(path, text)
         refused(path, match)
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     refused(path, "not an Editorial backup")
 
 
 def test_a_table_the_manifest_lists_but_the_file_lacks_is_refused(backed_up):
-    lines = backed_up.read_text().splitlines()
+    lines = text_of(backed_up).splitlines()
     start = lines.index(json.dumps({"table": "editorial.reviewdecision"}))
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith('{"table": '))
-    backed_up.write_text("\n".join(lines[:start] + lines[end:]) + "\n")
+    put(backed_up, "\n".join(lines[:start] + lines[end:]) + "\n")
     refused(
         backed_up, r"The table editorial\.reviewdecision is in its manifest but not among its rows"
     )
@@ -387,7 +352,7 @@ def test_a_table_the_manifest_lists_but_the_file_lacks_is_refused(backed_up):
 
 def test_a_file_signed_by_the_key_but_lacking_a_table_is_from_another_version(backed_up):
     key = backups.keys()[0]
-    lines = backed_up.read_text().splitlines()
+    lines = text_of(backed_up).splitlines()
     header = json.loads(lines[0])
     header["tables"].remove("editorial.reviewdecision")
     start = lines.index(json.dumps({"table": "editorial.reviewdecision"}))
@@ -397,14 +362,14 @@ def test_a_file_signed_by_the_key_but_lacking_a_table_is_from_another_version(ba
     del manifest["editorial.reviewdecision"]
     signature = backups._signature(key, kept[0], manifest)
     kept.append(json.dumps({"manifest": manifest, "hmac": signature}))
-    backed_up.write_text("\n".join(kept) + "\n")
+    put(backed_up, "\n".join(kept) + "\n")
     refused(backed_up, "made by another version of Editorial: it lacks editorial.reviewdecision")
 
 
 def test_the_signature_is_an_hmac_of_the_header_and_manifest(history, tmp_path):
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
-    lines = path.read_text().splitlines()
+    lines = text_of(path).splitlines()
     last = json.loads(lines[-1])
     key = hmac.new(settings_secret().encode(), b"editorial.storage.backup", hashlib.sha256)
     message = lines[0] + "\n" + json.dumps(last["manifest"], sort_keys=True, separators=(",", ":"))

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="a file written by `manage.py backup`")
+        parser.add_argument(
+            "path", help="a file written by `manage.py backup` (gzip, or plain JSON Lines)"
+        )
         parser.add_argument("--database", default="default")
         parser.add_argument(
             "--key-file",
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         path = options["path"]
         key = read_key(options["key_file"])
         try:
-            with open(path, encoding="utf-8") as source:
+            with open(path, "rb") as source:  # gzip or plain: read_backup tells
                 counts = read_backup(source, using=options["database"], key=key)
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
