@@ -64,12 +64,11 @@ PER_FILE = 20
 FILES_PER_ROUND = 500
 # The working share: the issue's 500,000-answer database had 6,200 answers edited and
 # submitted, 5,000 approved and 200 sent back. A team's work in hand does not grow with the
-# archive, so the same numbers at any size above 500,000 (in proportion below it); each
-# answer is four steps (claim, edit, settle its claims, submit), about a second a process on
-# a busy 2-core machine, so --edited takes fewer (approvals and requests for changes keep
-# the issue's proportions).
+# archive, so the same numbers at any size (at most a quarter of the answers), and a small
+# run's pages hold as much as a large one's; each answer is four steps (claim, edit,
+# settle its claims, submit), about a second a process on a busy 2-core machine, so
+# --edited takes fewer (approvals and requests for changes in proportion).
 EDITED, APPROVED, SENT_BACK = 6_200, 5_000, 200
-WORKING_SHARE_FROM = 500_000
 PEOPLE = {
     "Editors": [f"scale-editor-{n}" for n in range(1, 13)],
     "Reviewers": [f"scale-reviewer-{n}" for n in range(1, 7)],
@@ -142,8 +141,8 @@ def work(answers: int, team: dict[str, list], *, edited: int = EDITED, parts: in
     Editors work at once, as a team does: `parts` processes each take a share of the
     answers chosen, then the reviewers decide.
     """
-    share = min(1.0, answers / WORKING_SHARE_FROM) * edited / EDITED
-    edited = int(edited * min(1.0, answers / WORKING_SHARE_FROM))
+    edited = min(edited, answers // 4)
+    share = edited / EDITED
     worked = Answer.objects.exclude(status=Status.DRAFT).count()
     if worked >= edited:
         return {}

@@ -9,6 +9,7 @@ import io
 import json
 
 import pytest
+import zstandard
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
@@ -60,17 +61,30 @@ def snapshot() -> dict[str, list[dict]]:
     return tables
 
 
+ZSTD = b"\x28\xb5\x2f\xfd"
+
+
+def decompressed(data: bytes) -> bytes:
+    """A backup's bytes as text bytes: zstd (written now), gzip (written before) or plain."""
+    if data[:4] == ZSTD:
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def text_of(path) -> str:
     """The file's lines as text, whether it is compressed or not."""
-    data = path.read_bytes()
-    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
+    return decompressed(path.read_bytes()).decode()
 
 
 def put(path, text: str) -> None:
     """Write `text` as the file, compressed as it was (new files: plain)."""
     data = text.encode()
-    gzipped = path.exists() and path.read_bytes()[:2] == b"\x1f\x8b"
-    path.write_bytes(gzip.compress(data) if gzipped else data)
+    start = path.read_bytes()[:4] if path.exists() else b""
+    if start == ZSTD:
+        data = zstandard.ZstdCompressor(write_checksum=True).compress(data)
+    elif start[:2] == b"\x1f\x8b":
+        data = gzip.compress(data)
+    path.write_bytes(data)
 
 
 def test_backup_restores_into_an_emptied_database_exactly(history, tmp_path, fresh_content_types):
@@ -140,9 +154,9 @@ def test_backup_to_stdout_is_the_same_file(history, tmp_path):
     call_command("backup", str(path), stderr=io.StringIO())
     out = io.BytesIO()
     call_command("backup", "-", stdout=out, stderr=io.StringIO())
-    assert out.getvalue()[:2] == b"\x1f\x8b"  # gzip, as the file
+    assert out.getvalue()[:4] == ZSTD  # compressed, as the file
     to_file = text_of(path).splitlines()
-    to_stdout = gzip.decompress(out.getvalue()).decode().splitlines()
+    to_stdout = decompressed(out.getvalue()).decode().splitlines()
     # The header says when; the rows and each table's hash are the same.
     assert to_file[1:-1] == to_stdout[1:-1]
     manifest = [json.loads(lines[-1])["manifest"] for lines in (to_file, to_stdout)]
@@ -251,7 +265,7 @@ def test_rows_changed_with_the_manifest_made_to_match_are_refused(backed_up, cha
 
 @pytest.mark.parametrize("keep", [0.0, 0.5, 0.999])
 def test_a_file_cut_short_is_refused(backed_up, keep):
-    """Cut in its compressed bytes: gzip's own end is missing (0.0: its gzip header only)."""
+    """Cut in its compressed bytes: zstd's frame end is missing (0.0: its frame header only)."""
     data = backed_up.read_bytes()
     backed_up.write_bytes(data[: int(len(data) * keep)] if keep else data[:10])
     refused(backed_up, "It ends before its manifest.*incomplete")

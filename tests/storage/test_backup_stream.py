@@ -1,4 +1,5 @@
-"""Backup as a stream: gzip by default, plain files (as backups were before) still restored,
+"""Backup as a stream: zstd by default, gzip and plain files (as backups were before) still
+restored,
 compressed bytes changed or cut refused before anything is written, every row written as
 Django's serializer writes it, and memory flat in the database's size."""
 
@@ -21,7 +22,7 @@ from editorial.storage import chain, search
 from editorial.storage.backup import backed_up_models, read_backup, write_backup
 from editorial.storage.backup.format import BY_NATURAL_KEY, CHUNK, _Encoder
 from editorial.storage.backup.writing import plain, row_lines
-from tests.storage.test_backup import refused, snapshot, text_of
+from tests.storage.test_backup import ZSTD, refused, snapshot, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -60,14 +61,14 @@ def test_rows_are_written_as_djangos_serializer_writes_them(history):
     )
 
 
-def test_a_plain_backup_restores_as_the_gzip_one_does(history, tmp_path, fresh_content_types):
-    """The default is gzip; a plain file (--uncompressed, or made before compression) holds
+def test_a_plain_backup_restores_as_the_compressed_one_does(history, tmp_path, fresh_content_types):
+    """The default is zstd; a plain file (--uncompressed, or made before compression) holds
     the same lines and restores the same, whatever its name says."""
     before = snapshot()
-    packed, unpacked = tmp_path / "editorial.jsonl.gz", tmp_path / "editorial.jsonl.gz.old"
+    packed, unpacked = tmp_path / "editorial.jsonl.zst", tmp_path / "editorial.jsonl.zst.old"
     call_command("backup", str(packed), stderr=io.StringIO())
     call_command("backup", str(unpacked), "--uncompressed", stderr=io.StringIO())
-    assert packed.read_bytes()[:2] == b"\x1f\x8b" and unpacked.read_bytes()[:1] == b"{"
+    assert packed.read_bytes()[:4] == ZSTD and unpacked.read_bytes()[:1] == b"{"
     assert len(packed.read_bytes()) * 3 < len(unpacked.read_bytes())
     # The header says when (so the signature differs); the rows and manifest are the same.
     lines = text_of(packed).splitlines(), unpacked.read_text().splitlines()
@@ -89,15 +90,26 @@ def test_a_byte_changed_inside_the_compressed_stream_is_refused(backed_up, where
     refused(backed_up, "changed")
 
 
-def test_a_gzip_stream_with_more_after_its_end_is_refused(backed_up):
+def test_a_compressed_stream_with_more_after_its_end_is_refused(backed_up):
     backed_up.write_bytes(backed_up.read_bytes() + b"more")
     refused(backed_up, "Its compressed stream is damaged.*changed or corrupted")
 
 
-def test_a_zstd_file_is_refused_with_what_to_do(db, tmp_path):
-    path = tmp_path / "editorial.jsonl.zst"
-    path.write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 64)
-    refused(path, r"compressed with zstd; Editorial writes and reads gzip \(decompress it")
+def test_a_gzip_backup_as_they_were_written_before_restores(history, tmp_path, fresh_content_types):
+    before = snapshot()
+    path = tmp_path / "editorial.jsonl.gz"
+    call_command("backup", str(path), stderr=io.StringIO())
+    path.write_bytes(gzip.compress(text_of(path).encode()))
+
+    empty_the_database()
+    call_command("restore", str(path), stdout=io.StringIO())
+
+    assert snapshot() == before
+
+
+def test_a_zstd_frame_cut_at_its_header_is_refused(backed_up):
+    backed_up.write_bytes(backed_up.read_bytes()[:6])
+    refused(backed_up, "It ends before its manifest.*incomplete")
 
 
 def test_backup_to_a_terminal_is_refused_when_compressed(db, tmp_path):
@@ -148,7 +160,7 @@ def peak(function, *args, **kwargs) -> int:
 def test_backup_and_restore_take_the_same_memory_at_four_times_the_size(
     db, tmp_path, fresh_content_types
 ):
-    small, large = tmp_path / "small.jsonl.gz", tmp_path / "large.jsonl.gz"
+    small, large = tmp_path / "small.jsonl.zst", tmp_path / "large.jsonl.zst"
     add_answers(3 * CHUNK // 2)
     with small.open("wb") as out:
         backed_up_small = peak(write_backup, out)
@@ -167,8 +179,8 @@ def test_backup_and_restore_take_the_same_memory_at_four_times_the_size(
     assert restored[1] < 1.3 * restored[0], restored
 
 
-def test_a_gzip_backup_read_from_a_file_renamed_restores(backed_up, tmp_path):
+def test_a_compressed_backup_read_from_a_file_renamed_restores(backed_up, tmp_path):
     renamed = tmp_path / "copy.json"
     renamed.write_bytes(backed_up.read_bytes())
     call_command("restore", str(renamed), stdout=io.StringIO())
-    assert Answer.objects.exists() and gzip.decompress(renamed.read_bytes())
+    assert Answer.objects.exists() and renamed.read_bytes()[:4] == ZSTD

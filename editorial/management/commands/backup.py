@@ -1,4 +1,4 @@
-"""Write the whole editorial record to one gzip-compressed file with a signed manifest, for
+"""Write the whole editorial record to one zstd-compressed file with a signed manifest, for
 `restore`."""
 
 import io
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         "sources, claims, revisions, versions, events, approvals, the history chain, notices, "
         "exports, review timings, the admin's log) to PATH (or - for stdout), from one "
         "snapshot, with a manifest of each table's rows and SHA-256, signed with a key from "
-        "SECRET_KEY (or --key-file). Compressed with gzip unless --uncompressed."
+        "SECRET_KEY (or --key-file). Compressed with zstd unless --uncompressed."
     )
 
     def add_arguments(self, parser):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--uncompressed",
             action="store_true",
-            help="write plain JSON Lines (several times larger) instead of gzip",
+            help="write plain JSON Lines (several times larger) instead of zstd",
         )
 
     def handle(self, *args, **options):

@@ -16,7 +16,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "path", help="a file written by `manage.py backup` (gzip, or plain JSON Lines)"
+            "path",
+            help="a file written by `manage.py backup` (zstd, gzip or plain JSON Lines)",
         )
         parser.add_argument("--database", default="default")
         parser.add_argument(
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         path = options["path"]
         key = read_key(options["key_file"])
         try:
-            with open(path, "rb") as source:  # gzip or plain: read_backup tells
+            with open(path, "rb") as source:  # zstd, gzip or plain: read_backup tells
                 counts = read_backup(source, using=options["database"], key=key)
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None

@@ -3,7 +3,7 @@
 What a backup holds: every model's table, by construction (`backed_up_models`: the app
 registry, less the few tables `LEFT_OUT` says why), each from one consistent snapshot.
 
-The file is JSON Lines, gzip-compressed (plain text on request, and plain files of
+The file is JSON Lines, zstd-compressed (plain text on request, and gzip or plain files of
 before still restore: a file is told by its first bytes, not its name), written in one
 pass and read in two, memory flat in the database's size: a header line (format, when,
 the key's id, the tables in order), then per table a line naming it and one line per row

@@ -10,10 +10,13 @@ import json
 import zlib
 from typing import IO
 
+from zstandard import ZstdError
+
 from .format import (
     FORMAT,
     FORMAT_VERSION,
     GZIP_MAGIC,
+    ZSTD_MAGIC,
     BackupError,
     key_id,
     keys,
@@ -28,7 +31,7 @@ def verify_backup(source: IO[bytes], *, key: str | None = None) -> dict[str, int
     every table's count and SHA-256 against the manifest, the manifest's signature, the
     tables this version backs up. Raise BackupError with a sentence if anything is off;
     return the counts. Memory stays flat: one line at a time."""
-    compressed = source.read(2) == GZIP_MAGIC
+    compressed = source.read(4)[:2] in (GZIP_MAGIC, ZSTD_MAGIC[:2])
     source.seek(0)
     try:
         with reader(source) as text:
@@ -38,7 +41,7 @@ def verify_backup(source: IO[bytes], *, key: str | None = None) -> dict[str, int
             "It ends before its manifest: its compressed stream is incomplete, cut short "
             "while it was written or copied."
         ) from None
-    except (gzip.BadGzipFile, zlib.error) as error:
+    except (gzip.BadGzipFile, zlib.error, ZstdError) as error:
         raise BackupError(
             f"Its compressed stream is damaged ({_plain(error)}): it was changed or corrupted "
             "after it was written."

@@ -1,4 +1,4 @@
-"""Writing a backup: one snapshot, streamed table by table through gzip, then the manifest.
+"""Writing a backup: one snapshot, streamed table by table through zstd, then the manifest.
 
 Each row line is what Django's "python" serializer makes of the row (natural keys for
 users, content types, groups), dumped as JSON. Django's serializer fetched the user or
@@ -56,7 +56,7 @@ def write_backup(
     out: IO[bytes], *, using: str = DEFAULT_DB_ALIAS, key: str | None = None, compress: bool = True
 ) -> dict[str, int]:
     """Write every backed-up table to the binary stream `out` from one consistent snapshot,
-    gzip-compressed unless `compress` is false, then the signed manifest; return the row
+    zstd-compressed unless `compress` is false, then the signed manifest; return the row
     count of each table. Memory stays flat: rows are read in chunks and written as they come."""
     signing = keys(key)[0]
     tables = backed_up_models()
@@ -94,7 +94,7 @@ def write_backup(
         ending = {"manifest": manifest, "hmac": signature(signing, header, manifest)}
         stream.write((json.dumps(ending) + "\n").encode())
     if stream is not out:
-        stream.close()  # the gzip trailer; `out` stays open, the caller's
+        stream.close()  # the zstd frame end; `out` stays open, the caller's
     return {label: entry["rows"] for label, entry in manifest.items()}
 
 
