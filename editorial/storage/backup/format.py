@@ -131,7 +131,7 @@ class _ZstdLines(io.RawIOBase):
                 if self.stream.unused_data or self.source.read(1):
                     raise ZstdError("data after the end of the compressed stream")
                 return 0
-            compressed = self.source.read(1 << 16)
+            compressed = self.source.read(1 << 13)  # at most a few MB out, however well packed
             if not compressed:
                 raise EOFError("the compressed stream ends before its end")
             self.pending, self.offset = self.stream.decompress(compressed), 0
