@@ -107,6 +107,10 @@ class JobAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/editorial/job.html", context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        self.job_shown(request, object_id)  # 404 or 403, not Django's redirect
+        return super().history_view(request, object_id, extra_context)
+
     def status_view(self, request, object_id):
         job = self.job_shown(request, object_id)
         return JsonResponse(tasks.status(job))

@@ -95,9 +95,9 @@ def test_progress_is_committed_after_each_file(
     db_tasks()
 
     assert [(s["state"], s["files_done"]) for s in seen] == [("running", 0), ("running", 1)]
-    assert seen[1]["answers_done"] == Answer.objects.filter(
-        document__name=SEED_FILES[0].name
-    ).count()
+    assert (
+        seen[1]["answers_done"] == Answer.objects.filter(document__name=SEED_FILES[0].name).count()
+    )
     assert seen[1]["seconds"] is not None
 
 
