@@ -182,8 +182,6 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-# A failed notification e-mail is tried again this many times, waiting longer each time.
-EDITORIAL_MAIL_ATTEMPTS = env.int("EDITORIAL_MAIL_ATTEMPTS", default=5)
 
 LOGIN_URL = "admin:login"
 # Where signing in leads when its next= is refused (another site, say): not Django's

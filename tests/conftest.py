@@ -2,6 +2,7 @@
 to an answer (bring it to a state, settle its claims) or posts as the admin's pages post."""
 
 import datetime
+import html
 import re
 from io import BytesIO
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import constants as levels
 from django.urls import reverse
+from django_tasks_db.management.commands.db_worker import Worker
 from reversion.models import Version
 
 from editorial import flags, workflow
@@ -27,6 +29,39 @@ RMV_SOURCE = {
     "accessed_on": datetime.date(2026, 1, 2),
     "excerpt": "The RMV shares records only as state law allows.",
 }
+
+
+# --- tasks: the database backend as production runs it, its worker run in this process ---
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker(max_tasks: int | None = None, worker_id: str = "test-worker") -> None:
+    """`manage.py db_worker --batch`: every waiting task, then return."""
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
+
+
+@pytest.fixture
+def db_tasks(settings, tmp_path):
+    """Tasks queued in the database (run_worker runs them), uploads and exports stored in a
+    scratch folder."""
+    settings.TASKS = DATABASE_TASKS
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return run_worker
+
+
+def page_text(response) -> str:
+    """A page's text as read, without its markup."""
+    return html.unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from editorial import tasks, workflow
 from editorial.importers import FileResult, ImportSummary, document_reports
 from editorial.models import Document, Job, JobKind, JobState
 
+COUNTS = ("created", "updated", "unchanged", "conflicting")
 # Warnings listed per file on the job page (the rest are counted).
 WARNINGS_SHOWN = 20
 
@@ -143,10 +144,21 @@ def _reports(job: Job, documents: dict) -> dict:
         FileResult(
             path=result["path"],
             document=documents[result["document_id"]],
-            **{name: result[name] for name in ("created", "updated", "unchanged", "conflicting")},
+            **{name: result[name] for name in COUNTS},
         )
         for result in job.results
         if result.get("document_id") in documents
     ]
     reports = document_reports(ImportSummary(files=written))
-    return {"reports": reports, "unlisted": len(written) - len(reports)}
+    every = ImportSummary(
+        files=[
+            FileResult(
+                path=result["path"],
+                error=result["error"],
+                warnings=result["warnings"],
+                **{name: result[name] for name in COUNTS},
+            )
+            for result in job.results
+        ]
+    )
+    return {"reports": reports, "unlisted": len(written) - len(reports), "summary": every}

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
+
+# Tries in all, waiting 30 s, 1, 2, 4 minutes between them: a mail server restarting is
+# waited out; one that is down for longer is logged (and the step stands).
+MAIL_ATTEMPTS = 5
 
 
 def send_later(messages: list[EmailMessage]) -> None:
@@ -30,7 +33,7 @@ def send_mails(messages: list[dict], attempt: int) -> int:
     try:
         return get_connection().send_messages([_message(data) for data in messages])
     except Exception:
-        if attempt < settings.EDITORIAL_MAIL_ATTEMPTS:
+        if attempt < MAIL_ATTEMPTS:
             retry = send_mails
             if retry.get_backend().supports_defer:
                 wait = timedelta(seconds=30 * 2 ** (attempt - 1))

@@ -176,16 +176,12 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:editorial_job_download": Expect(get=NOBODY, post=NOBODY),
     # The task framework's results (django-tasks-db's admin): the superuser reads them.
     "admin:app_list[django_tasks_database]": Expect(get={"superuser"}, post=NOBODY),
-    "admin:django_tasks_database_dbtaskresult_changelist": Expect(
-        get={"superuser"}, post=NOBODY
-    ),
+    "admin:django_tasks_database_dbtaskresult_changelist": Expect(get={"superuser"}, post=NOBODY),
     "admin:django_tasks_database_dbtaskresult_add": Expect(get=NOBODY, post=NOBODY),
     "admin:django_tasks_database_dbtaskresult_history": Expect(get={"superuser"}, post=NOBODY),
     "admin:django_tasks_database_dbtaskresult_delete": Expect(get=NOBODY, post=NOBODY),
     "admin:django_tasks_database_dbtaskresult_change": Expect(get={"superuser"}, post=NOBODY),
-    "admin/django_tasks_database/dbtaskresult/<path:object_id>/": Expect(
-        get=302, post=NOBODY
-    ),
+    "admin/django_tasks_database/dbtaskresult/<path:object_id>/": Expect(get=302, post=NOBODY),
 }
 
 # Every action of every ModelAdmin (the site-wide delete_selected included): the roles

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from editorial.models import Answer, Document, Job, JobState
-from tests.conftest import SEED_FILES
-from tests.tasks.conftest import run_worker
+from tests.conftest import SEED_FILES, run_worker
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/editorial/document/import/"
