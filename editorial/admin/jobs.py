@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from editorial import tasks, workflow
+from editorial.exporters import FORMATS
 from editorial.importers import FileResult, ImportSummary, document_reports
 from editorial.models import Document, Job, JobKind, JobState
 
@@ -134,6 +135,7 @@ class JobAdmin(admin.ModelAdmin):
             default_storage.open(job.output, "rb"),
             as_attachment=True,
             filename=job.output_name,
+            content_type=FORMATS[job.inputs["format"]].content_type,
         )
 
 
