@@ -4,8 +4,11 @@ its download from the job page, permission, read-only records."""
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -215,3 +218,22 @@ def test_export_records_are_read_only_in_the_admin(client, approved, managing):
     assert change.status_code == 200
     assert record.sha256.encode() in change.content
     assert b'name="_save"' not in change.content
+
+
+@pytest.mark.parametrize("format_name", ["jsonl", "faq"])
+def test_an_export_job_writes_the_bytes_the_command_writes(
+    client, approved, managing, tmp_path, format_name
+):
+    """The admin's file and `manage.py export_answers` for the same answers: one sha256."""
+    client.force_login(managing)
+    job = queued(client, export_url(format=format_name))
+    body = b"".join(downloaded(client, job).streaming_content)
+    job.refresh_from_db()
+
+    out, err = tmp_path / f"command.{format_name}", io.StringIO()
+    call_command("export_answers", "--format", format_name, "--output", str(out), stderr=err)
+
+    command_hash = re.search(r"sha256 ([0-9a-f]{64})", err.getvalue()).group(1)
+    assert job.output_sha256 == command_hash == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert hashlib.sha256(body).hexdigest() == command_hash
+    assert job.output_count == 5
