@@ -6,11 +6,13 @@ import html
 import re
 from io import BytesIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import constants as levels
 from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
 from reversion.models import Version
 
@@ -37,8 +39,18 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def run_worker(max_tasks: int | None = None, worker_id: str = "test-worker") -> None:
-    """`manage.py db_worker --batch`: every waiting task, then return."""
-    Worker(
+    """`manage.py db_worker --batch`: every waiting task, then return.
+
+    Between tasks the worker closes connections that are not in autocommit, as Django does
+    between requests; the test's transaction is one, so that is skipped here, as Django's
+    test client skips it for requests.
+    """
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _worker(max_tasks, worker_id).run()
+
+
+def _worker(max_tasks: int | None, worker_id: str) -> Worker:
+    return Worker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -47,7 +59,7 @@ def run_worker(max_tasks: int | None = None, worker_id: str = "test-worker") -> 
         max_tasks=max_tasks,
         worker_id=worker_id,
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 @pytest.fixture
