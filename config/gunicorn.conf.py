@@ -17,6 +17,7 @@ is ready and stops them when it exits, so `dev.py serve` alone imports, exports 
 TASK_WORKERS=0 where the workers run elsewhere (`dev.py worker` on other machines).
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,11 +43,15 @@ _task_workers: list[subprocess.Popen] = []
 
 def when_ready(server) -> None:
     root = Path(__file__).resolve().parent.parent
+    # Beside the web workers on one machine, a long import must not slow the pages: the
+    # task workers run at a lower CPU priority (TASK_WORKER_NICE, 0 for the same).
+    nice = env.int("TASK_WORKER_NICE", default=10)
     for _ in range(env.int("TASK_WORKERS", default=1)):
         _task_workers.append(
             subprocess.Popen(
                 [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
                 cwd=root,
+                preexec_fn=lambda: os.nice(nice),  # in the child, before it runs Python
             )
         )
 
