@@ -67,8 +67,10 @@ def run_import(job_id: int) -> str:
 def _import_files(job: Job) -> None:
     user = job.created_by
     results: list[dict] = []
-    for upload in job.inputs:
+    for position, upload in enumerate(job.inputs):
         if jobs.cancel_requested(job):
+            for left in job.inputs[position:]:
+                default_storage.delete(left["stored_as"])
             job.refresh_from_db(fields=["reason"])
             jobs.finish(
                 job,

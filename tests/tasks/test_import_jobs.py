@@ -126,6 +126,7 @@ def test_a_cancel_stops_the_import_between_files(
     assert "Cancel asked by managing" in job.reason
     assert "after 1 of 2 files" in job.reason
     assert list(Document.objects.values_list("name", flat=True)) == [SEED_FILES[0].name]
+    assert not any(default_storage.exists(item["stored_as"]) for item in job.inputs)
 
 
 def test_a_waiting_job_cancelled_never_runs(
