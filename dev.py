@@ -2,8 +2,12 @@
 """Set up and run Editorial with nothing but Python installed.
 
     python3 dev.py run    # virtualenv, dependencies, database, fixtures, demo accounts, admin
+                          # and a task worker beside it (imports, exports, e-mail)
     python3 dev.py test   # virtualenv, dependencies, the test suite (extra args go to pytest)
-    python3 dev.py serve [ADDRESS]   # production: static files, migrate, gunicorn, DEBUG off
+    python3 dev.py serve [ADDRESS]   # production: static files, migrate, gunicorn (and
+                                     # TASK_WORKERS task workers, 1 by default), DEBUG off
+    python3 dev.py worker  # production: one more task worker, here or on another machine
+                           # sharing the PostgreSQL database (settings from the environment)
 
 The virtual environment lives in .venv and is refreshed when pyproject.toml changes.
 """
@@ -63,16 +67,32 @@ def local_env() -> dict[str, str]:
     return env
 
 
+# The task worker: Django's tasks framework's database backend (django-tasks-db) runs what
+# the admin queued; any number of them, on any machine sharing the database, each task once.
+WORKER = ("manage.py", "db_worker", "--queue-name", "*")
+
+
+def production_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "0")
+    env.setdefault("ENV_FILE", os.devnull)
+    env.pop("EDITORIAL_AS_OWNER", None)
+    return env
+
+
+def worker() -> None:
+    """A production worker: settings from the environment; exec, so a process manager's
+    SIGTERM reaches it (it finishes the task in hand, then exits)."""
+    os.execve(str(PYTHON), [str(PYTHON), *WORKER, "--no-reload"], production_env())
+
+
 def serve(address: str) -> None:
     """Production: settings only from the environment (or ENV_FILE), never the local .env.
 
     With DATABASE_MIGRATE_URL set (PostgreSQL, `manage.py create_db_roles`), migrations run
     as the tables' owner and gunicorn as DATABASE_URL's role, which owns nothing.
     """
-    env = dict(os.environ)
-    env.setdefault("DEBUG", "0")
-    env.setdefault("ENV_FILE", os.devnull)
-    env.pop("EDITORIAL_AS_OWNER", None)
+    env = production_env()
     run("manage.py", "check", "--deploy", "--database", "default", "--fail-level", "ERROR",
         env=env)  # fmt: skip
     run("manage.py", "collectstatic", "--no-input", "-v", "0", env=env)
@@ -90,11 +110,14 @@ def serve(address: str) -> None:
 
 def main(argv: list[str]) -> None:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if command not in {"run", "test", "serve"}:
+    if command not in {"run", "test", "serve", "worker"}:
         sys.exit(__doc__)
     ensure_environment()
     if command == "serve":
         serve(rest[0] if rest else "127.0.0.1:8000")
+        return
+    if command == "worker":
+        worker()
         return
     env = local_env()
     if command == "test":
@@ -103,8 +126,18 @@ def main(argv: list[str]) -> None:
     run("manage.py", "migrate", "--no-input", "-v", "0", env=env)
     run("manage.py", "setup_demo", env=env)
     address = rest[0] if rest else "127.0.0.1:8000"
-    print(f"\nAdmin: http://{address}/admin/  (Ctrl-C stops it)\n", flush=True)
-    run("manage.py", "runserver", address, env=env)
+    print(f"\nAdmin: http://{address}/admin/  (Ctrl-C stops it and its task worker)\n",
+          flush=True)  # fmt: skip
+    # The worker beside the dev server: it reloads on code changes as runserver does.
+    tasks = subprocess.Popen([str(PYTHON), *WORKER], cwd=ROOT, env=env)
+    try:
+        run("manage.py", "runserver", address, env=env)
+    finally:
+        tasks.terminate()
+        try:
+            tasks.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            tasks.kill()
 
 
 if __name__ == "__main__":

@@ -11,8 +11,15 @@ environment (or ENV_FILE, read the way config/settings.py reads it):
 
 Django does not read the header itself (SECURE_PROXY_SSL_HEADER stays None): it takes the
 scheme gunicorn worked out, so there is one place that decides, and it checks the peer.
+
+The master also starts TASK_WORKERS task workers (`manage.py db_worker`, default 1) once it
+is ready and stops them when it exits, so `dev.py serve` alone imports, exports and mails;
+TASK_WORKERS=0 where the workers run elsewhere (`dev.py worker` on other machines).
 """
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import environ
@@ -30,3 +37,31 @@ forwarded_allow_ips = _declared
 # The one header the proxy is documented to set (.env.example); gunicorn's other defaults
 # (X-Forwarded-Ssl, X-Forwarded-Protocol) are headers nobody here promised to overwrite.
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+
+_task_workers: list[subprocess.Popen] = []
+
+
+def when_ready(server) -> None:
+    root = Path(__file__).resolve().parent.parent
+    # Beside the web workers on one machine, a long import must not slow the pages: the
+    # task workers run at a lower CPU priority (TASK_WORKER_NICE, 0 for the same).
+    nice = env.int("TASK_WORKER_NICE", default=10)
+    for _ in range(env.int("TASK_WORKERS", default=1)):
+        _task_workers.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+                cwd=root,
+                preexec_fn=lambda: os.nice(nice),  # in the child, before it runs Python
+            )
+        )
+
+
+def on_exit(server) -> None:
+    # SIGTERM: each worker finishes the task in hand (a file is whole or not at all anyway).
+    for process in _task_workers:
+        process.terminate()
+    for process in _task_workers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "editorial",
 ]
 
@@ -162,6 +164,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed copies, served with long cache headers by WhiteNoise.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Uploads waiting for their import job and finished export files (never served directly:
+# the job page's download checks the permission). Several machines need one shared
+# storage here: django-storages' S3 backend as STORAGES["default"] (README).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+
+# Imports, exports and e-mail run as tasks (Django's tasks framework, the django-tasks
+# backport): the database backend queues them in this database, and `manage.py db_worker`
+# runs them, on this machine or any other sharing the database (PostgreSQL). TASKS_BACKEND
+# may name another backend (django_tasks.backends.immediate.ImmediateBackend runs each
+# task at once, in the process that enqueued it).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }
 
 LOGIN_URL = "admin:login"

@@ -11,3 +11,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Transactional tests are separated by a flush, which empties the history too.
 EDITORIAL_FLUSH_ERASES_HISTORY = True
+# Tasks run when they are enqueued (a step's e-mail is in the outbox once the step has
+# committed). The job tests switch to the database backend and run its worker (tests/tasks).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -2,14 +2,18 @@
 to an answer (bring it to a state, settle its claims) or posts as the admin's pages post."""
 
 import datetime
+import html
 import re
 from io import BytesIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import constants as levels
 from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.management.commands.db_worker import Worker
 from reversion.models import Version
 
 from editorial import flags, workflow
@@ -27,6 +31,49 @@ RMV_SOURCE = {
     "accessed_on": datetime.date(2026, 1, 2),
     "excerpt": "The RMV shares records only as state law allows.",
 }
+
+
+# --- tasks: the database backend as production runs it, its worker run in this process ---
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker(max_tasks: int | None = None, worker_id: str = "test-worker") -> None:
+    """`manage.py db_worker --batch`: every waiting task, then return.
+
+    Between tasks the worker closes connections that are not in autocommit, as Django does
+    between requests; the test's transaction is one, so that is skipped here, as Django's
+    test client skips it for requests.
+    """
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _worker(max_tasks, worker_id).run()
+
+
+def _worker(max_tasks: int | None, worker_id: str) -> Worker:
+    return Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+
+
+@pytest.fixture
+def db_tasks(settings, tmp_path):
+    """Tasks queued in the database (run_worker runs them), uploads and exports stored in a
+    scratch folder."""
+    settings.TASKS = DATABASE_TASKS
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return run_worker
+
+
+def page_text(response) -> str:
+    """A page's text as read, without its markup."""
+    return html.unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
 
 
 @pytest.fixture

@@ -17,13 +17,18 @@ import json
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect, sync_playwright
+
+from tests.conftest import DATABASE_TASKS
 
 pytestmark = [
     pytest.mark.browser,
@@ -600,7 +605,31 @@ def test_a_merge_needs_no_javascript(demo, people):
     second.shot("merge-without-javascript")
 
 
-def test_a_reimport_conflict_is_shown_as_a_diff_and_resolved_in_the_browser(demo, people, tmp_path):
+@pytest.fixture
+def task_worker(settings, tmp_path):
+    """Tasks queued in the database and a worker thread running them, as `dev.py run` does."""
+    settings.TASKS = DATABASE_TASKS
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    worker = Worker(queue_names=["default"], interval=0.2, batch=False, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="browser-worker",
+                    excluded_queue_names=[])  # fmt: skip
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=30)
+
+
+def test_a_reimport_conflict_is_shown_as_a_diff_and_resolved_in_the_browser(
+    demo, people, tmp_path, task_worker
+):
     editor = people()
     editor.login("editor", demo["editor"])
     page = editor.page
@@ -622,7 +651,11 @@ def test_a_reimport_conflict_is_shown_as_a_diff_and_resolved_in_the_browser(demo
     managing.page.goto("/admin/editorial/document/import/")
     managing.page.set_input_files("input[type=file]", str(changed))
     managing.page.get_by_role("button", name="Import").click()
-    expect(managing.page.locator(".messagelist")).to_contain_text("conflict")
+    # The job's page at once; it follows the worker (job.js) until the job has finished.
+    expect(managing.page.locator("h1")).to_contain_text("Import job")
+    expect(managing.page.locator(".job-state")).to_contain_text("Finished")
+    expect(managing.page.locator(".job-summary")).to_contain_text("1 conflicting")
+    managing.shot("import-job-finished")
 
     # The editor's page shows what the new import changed, word by word.
     page.goto(answer_url)

@@ -6,4 +6,4 @@ diffs, revert), documents (with import), exports, records (logs), access (sign-i
 lockouts). Importing them registers the ModelAdmins.
 """
 
-from editorial.admin import access, answers, documents, mail, people, records  # noqa: F401  (registration, e-mail)
+from editorial.admin import access, answers, documents, jobs, mail, people, records  # noqa: F401  (registration, e-mail)

@@ -6,21 +6,20 @@ from collections import Counter
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, TooManyFilesSent
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views import defaults
 
-from editorial import workflow
+from editorial import tasks, workflow
 from editorial.admin.exports import DocumentExportMixin, export_selected_documents
 from editorial.admin.home import progress_counts
-from editorial.importers import ImportSummary, document_reports, import_contents
 from editorial.models import Document, Status
-from editorial.wording import counted
 
 
 class CountedPageChangeList(ChangeList):
@@ -119,7 +118,8 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
-        """Upload files; each is imported whole or not at all, as by import_answers."""
+        """Upload files: stored, then imported by a worker, each whole or not at all (as by
+        import_answers); the answer is the job's page, at once."""
         if not workflow.can_import(request.user):
             raise PermissionDenied
         try:
@@ -136,18 +136,9 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
             )
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            summary = _import_uploads(form.cleaned_data["files"], user=request.user)
-            for result in summary.failed:
-                # Not the file's name first: the admin capitalises a message's first letter.
-                messages.error(request, f"Not imported: {result.error}")
-            for warning in summary.warnings[:WARNINGS_SHOWN]:
-                messages.warning(request, f"Check: {warning}")
-            if len(summary.warnings) > WARNINGS_SHOWN:
-                hidden = len(summary.warnings) - WARNINGS_SHOWN
-                messages.warning(request, f"… and {counted(hidden, 'more place')} to check.")
-            level = messages.WARNING if summary.failed or summary.warnings else messages.SUCCESS
-            messages.add_message(request, level, f"Import: {summary}")
-            return self._import_result(request, summary)
+            # Stored and queued, not imported here: the job page follows the worker.
+            job = tasks.start_import(form.cleaned_data["files"], user=request.user)
+            return HttpResponseRedirect(reverse("admin:editorial_job_change", args=[job.pk]))
         return self.import_page(request, form)
 
     def import_page(self, request, form: ImportForm, status: int = 200) -> TemplateResponse:
@@ -167,24 +158,6 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
         form.errors["files"] = form.error_class([reason])
         return self.import_page(request, form, status=status)
 
-    def _import_result(self, request, summary: ImportSummary):
-        """The page after an upload: each document written, linked, with what it holds.
-
-        Shown in answer to the POST: posting the same files again changes nothing (an
-        identical file is a no-op), so there is no harm in a reload.
-        """
-        reports = document_reports(summary)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import result",
-            "opts": self.opts,
-            "summary": summary,
-            "reports": reports,
-            "unlisted": len([r for r in summary.files if r.document]) - len(reports),
-            "failed": summary.failed,
-        }
-        return TemplateResponse(request, "admin/editorial/document/import_result.html", context)
-
     @admin.display(description="answers")
     def answer_count(self, obj):
         return format_html('<a href="{}">{}</a>', obj.answers_url, obj.n_answers)
@@ -192,10 +165,6 @@ class DocumentAdmin(DocumentExportMixin, admin.ModelAdmin):
     @admin.display(description="live (approved version exported)")
     def live_count(self, obj):
         return format_html('<a href="{}&amp;live=yes">{}</a>', obj.answers_url, obj.n_live)
-
-
-# Places where the parser had to choose, shown one message each (the rest are counted).
-WARNINGS_SHOWN = 20
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -287,11 +256,6 @@ def bad_request(request, exception=None):
             status=400,
         )
     return defaults.bad_request(request, exception)
-
-
-def _import_uploads(uploads, *, user) -> ImportSummary:
-    # Read from memory or Django's temporary file, never saved under the uploaded name.
-    return import_contents(((upload.name, upload.read()) for upload in uploads), user=user)
 
 
 def _status_counter(status: str, label: str):

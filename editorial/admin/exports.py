@@ -1,8 +1,9 @@
 """Export from the admin: the answer list as currently filtered, or selected documents.
 
 Only holders of the export permission (managing editors) see the links and the action,
-and the views check it again, so a typed URL is refused too. The download streams, and
-its ExportRecord is written when the last byte has gone out.
+and the views check it again, so a typed URL is refused too. The export runs as a job
+(editorial.tasks.exports): the request answers at once with the job's page, a worker
+writes the file and its sha256, and the page links the download.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from django.contrib.admin.views.main import (
     TO_FIELD_VAR,
 )
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 
-from editorial import workflow
-from editorial.exporters import FORMATS, Export
+from editorial import tasks, workflow
+from editorial.exporters import FORMATS
 
 FORMAT_PARAM = "format"
 # Changelist parameters that change the page, not which answers are listed.
@@ -43,14 +43,6 @@ _NOT_FILTERS = {
     IS_POPUP_VAR,
     TO_FIELD_VAR,
 }
-
-
-def export_response(export: Export, stem: str = "approved-answers") -> StreamingHttpResponse:
-    """A download that streams the export, named after its format and today's date."""
-    response = StreamingHttpResponse(export.stream(), content_type=export.format.content_type)
-    filename = f"{stem}-{timezone.localdate().isoformat()}{export.format.suffix}"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 def _filters(request: HttpRequest) -> dict[str, str | list[str]]:
@@ -105,17 +97,14 @@ class AnswerExportMixin:
             if key not in _NOT_FILTERS:
                 list_request.GET.setlist(key, values)
         try:
-            changelist = self.get_changelist_instance(list_request)
+            # Checked here, so a bad link is refused at once; the worker builds it again.
+            self.get_changelist_instance(list_request)
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("The list filters in this link are not valid.")
-        export = Export(
-            format_name,
-            user=request.user,
-            channel="admin",
-            answers=changelist.queryset,
-            filters={"changelist": _filters(request)},
+        job = tasks.start_export(
+            user=request.user, format_name=format_name, changelist=_filters(request)
         )
-        return export_response(export)
+        return HttpResponseRedirect(reverse("admin:editorial_job_change", args=[job.pk]))
 
 
 class DocumentExportMixin:
@@ -133,14 +122,14 @@ def export_selected_documents(modeladmin, request, queryset):
     documents = list(queryset.order_by("name"))
     format_name = request.POST.get(FORMAT_PARAM)
     if format_name in FORMATS:
-        export = Export(
-            format_name,
-            user=request.user,
-            channel="admin",
-            documents=[document.name for document in documents],
-        )
         stem = documents[0].name.rsplit(".", 1)[0] if len(documents) == 1 else "documents"
-        return export_response(export, stem=f"approved-answers-{stem}")
+        job = tasks.start_export(
+            user=request.user,
+            format_name=format_name,
+            documents=[document.name for document in documents],
+            stem=f"approved-answers-{stem}",
+        )
+        return HttpResponseRedirect(reverse("admin:editorial_job_change", args=[job.pk]))
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": "Export approved answers",

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 
-from editorial import workflow
+from editorial import tasks, workflow
 from editorial.admin.quality import review_quality_rows
 from editorial.models import Answer, Document, Notice, Status, WorkflowEvent
 
@@ -249,4 +249,10 @@ def home_context(request) -> dict:
         "editor_home": editor_home(user) if workflow.is_editor(user) else None,
         "reviewer_home": reviewer_home(user) if workflow.may_decide(user) else None,
         "managing_home": managing_home() if workflow.can_assign(user) else None,
+        # Imports and exports run by workers: the latest few, each linked to its page.
+        "recent_jobs": (
+            tasks.recent_jobs(user)
+            if workflow.can_import(user) or workflow.can_export(user)
+            else None
+        ),
     }

@@ -8,11 +8,11 @@ and builds the links, which only the admin knows.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.dispatch import receiver
 from django.urls import reverse
 
-from editorial import workflow
+from editorial import tasks, workflow
 from editorial.models import Answer, Status
 
 
@@ -53,7 +53,7 @@ def mail_for(step: str, answer: Answer, user, comment: str) -> EmailMessage | No
 
 @receiver(workflow.steps_taken)
 def mail_the_next_person(sender, *, step: str, answers, user, comment: str, **kwargs) -> None:
-    """Send a step's e-mails over one connection (a bulk approval sends hundreds)."""
+    """Queue a step's e-mails as one task (a bulk approval sends hundreds over one
+    connection): the step has committed, and a worker sends them, retrying on failure."""
     mails = [mail for answer in answers if (mail := mail_for(step, answer, user, comment))]
-    if mails:
-        get_connection().send_messages(mails)
+    tasks.send_later(mails)

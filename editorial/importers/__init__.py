@@ -15,6 +15,9 @@ from editorial.importers.batch import (
     expand_paths,
     import_contents,
     import_paths,
+    import_prepared,
+    prepare_or_fail,
+    refresh_statistics,
 )
 from editorial.importers.bulk import create_documents
 from editorial.importers.parsers import (
@@ -64,6 +67,7 @@ __all__ = [
     "import_contents",
     "import_file",
     "import_paths",
+    "import_prepared",
     "parse_content",
     "parse_csv",
     "parse_file",
@@ -71,6 +75,8 @@ __all__ = [
     "parse_numbered_text",
     "prepare_content",
     "prepare_file",
+    "prepare_or_fail",
+    "refresh_statistics",
     "states_named",
     "write_file",
 ]

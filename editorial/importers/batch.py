@@ -71,35 +71,49 @@ def import_contents(contents: Iterable[tuple[str, bytes]], *, user=None) -> Impo
 def _import(files: Iterable[tuple[Path, Callable[[], PreparedFile]]], *, user) -> ImportSummary:
     summary = ImportSummary()
     for group in batched(files, FILES_PER_COMMIT):
-        prepared: list[PreparedFile | FileResult] = []
-        for path, prepare in group:
-            try:
-                prepared.append(prepare())
-            except Exception as error:  # noqa: BLE001 - one bad file must not stop the rest
-                prepared.append(_failed(path, error))
-        with transaction.atomic():
-            written = _create_new_documents(prepared, user=user)
-            for file in prepared:
-                if isinstance(file, FileResult):
-                    summary.files.append(file)
-                elif file.path in written:
-                    summary.files.append(written[file.path])
-                else:
-                    try:
-                        summary.files.append(write_file(file, user=user))
-                    except Exception as error:  # noqa: BLE001
-                        # write_file's savepoint has rolled back whatever the file wrote.
-                        summary.files.append(_failed(file.path, error))
-    _refresh_statistics(summary)
+        prepared = [prepare_or_fail(path, prepare) for path, prepare in group]
+        summary.files.extend(import_prepared(prepared, user=user))
+    refresh_statistics(summary.files)
     return summary
 
 
-def _refresh_statistics(summary: ImportSummary) -> None:
+def refresh_statistics(results: list[FileResult]) -> None:
     """A large import leaves the planner statistics of what it wrote (storage.statistics)."""
-    answers = summary.total("created") + summary.total("updated") + summary.total("conflicting")
-    files = sum(1 for result in summary.files if result.document is not None)
+    answers = sum(result.created + result.updated + result.conflicting for result in results)
+    files = sum(1 for result in results if result.document is not None)
     written = {Answer: answers, Version: answers, WorkflowEvent: answers}
     statistics.after_bulk_work({**written, Document: files, Revision: files})
+
+
+def prepare_or_fail(path: Path, prepare: Callable[[], PreparedFile]) -> PreparedFile | FileResult:
+    """The file read, parsed and checked, or its failure as a result (the others go on)."""
+    try:
+        return prepare()
+    except Exception as error:  # noqa: BLE001 - one bad file must not stop the rest
+        return _failed(path, error)
+
+
+def import_prepared(prepared: list[PreparedFile | FileResult], *, user) -> list[FileResult]:
+    """Write prepared files in one commit, each whole or not at all; failures pass through.
+
+    A task worker imports one file per call, so that each file committed is progress
+    others can see (editorial.tasks.imports).
+    """
+    results: list[FileResult] = []
+    with transaction.atomic():
+        written = _create_new_documents(prepared, user=user)
+        for file in prepared:
+            if isinstance(file, FileResult):
+                results.append(file)
+            elif file.path in written:
+                results.append(written[file.path])
+            else:
+                try:
+                    results.append(write_file(file, user=user))
+                except Exception as error:  # noqa: BLE001
+                    # write_file's savepoint has rolled back whatever the file wrote.
+                    results.append(_failed(file.path, error))
+    return results
 
 
 def _create_new_documents(prepared: list, *, user) -> dict[Path, FileResult]:

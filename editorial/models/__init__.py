@@ -11,6 +11,7 @@ from editorial.models.content import (
     Status,
     validate_web_url,
 )
+from editorial.models.jobs import FINISHED_STATES, Job, JobKind, JobState
 from editorial.models.records import (
     ApprovedVersion,
     ExportRecord,
@@ -24,6 +25,10 @@ from editorial.models.records import (
 )
 
 __all__ = [
+    "FINISHED_STATES",
+    "Job",
+    "JobKind",
+    "JobState",
     "QUESTION_IN_NAME",
     "Answer",
     "ApprovedVersion",

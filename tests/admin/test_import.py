@@ -2,13 +2,13 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 
 from editorial import flags
 from editorial.models import Answer, Document
-from tests.conftest import SEED_FILES
+from tests.conftest import SEED_FILES, page_text, run_worker
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("db_tasks")]
 URL = "/admin/editorial/document/import/"
 
 
@@ -16,19 +16,14 @@ def test_managing_editor_imports_good_files_and_sees_bad_ones_named(client, mana
     client.force_login(managing)
     assert b"Import files" in client.get("/admin/editorial/document/").content
     seed = SEED_FILES[0]
-    response = client.post(
-        URL,
-        {
-            "files": [
-                SimpleUploadedFile(seed.name, seed.read_bytes()),
-                SimpleUploadedFile("../../broken.txt", b"\xff\xfe not text"),
-            ]
-        },
-        follow=True,
+    response = _post(
+        client,
+        SimpleUploadedFile(seed.name, seed.read_bytes()),
+        SimpleUploadedFile("../../broken.txt", b"\xff\xfe not text"),
     )
-    messages = [str(m) for m in response.context["messages"]]
-    assert "Not imported: broken.txt:1: not UTF-8 text (byte 0xff cannot be decoded)" in messages
-    assert any("20 created" in m and "1 failed" in m for m in messages)
+    text = page_text(response)
+    assert "Not imported: broken.txt:1: not UTF-8 text (byte 0xff cannot be decoded)" in text
+    assert "Import: 2 files: 20 created, 0 updated, 0 unchanged, 0 conflicting, 1 failed" in text
     assert list(Document.objects.values_list("name", flat=True)) == [seed.name]
     assert Answer.objects.count() == 20
     assert Document.objects.get().imported_by == managing
@@ -45,8 +40,15 @@ def test_others_cannot_import(role, request, client):
         assert b"Import files" not in client.get("/admin/editorial/document/").content
 
 
-def _post(client, *files, follow=True):
-    return client.post(URL, {"files": list(files)}, follow=follow)
+def _post(client, *files, **extra):
+    """The upload; if it was taken, a worker runs its job and the job's page is returned."""
+    # The job is queued once the upload has committed (as the test's transaction never does).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(URL, {"files": list(files), **extra})
+    if response.status_code != 302:
+        return response
+    run_worker()
+    return client.get(response["Location"])
 
 
 def test_a_file_over_the_size_limit_is_refused_by_name_and_nothing_is_imported(
@@ -106,8 +108,8 @@ def test_more_files_than_django_takes_in_one_upload_is_the_forms_error_naming_th
     assert not Document.objects.exists()
     # The next upload, of 100 files, is served.
     files = [SimpleUploadedFile(f"f{n}.txt", b"1. Q?\nA.\n") for n in range(100)]
-    response = client.post(URL, {"files": files, "csrfmiddlewaretoken": token}, follow=True)
-    assert any("100 created" in str(m) for m in response.context["messages"])
+    response = _post(client, *files, csrfmiddlewaretoken=token)
+    assert "Import: 100 files: 100 created," in page_text(response)
 
 
 def test_over_the_file_cap_elsewhere_or_for_others_is_djangos_own_400(editor, managing, settings):
@@ -130,7 +132,7 @@ def test_file_names_keep_their_case_in_the_messages_shown(client, managing):
     assert (
         "Not imported: p_hostile.jsonl:2: expected an object {&quot;question&quot;: …, "
         "&quot;answer&quot;: …}"
-    ) in response.content.decode()
+    ) in response.content.decode().replace("<strong>", "").replace("</strong> <code>", " ")
     assert b"P_hostile" not in response.content
 
 
@@ -153,8 +155,7 @@ def test_any_file_name_the_database_holds_is_imported_as_given(client, managing)
     client.force_login(managing)
     name = "é" * 246 + ".txt"  # 250 characters, 496 bytes: longer than a file system allows
     response = _post(client, SimpleUploadedFile(name, b"1. Is this fine?\nYes.\n"))
-    messages = [str(m) for m in response.context["messages"]]
-    assert any("1 created" in m for m in messages), messages
+    assert "Import: 1 file: 1 created," in page_text(response)
     assert Document.objects.get().name == name
 
 
@@ -166,12 +167,15 @@ def test_the_places_the_parser_had_to_choose_are_shown_as_warnings(client, manag
         "2. Who answers?\nThe clerk.\n"
     )
     response = _post(client, SimpleUploadedFile("choices.txt", text.encode()))
-    messages = [str(m) for m in response.context["messages"]]
+    text = page_text(response)
     assert (
         'Check: choices.txt:5: "2. Contact the office." was read as part of answer 1, not as '
         'question 2: line 7 ("2. Who answers?") reads as question 2'
-    ) in messages
-    assert any("2 created" in m and "1 warning" in m for m in messages), messages
+    ) in text
+    assert (
+        "Import: 1 file: 2 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed, 1 warning"
+        in text
+    )
 
 
 # --- the result page --------------------------------------------------------------------
@@ -197,13 +201,14 @@ def test_the_result_links_each_new_document_and_counts_what_it_found(client, man
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<title>Import result |" in html
+    assert "<title>Import job " in html
     hashed = Document.objects.get(name=HASHED)
     # No state named: the machine-made file name gives way to the first question.
     assert hashed.title == "Does the licence office share photos with the FBI?"
     assert hashed.label != hashed.name
     massachusetts = Document.objects.get(name=seed.name)
-    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    # The documents' table, after the job's per-file table.
+    rows = html.split("<tbody>")[2].split("</tbody>", 1)[0].split("<tr>")[1:]
     assert len(rows) == 2
     for document, row in zip([massachusetts, hashed], rows, strict=True):
         link = f'href="/admin/editorial/answer/?document__id__exact={document.pk}"'
@@ -218,9 +223,8 @@ def test_the_result_links_each_new_document_and_counts_what_it_found(client, man
     assert flagged.startswith("LLM self-reference or knowledge-cutoff hedge: 1 · ")
     assert "No source" not in flagged  # every import lacks sources: not counted
     assert "1 of them blocks approval" in flagged
-    messages = [str(m) for m in response.context["messages"]]
     assert "Import: 2 files: 22 created, 0 updated, 0 unchanged, 0 conflicting, 0 failed" in (
-        messages
+        page_text(response)
     )
 
 
@@ -238,7 +242,7 @@ def test_a_file_whose_answers_are_all_blank_is_refused_by_file_and_line(client, 
         "Blank Answers.TXT:3: every answer is blank (2 questions, no answer text); "
         "nothing was imported"
     )
-    assert f"Not imported: {error}" in [str(m) for m in response.context["messages"]]
+    assert f"Not imported: {error}" in page_text(response)
     assert f"<code>{error}</code>" in response.content.decode()
     # Nothing of the blank file was written; the other file imported, its name as given.
     assert list(Document.objects.values_list("name", "title")) == [("Kept_Case.TXT", "Kept Case")]

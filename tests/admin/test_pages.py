@@ -228,9 +228,17 @@ EXPECTED = {
 EXPECTED_INDEX = {
     "editor": {"Answer", "Document", "WorkflowEvent"},
     "reviewer": {"Answer", "Document", "WorkflowEvent"},
-    "managing": {"Answer", "ApprovedVersion", "Document", "ExportRecord", "WorkflowEvent"},
+    # Jobs: the imports and exports of those who may start them.
+    "managing": {"Answer", "ApprovedVersion", "Document", "ExportRecord", "Job", "WorkflowEvent"},
     "outsider": set(),
-    "superuser": {"Answer", "ApprovedVersion", "Document", "ExportRecord", "WorkflowEvent"},
+    "superuser": {
+        "Answer",
+        "ApprovedVersion",
+        "Document",
+        "ExportRecord",
+        "Job",
+        "WorkflowEvent",
+    },  # fmt: skip
 }
 
 

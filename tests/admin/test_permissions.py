@@ -23,6 +23,7 @@ from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_tasks_db.models import DBTaskResult
 from reversion.models import Revision, Version
 
 from editorial import workflow
@@ -32,6 +33,8 @@ from editorial.models import (
     ClaimEvidence,
     Document,
     ExportRecord,
+    Job,
+    JobKind,
     Notice,
     Source,
     Status,
@@ -56,6 +59,7 @@ class Expect:
     get: set[str] | int
     post: set[str]
     anonymous: str = "/admin/login/"  # where the signed-out are sent (302), or "200"
+    opened: int = 200  # what the roles in `get` receive (302: a job started, its page next)
 
 
 # Every admin URL: its name (or, unnamed, its route). Rows follow SPEC.md's roles: editors
@@ -110,8 +114,8 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:axes_accessfailurelog_change": Expect(get={"superuser"}, post={"superuser"}),
     "admin/axes/accessfailurelog/<path:object_id>/": Expect(get=302, post=NOBODY),
     # Answers: everyone on staff reads; the answer's editor edits and reverts.
-    "admin:editorial_answer_export": Expect(  # a download: the GET (or POST) exports
-        get={"managing", "superuser"}, post={"managing", "superuser"}
+    "admin:editorial_answer_export": Expect(  # the GET (or POST) starts an export job
+        get={"managing", "superuser"}, post={"managing", "superuser"}, opened=302
     ),
     "admin:editorial_answer_compare": Expect(get=STAFF, post=NOBODY),
     "admin:editorial_answer_workflow": Expect(get=405, post={"editor", "superuser"}),
@@ -160,6 +164,25 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:editorial_exportrecord_delete": Expect(get=NOBODY, post=NOBODY),
     "admin:editorial_exportrecord_change": Expect(get={"managing", "superuser"}, post=NOBODY),
     "admin/editorial/exportrecord/<path:object_id>/": Expect(get=302, post=NOBODY),
+    # Jobs (the scene's: an import a managing editor queued): seen by who started it and by
+    # managing editors, cancelled by them; a download is an export job's only.
+    "admin:editorial_job_changelist": Expect(get={"managing", "superuser"}, post=NOBODY),
+    "admin:editorial_job_add": Expect(get=NOBODY, post=NOBODY),
+    "admin:editorial_job_history": Expect(get={"managing", "superuser"}, post=NOBODY),
+    "admin:editorial_job_delete": Expect(get=NOBODY, post=NOBODY),
+    "admin:editorial_job_change": Expect(get={"managing", "superuser"}, post=NOBODY),
+    "admin/editorial/job/<path:object_id>/": Expect(get=302, post=NOBODY),
+    "admin:editorial_job_status": Expect(get={"managing", "superuser"}, post=NOBODY),
+    "admin:editorial_job_cancel": Expect(get=405, post={"managing", "superuser"}),
+    "admin:editorial_job_download": Expect(get=NOBODY, post=NOBODY),
+    # The task framework's results (django-tasks-db's admin): the superuser reads them.
+    "admin:app_list[django_tasks_database]": Expect(get={"superuser"}, post=NOBODY),
+    "admin:django_tasks_database_dbtaskresult_changelist": Expect(get={"superuser"}, post=NOBODY),
+    "admin:django_tasks_database_dbtaskresult_add": Expect(get=NOBODY, post=NOBODY),
+    "admin:django_tasks_database_dbtaskresult_history": Expect(get={"superuser"}, post=NOBODY),
+    "admin:django_tasks_database_dbtaskresult_delete": Expect(get=NOBODY, post=NOBODY),
+    "admin:django_tasks_database_dbtaskresult_change": Expect(get={"superuser"}, post=NOBODY),
+    "admin/django_tasks_database/dbtaskresult/<path:object_id>/": Expect(get=302, post=NOBODY),
 }
 
 # Every action of every ModelAdmin (the site-wide delete_selected included): the roles
@@ -187,6 +210,8 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
     "editorial.workflowevent:delete_selected": NOBODY,
     "editorial.approvedversion:delete_selected": NOBODY,
     "editorial.exportrecord:delete_selected": NOBODY,
+    "editorial.job:delete_selected": NOBODY,
+    "django_tasks_database.dbtaskresult:delete_selected": NOBODY,
 }
 
 
@@ -275,6 +300,12 @@ def scene(seeds, people):
         "event": WorkflowEvent.objects.filter(answer=drafted).first(),
         "approvedversion": ApprovedVersion.objects.current().get(answer=approved),
         "exportrecord": _an_export_record(people["managing"]),
+        "job": Job.objects.create(kind=JobKind.IMPORT, created_by=people["managing"]),
+        "dbtaskresult": DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {"job_id": 1}},
+            task_path="editorial.tasks.imports.run_import",
+            backend_name="default",
+        ),
         **_sign_in_records(),
     }
 
@@ -310,6 +341,8 @@ def _object_for(model_name: str, scene) -> object:
         "workflowevent": scene["event"],
         "approvedversion": scene["approvedversion"],
         "exportrecord": scene["exportrecord"],
+        "job": scene["job"],
+        "dbtaskresult": scene["dbtaskresult"],
         "accessattempt": scene["accessattempt"],
         "accesslog": scene["accesslog"],
         "accessfailurelog": scene["accessfailurelog"],
@@ -461,7 +494,7 @@ def action_post(key: str, scene) -> tuple[str, dict]:
 
 WATCHED = [
     User, Group, Permission, Answer, Source, Document, ApprovedVersion, ExportRecord, Notice,
-    LogEntry, ClaimEvidence, AccessAttempt, AccessLog, AccessFailureLog,
+    LogEntry, ClaimEvidence, AccessAttempt, AccessLog, AccessFailureLog, Job, DBTaskResult,
 ]  # fmt: skip
 # Append-only (the database refuses any other change): a new row is all a POST could add.
 APPENDED = [WorkflowEvent, Revision, Version]
@@ -514,7 +547,8 @@ def _check_get(expect: Expect, role: str, response) -> str | None:
     if isinstance(expect.get, int):
         return None if status == expect.get else f"GET gave {status}, expected {expect.get}"
     if role in expect.get:
-        return None if status == 200 else f"GET gave {status}, expected 200"
+        opened = expect.opened
+        return None if status == opened else f"GET gave {status}, expected {opened}"
     return None if status in {403, 404} else f"GET gave {status}, expected a refusal"
 
 

@@ -1,0 +1,200 @@
+"""A job's life: taken by one worker, its progress written as it goes, ended once, and failed
+with the reason when the worker running it is gone.
+
+A worker that is killed (SIGKILL, a lost machine) cannot say so. The job names the worker
+holding it; on PostgreSQL the worker also holds a session advisory lock on the job for as
+long as it runs, which the server releases when the worker's connection dies, on whatever
+machine. Anyone who then finds the job running and the lock free knows its worker is gone
+and fails the job with that reason (the job page, the home page and every new task look).
+On SQLite (one machine by definition) the same question is asked of the process id. The
+job is not retried: each file imports atomically, so the files done are whole and the rest
+untouched, and the person decides whether to upload the rest again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from editorial import workflow
+from editorial.models import FINISHED_STATES, Job, JobKind, JobState
+
+# The advisory lock's first key: jobs, apart from any other lock taken by number.
+_LOCK_CLASS = 0x4A4F42  # "JOB"
+# Jobs listed on the managing editor's home.
+RECENT_JOBS = 8
+
+
+class JobError(Exception):
+    """A job cannot be started or changed as asked; the message says why."""
+
+
+def worker_label() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def can_see(user, job: Job) -> bool:
+    """Who started the job sees it; so does anyone who may import (managing editors)."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if job.kind == JobKind.EXPORT:
+        return workflow.can_export(user) and (job.created_by_id == user.pk or user.is_superuser)
+    return job.created_by_id == user.pk or workflow.can_import(user)
+
+
+def recent_jobs(user, limit: int = RECENT_JOBS) -> list[Job]:
+    """The latest jobs this person may see, lost ones failed first."""
+    jobs: QuerySet[Job] = Job.objects.select_related("created_by")
+    if not workflow.can_import(user):
+        jobs = jobs.filter(created_by=user)
+    found = list(jobs.order_by("-created_at", "-id")[:limit])
+    return [fail_if_lost(job) for job in found]
+
+
+def claim(job_id: int) -> Job | None:
+    """Mark the job running in this worker, or None if it is no longer waiting (cancelled).
+
+    On PostgreSQL the lock is taken before the state is committed, so nobody ever sees the
+    job running without its lock held.
+    """
+    _lock(job_id)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.state != JobState.QUEUED:
+            _unlock(job_id)
+            return None
+        job.state = JobState.RUNNING
+        job.started_at = timezone.now()
+        job.worker = worker_label()
+        job.save(update_fields=["state", "started_at", "worker"])
+    return job
+
+
+def progress(job: Job, **fields) -> None:
+    """Write what the job has done so far, committed at once for the job page to read."""
+    for name, value in fields.items():
+        setattr(job, name, value)
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def cancel_requested(job: Job) -> bool:
+    return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+
+def finish(job: Job, state: str, reason: str = "", **fields) -> None:
+    """End the job once: its state, why, when; then let go of its lock."""
+    try:
+        progress(job, state=state, reason=reason, finished_at=timezone.now(), doing="", **fields)
+    finally:
+        _unlock(job.pk)
+
+
+def request_cancel(job: Job, *, user) -> Job:
+    """A waiting job is cancelled at once; a running one stops before its next file."""
+    if not can_see(user, job):
+        raise JobError("You cannot cancel this job.")
+    name = workflow.display_name(user)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.finished:
+            raise JobError(f"This job has already ended ({job.get_state_display().lower()}).")
+        if job.state == JobState.QUEUED:
+            job.state = JobState.CANCELLED
+            job.finished_at = timezone.now()
+            job.reason = f"Cancelled by {name} before a worker started it; nothing was done."
+        else:
+            job.cancel_requested = True
+            job.reason = f"Cancel asked by {name}."
+        job.save(update_fields=["state", "finished_at", "reason", "cancel_requested"])
+    return job
+
+
+def fail_if_lost(job: Job) -> Job:
+    """The job failed with the reason if it is running and its worker is gone."""
+    if job.state != JobState.RUNNING or _worker_alive(job):
+        return job
+    with transaction.atomic():
+        current = Job.objects.select_for_update().get(pk=job.pk)
+        if current.state != JobState.RUNNING or current.worker != job.worker:
+            return current
+        current.state = JobState.FAILED
+        current.finished_at = timezone.now()
+        current.doing = ""
+        current.reason = (
+            f"The worker running it ({current.worker}) stopped without finishing (killed, or "
+            f"its connection to the database lost) after {current.files_done} of "
+            f"{current.files_total} files. Each file imports whole or not at all: the "
+            "files listed below are imported, the others not; upload those again."
+            if current.kind == JobKind.IMPORT
+            else f"The worker running it ({current.worker}) stopped without finishing (killed, "
+            "or its connection to the database lost); no file was kept. Export again."
+        )
+        current.save(update_fields=["state", "finished_at", "doing", "reason"])
+    return current
+
+
+def fail_lost_jobs() -> None:
+    """Every running job whose worker is gone, failed (a new task looks first)."""
+    for job in Job.objects.filter(state=JobState.RUNNING):
+        fail_if_lost(job)
+
+
+def _worker_alive(job: Job) -> bool:
+    if job.worker == worker_label():
+        return True  # this process runs it (a test's in-process worker, the immediate backend)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_CLASS, job.pk])
+            free = cursor.fetchone()[0]
+            if free:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job.pk])
+        return not free
+    host, _, pid = job.worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's process: nothing here can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock(job_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_CLASS, job_id])
+
+
+def _unlock(job_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job_id])
+
+
+def status(job: Job) -> dict:
+    """What the job page's script shows while the job runs (data only, as JSON)."""
+    duration = job.duration
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "finished": job.finished,
+        "files_done": job.files_done,
+        "files_total": job.files_total,
+        "answers_done": job.answers_done,
+        "answers_total": job.answers_total,
+        "doing": job.doing,
+        "reason": job.reason,
+        "cancel_requested": job.cancel_requested,
+        "seconds": None if duration is None else round(duration / timedelta(seconds=1), 1),
+    }
+
+
+__all__ = ["FINISHED_STATES", "JobError"]

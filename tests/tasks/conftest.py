@@ -1,0 +1,1 @@
+"""The job tests use tests.conftest's db_tasks and run_worker."""
