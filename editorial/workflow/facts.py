@@ -80,7 +80,7 @@ def barred_by_four_eyes(user, edited: set[int]) -> bool:
 
 # What a page of many answers prefetches so claim_evidence() reads no more.
 EVIDENCE_PREFETCH = Prefetch(
-    "claim_evidence", queryset=ClaimEvidence.objects.select_related("source")
+    "claim_evidence", queryset=ClaimEvidence.objects.select_related("source", "settled_by")
 )
 
 
@@ -92,7 +92,7 @@ def claim_evidence(answer: Answer) -> dict[str, ClaimEvidence]:
     if "claim_evidence" in getattr(answer, "_prefetched_objects_cache", {}):
         found = sorted(answer.claim_evidence.all(), key=lambda evidence: evidence.pk)
     else:
-        found = answer.claim_evidence.select_related("source").order_by("id")
+        found = answer.claim_evidence.select_related("source", "settled_by").order_by("id")
     return {evidence.claim_key: evidence for evidence in found}
 
 

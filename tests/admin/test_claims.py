@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
@@ -336,3 +338,24 @@ def test_picking_a_source_offers_its_excerpt(client, q1, people):
     assert f'<option value="{source.pk}" data-excerpt="{source.excerpt}"' in page
     second = page.split('id="id_claims_2_excerpt"', 1)[1].split("</textarea>", 1)[0]
     assert second.endswith(f">{source.excerpt}")  # offered until something else is typed
+
+
+def test_the_answer_page_reads_its_settled_claims_people_at_once(client, seeds, people):
+    """Each settled claim names who settled it: read with the evidence, not once a row (at
+    a million answers the review page read the editor four times over)."""
+    editor = people["editor"]
+    answer = ma(2)
+    claims = [claim.key for claim in workflow.unsettled_claims(answer)]
+    assert len(claims) >= 3
+    client.force_login(people["reviewer"])
+    counts = []
+    for settled in (claims[:1], claims[1:]):
+        answer = Answer.objects.get(pk=answer.pk)
+        workflow.settle_claims(
+            answer, user=editor, claims=settled, kind="common_knowledge", reason="Known."
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(change_url(answer)).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1], counts

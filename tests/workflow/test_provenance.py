@@ -17,8 +17,9 @@ from pyld import jsonld
 
 from editorial import workflow
 from editorial.exporters import Export
-from editorial.models import Answer, ApprovedVersion, ExportRecord, WorkflowEvent
+from editorial.models import Answer, ApprovedVersion, ExportRecord, Job, WorkflowEvent
 from tests.conftest import RMV_SOURCE, settle_claims
+from tests.exporters.test_admin_exports import download
 
 pytestmark = pytest.mark.django_db
 
@@ -257,9 +258,9 @@ def test_no_unapproved_text_leaves_in_any_format(made, format_name):
     assert Answer.objects.get(pk=made["rewritten"].pk).text == DRAFT  # the draft is there
 
 
-def test_prov_through_the_admin_and_the_command(client, made, managing, tmp_path):
+def test_prov_through_the_admin_and_the_command(client, made, managing, tmp_path, db_tasks):
     client.force_login(managing)
-    response = client.get(reverse("admin:editorial_answer_export") + "?format=prov")
+    response = download(client, reverse("admin:editorial_answer_export") + "?format=prov")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/ld+json"
     assert response["Content-Disposition"].endswith('.prov.jsonld"')
@@ -268,6 +269,7 @@ def test_prov_through_the_admin_and_the_command(client, made, managing, tmp_path
     assert _flattened(data)
     record = ExportRecord.objects.get()
     assert (record.format, record.answer_count, record.channel) == ("prov", 2, "admin")
+    assert Job.objects.get().output_sha256 == record.sha256
     page = client.get(reverse("admin:editorial_answer_changelist")).content.decode()
     assert "format=prov" in page
 
