@@ -157,5 +157,12 @@ class ApprovalQuerySet(AppendOnlyQuerySet):
     """Approvals: append-only; an answer may have several, and names its latest."""
 
     def current(self) -> ApprovalQuerySet:
-        """The approval each answer names as its own: its latest, what exports read."""
-        return self.filter(answer__approved=models.F("pk"))
+        """The approval each answer names as its own: its latest, what exports read.
+
+        Asked as "named by an answer" (a semi-join on answer.approved_id), not as a join on
+        both the answer's id and its approval's: PostgreSQL cannot see that those two
+        conditions go together, expected one row of the join, and for an export's cursor
+        chose a nested loop over every document (200,000 approvals: 9 minutes, not seconds).
+        """
+        answers = self.model._meta.get_field("answer").related_model
+        return self.filter(pk__in=answers.objects.order_by().values("approved_id"))

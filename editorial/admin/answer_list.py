@@ -92,6 +92,8 @@ class EstimatingPaginator(CappedCountPaginator):
 
 def planned_rows(queryset) -> int:
     """The rows PostgreSQL's planner expects the query to return (planning only)."""
+    if queryset.query.is_empty():  # a filter that matches nothing: no SQL to plan
+        return 0
     plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
