@@ -71,10 +71,15 @@ def backed_up(history, tmp_path, fresh_content_types):
     """A backup of the history, and the database emptied as a new deployment has it."""
     path = tmp_path / "editorial.json"
     call_command("backup", str(path), stderr=io.StringIO())
+    emptied()
+    return path
+
+
+def emptied() -> None:
+    """The database as a new deployment has it: schema, content types, permissions, groups."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # TRUNCATE waits for no FK check
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("flush", interactive=False, reset_sequences=False, verbosity=0)
     ContentType.objects.clear_cache()
-    call_command("migrate", verbosity=0)  # the groups, as a new deployment has them
-    return path
+    call_command("migrate", verbosity=0)

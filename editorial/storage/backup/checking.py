@@ -16,6 +16,7 @@ from .format import (
     FORMAT,
     FORMAT_VERSION,
     GZIP_MAGIC,
+    LEFT_OUT,
     ZSTD_MAGIC,
     BackupError,
     key_id,
@@ -114,8 +115,13 @@ def _verify_lines(source: IO[str], key: str | None) -> dict[str, int]:
                 f"{listed[label]['sha256'][:16]}…): the file was changed after it was written."
             )
     ours = labels()
-    if header["tables"] != list(tables) or sorted(tables) != sorted(ours):
-        extra = sorted(set(tables) - set(ours))
+    # A backup made before a table was left out still restores: its rows are checked above
+    # and then passed over.
+    kept = [label for label in tables if label not in LEFT_OUT]
+    if [label for label in header["tables"] if label not in LEFT_OUT] != kept or sorted(
+        kept
+    ) != sorted(ours):
+        extra = sorted(set(kept) - set(ours))
         missing = sorted(set(ours) - set(tables))
         raise BackupError(
             "It was made by another version of Editorial: "

@@ -22,11 +22,14 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, Valida
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.utils import timezone
+
+from editorial.models import FINISHED_STATES, Job, JobState
 
 from .. import statistics
 from ..search import indexed_in_bulk
 from .checking import verify_backup
-from .format import BY_NATURAL_KEY, CHUNK, BackupError, backed_up_models, reader
+from .format import BY_NATURAL_KEY, CHUNK, LEFT_OUT, BackupError, backed_up_models, reader
 from .writing import plain
 
 
@@ -36,7 +39,11 @@ def read_backup(
     """Verify the whole file, then insert it into an empty, migrated database, all rows or
     none; return the counts. `source` is a binary file, gzip or plain, read twice (a file,
     not a pipe); memory stays flat."""
-    counts = verify_backup(source, key=key)
+    counts = {
+        label: rows
+        for label, rows in verify_backup(source, key=key).items()
+        if label not in LEFT_OUT  # in a backup made before it was left out: passed over
+    }
     source.seek(0)
     tables = {model._meta.label_lower: model for model in backed_up_models()}
     restored = dict.fromkeys(counts, 0)
@@ -65,6 +72,8 @@ def read_backup(
             # keys made again once every row is in.
             with indexed_in_bulk(using), _loaded_bare(list(tables.values()), using):
                 for label, rows in _chunks(text):
+                    if label in LEFT_OUT:
+                        continue
                     model = tables[label]
                     if plain(model):
                         _insert(model, rows, names, using)
@@ -74,6 +83,7 @@ def read_backup(
                     restored[label] += len(rows)
                     del rows  # before the next chunk is read: one chunk in memory, not two
             _reset_sequences(using, list(tables.values()))
+            _fail_unfinished_jobs(using)
             # Every reference checked now, not at commit: a broken one is named, and rolled back.
             connection.check_constraints()
     except DatabaseError as error:
@@ -97,6 +107,17 @@ def read_backup(
     written = {tables[label]: rows for label, rows in restored.items()}
     statistics.after_bulk_work(written, using=using)
     return restored
+
+
+def _fail_unfinished_jobs(using: str) -> None:
+    """Jobs that were waiting or running when the backup was made have no task here (the
+    queue is not in backups): failed, saying so, rather than shown waiting for ever."""
+    Job.objects.using(using).exclude(state__in=FINISHED_STATES).update(
+        state=JobState.FAILED,
+        finished_at=timezone.now(),
+        doing="",
+        reason="Unfinished when the backup it was restored from was made; start it again.",
+    )
 
 
 class _Names:
@@ -202,6 +223,10 @@ def _insert(model: type[models.Model], rows: list[dict], names: _Names, using: s
             )
 
 
+# PostgreSQL's default (64MB) sorts a million answers' index entries in many passes on disk.
+RESTORE_MAINTENANCE_MEMORY = "512MB"
+
+
 @contextmanager
 def _loaded_bare(models_: list[type[models.Model]], using: str) -> Iterator[None]:
     """PostgreSQL: the tables' secondary indexes and foreign keys set aside while the rows
@@ -239,6 +264,9 @@ def _loaded_bare(models_: list[type[models.Model]], using: str) -> Iterator[None
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
+        # Each index sorted in memory rather than in runs on disk (the answers' full-text
+        # index most of all), as pg_restore is advised to run; for this transaction only.
+        cursor.execute("SET LOCAL maintenance_work_mem = %s", [RESTORE_MAINTENANCE_MEMORY])
         # The few rows saved through Django (people, groups) left deferred checks pending,
         # which a table cannot be altered with: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
