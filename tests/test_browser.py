@@ -286,7 +286,7 @@ def download(person: Person, link_name: str) -> bytes:
     """An export from the answer list: its job's page, a worker, the file it links; then
     back to the list."""
     listing = person.page.url
-    person.page.get_by_role("link", name=link_name, exact=True).click()
+    person.page.get_by_role("button", name=link_name, exact=True).click()
     expect(person.page.locator("h1")).to_contain_text("Export job")
     run_tasks()
     expect(person.page.locator(".job-state")).to_contain_text("Finished")

@@ -54,7 +54,8 @@ def _filters(request: HttpRequest) -> dict[str, str | list[str]]:
 
 
 class AnswerExportMixin:
-    """Adds "export/?format=…&<the list's filters>" to the answer admin, and links to it.
+    """Adds "export/?format=…&<the list's filters>" to the answer admin, and buttons that
+    POST to it (a GET only asks: following a link must not start a job).
 
     The admin's changelist_view puts export_links(request) in its extra_context: AnswerAdmin
     calls ModelAdmin.changelist_view directly (to skip reversion's wrapper), so a
@@ -101,6 +102,20 @@ class AnswerExportMixin:
             self.get_changelist_instance(list_request)
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("The list filters in this link are not valid.")
+        if request.method != "POST":
+            # A link followed (a bookmark, a prefetch, a crawler) starts nothing: it asks.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Export approved answers as {FORMATS[format_name].label}",
+                "opts": self.opts,
+                "export_format": FORMATS[format_name],
+                "filtered": bool(_filters(request)),
+                "list_url": reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+                )
+                + (f"?{list_request.GET.urlencode()}" if list_request.GET else ""),
+            }
+            return TemplateResponse(request, "admin/editorial/answer/export.html", context)
         job = tasks.start_export(
             user=request.user, format_name=format_name, changelist=_filters(request)
         )

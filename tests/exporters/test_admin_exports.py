@@ -38,9 +38,10 @@ def export_url(**params) -> str:
 
 
 def queued(client, url: str, data: dict | None = None):
-    """The export asked for (GET a link, or POST the documents' action): its job queued."""
+    """The export asked for (POST the list's button, or the documents' action): its job
+    queued."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(url, data) if data is not None else client.get(url)
+        response = client.post(url, data or {})
     assert response.status_code == 302, response
     job = Job.objects.order_by("pk").last()
     assert response["Location"] == reverse("admin:editorial_job_change", args=[job.pk])
@@ -66,8 +67,8 @@ def download(client, url: str, data: dict | None = None):
 @pytest.mark.parametrize("person", ["editor", "reviewer", "editor_reviewer", "outsider"])
 def test_admin_export_is_refused_without_the_permission(client, approved, request, person):
     client.force_login(request.getfixturevalue(person))
-    response = client.get(export_url(format="jsonl"))
-    assert response.status_code == 403
+    assert client.get(export_url(format="jsonl")).status_code == 403
+    assert client.post(export_url(format="jsonl")).status_code == 403
     assert not Job.objects.exists()
     changelist = client.get(reverse("admin:editorial_answer_changelist"))
     if changelist.status_code == 200:
@@ -132,9 +133,10 @@ def test_admin_download_exports_what_the_list_shows(client, approved, managing, 
 
 def test_admin_download_refuses_bad_links_and_ignores_paging(client, approved, managing):
     client.force_login(managing)
-    assert client.get(export_url(format="xml")).status_code == 400
-    assert client.get(export_url()).status_code == 400
-    assert client.get(export_url(format="json", nonsense__field="1")).status_code == 400
+    for method in (client.get, client.post):
+        assert method(export_url(format="xml")).status_code == 400
+        assert method(export_url()).status_code == 400
+        assert method(export_url(format="json", nonsense__field="1")).status_code == 400
     assert not ExportRecord.objects.exists()
     assert not Job.objects.exists()
     # Paging and ordering of the list do not change what is exported.
@@ -237,3 +239,25 @@ def test_an_export_job_writes_the_bytes_the_command_writes(
     assert job.output_sha256 == command_hash == hashlib.sha256(out.read_bytes()).hexdigest()
     assert hashlib.sha256(body).hexdigest() == command_hash
     assert job.output_count == 5
+
+
+def test_following_an_export_link_asks_and_starts_nothing(client, approved, managing):
+    """A GET (a bookmark, a browser's prefetch) shows what would be exported with a button
+    that POSTs; only the POST queues a job."""
+    client.force_login(managing)
+    document = Document.objects.get(name=MASSACHUSETTS)
+    url = export_url(format="csv", document__id__exact=document.pk)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not Job.objects.exists()
+    html = page.content.decode()
+    assert '<form method="post">' in html and 'value="Export CSV"' in html
+    listing = reverse("admin:editorial_answer_changelist")
+    assert f'href="{listing}?document__id__exact={document.pk}"' in html
+    # The list's buttons post to the same address, its filters carried in it.
+    changelist = client.get(listing, {"document__id__exact": document.pk})
+    (csv,) = [link for link in changelist.context["export_links"] if link["format"] == "csv"]
+    action = csv["url"].replace("&", "&amp;")
+    assert f'<form method="post" action="{action}" class="export-form">' in changelist.text
+    job = queued(client, url)
+    assert job.inputs["changelist"] == {"document__id__exact": str(document.pk)}
