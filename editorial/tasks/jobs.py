@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from editorial import workflow
 from editorial.models import FINISHED_STATES, Job, JobKind, JobState
@@ -32,6 +35,10 @@ RECENT_JOBS = 8
 
 class JobError(Exception):
     """A job cannot be started or changed as asked; the message says why."""
+
+
+class WorkerLost(Exception):
+    """The worker running a task stopped without finishing it (killed, or cut off)."""
 
 
 def worker_label() -> str:
@@ -135,7 +142,20 @@ def fail_if_lost(job: Job) -> Job:
             "or its connection to the database lost); no file was kept. Export again."
         )
         current.save(update_fields=["state", "finished_at", "doing", "reason"])
+        _fail_task_row(current)
     return current
+
+
+def _fail_task_row(job: Job) -> None:
+    """The task framework's own row, left running by the dead worker, failed too: an
+    operator reading the queue (Tasks Database Backend) sees what the job page says."""
+    try:
+        task_id = uuid.UUID(job.task_id)
+    except ValueError:
+        return  # no database task behind it (another backend, or not queued)
+    row = DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).first()
+    if row is not None:
+        row.set_failed(WorkerLost(job.reason))
 
 
 def fail_lost_jobs() -> None:

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from editorial.models import Job, JobKind, JobState
 from editorial.tasks.jobs import RECENT_JOBS
@@ -52,7 +53,14 @@ def test_a_running_job_whose_worker_process_is_gone_is_failed_with_the_reason(cl
     """SQLite's case (one machine): the worker's process id is asked."""
     gone = subprocess.Popen(["true"])
     gone.wait()
+    task = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="editorial.tasks.imports.run_import",
+        backend_name="default",
+        status="RUNNING",
+    )
     job = Job.objects.create(
+        task_id=str(task.id),
         kind=JobKind.IMPORT,
         created_by=managing,
         state=JobState.RUNNING,
@@ -68,6 +76,12 @@ def test_a_running_job_whose_worker_process_is_gone_is_failed_with_the_reason(cl
     assert (status["state"], status["finished"]) == ("failed", True)
     assert f"The worker running it ({job.worker}) stopped without finishing" in status["reason"]
     assert "after 1 of 3 files" in status["reason"]
+    # The framework's row, which the dead worker left running, says the same.
+    task.refresh_from_db()
+    assert (task.status, task.exception_class_path) == (
+        "FAILED",
+        "editorial.tasks.jobs.WorkerLost",
+    )
     page = client.get(reverse("admin:editorial_job_change", args=[job.pk]))
     assert b"Cancel this job" not in page.content
 

@@ -122,5 +122,8 @@ def test_a_worker_killed_mid_import_leaves_whole_files_and_a_failed_job_saying_w
     assert Answer.objects.filter(document=first).count() == job.answers_done > 10_000
     assert Answer.objects.count() == job.answers_done
     assert [result["path"] for result in job.results] == [files[0].name]
-    # The task framework's own row never ended: the job is where the failure is told.
-    assert DBTaskResult.objects.get().status == "RUNNING"
+    # The task framework's own row, left running by the dead worker, is failed with it.
+    task = DBTaskResult.objects.get()
+    assert (task.status, str(task.id)) == ("FAILED", job.task_id)
+    assert task.exception_class_path == "editorial.tasks.jobs.WorkerLost"
+    assert "after 1 of 3 files" in task.traceback and task.finished_at is not None
