@@ -34,6 +34,11 @@ if not _declared and env.bool("BEHIND_TLS_PROXY", default=False):
     _declared = "127.0.0.1,::1"
 
 forwarded_allow_ips = _declared
+# gunicorn's documented starting point, (2 x cores) + 1 workers, rather than its default of
+# one: with one, /healthz and every page waited behind a slow request (13.8 s behind an
+# upload before imports moved to tasks; up to 0.2 s behind job-status polls during one).
+# WEB_CONCURRENCY still decides where it is set.
+workers = env.int("WEB_CONCURRENCY", default=2 * (os.cpu_count() or 1) + 1)
 # The one header the proxy is documented to set (.env.example); gunicorn's other defaults
 # (X-Forwarded-Ssl, X-Forwarded-Protocol) are headers nobody here promised to overwrite.
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
