@@ -49,13 +49,8 @@ def start_export(
             output_name=filename,
             inputs={"format": format_name, "documents": documents, "changelist": changelist},
         )
-        transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
+        jobs.queue_on_commit(job, run_export)
     return job
-
-
-def _enqueue(job_id: int) -> None:
-    result = run_export.enqueue(job_id=job_id)
-    Job.objects.filter(pk=job_id).update(task_id=str(result.id))
 
 
 @task()

@@ -39,13 +39,8 @@ def start_import(uploads, *, user) -> Job:
             stored.append({"name": upload.name, "stored_as": name, "size": upload.size})
         job.inputs = stored
         job.save(update_fields=["inputs"])
-        transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
+        jobs.queue_on_commit(job, run_import)
     return job
-
-
-def _enqueue(job_id: int) -> None:
-    result = run_import.enqueue(job_id=job_id)
-    Job.objects.filter(pk=job_id).update(task_id=str(result.id))
 
 
 @task()

@@ -63,6 +63,17 @@ def recent_jobs(user, limit: int = RECENT_JOBS) -> list[Job]:
     return [fail_if_lost(job) for job in found]
 
 
+def queue_on_commit(job: Job, task) -> None:
+    """Queue the job's task once the transaction writing the job commits (a worker must
+    find it), and note the task's id on the job."""
+
+    def enqueue() -> None:
+        result = task.enqueue(job_id=job.pk)
+        Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+    transaction.on_commit(enqueue, robust=True)
+
+
 def claim(job_id: int) -> Job | None:
     """Mark the job running in this worker, or None if it is no longer waiting (cancelled).
 
