@@ -397,6 +397,19 @@ def test_a_row_naming_what_the_database_lacks_is_a_sentence(backed_up):
     refused(backed_up, "A row names something this database does not have")
 
 
+def test_a_copied_row_naming_a_person_the_database_lacks_is_a_sentence(backed_up):
+    """Tables copied in bulk name people by username too (read whole before the copy)."""
+    key = backups.keys()[0]
+
+    def unknown_person(row):
+        if row["model"] == "editorial.workflowevent" and row["fields"].get("actor"):
+            row["fields"]["actor"] = ["somebody-who-never-worked-here"]
+        return row
+
+    rewrite(backed_up, unknown_person, key=key)
+    refused(backed_up, "somebody-who-never-worked-here")
+
+
 def test_restore_refuses_a_file_that_is_not_a_backup(db, tmp_path):
     path = tmp_path / "other.json"
     for text, match in (

@@ -13,7 +13,8 @@ many-to-many lists, still go through the deserializer, a row at a time: there ar
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -71,17 +72,17 @@ def read_backup(
             # SQLite: answers indexed at the end, together; PostgreSQL: indexes and foreign
             # keys made again once every row is in.
             with indexed_in_bulk(using), _loaded_bare(list(tables.values()), using):
-                for label, rows in _chunks(text):
+                for label, chunks in _by_table(_chunks(text)):
                     if label in LEFT_OUT:
-                        continue
-                    model = tables[label]
-                    if plain(model):
-                        _insert(model, rows, names, using)
+                        deque(chunks, maxlen=0)  # read past
+                    elif plain(tables[label]):
+                        restored[label] += _insert(tables[label], chunks, names, using)
                     else:
-                        for row in serializers.deserialize("python", rows, using=using):
-                            row.save(using=using)
-                    restored[label] += len(rows)
-                    del rows  # before the next chunk is read: one chunk in memory, not two
+                        for rows in chunks:
+                            for row in serializers.deserialize("python", rows, using=using):
+                                row.save(using=using)
+                            restored[label] += len(rows)
+                            del rows  # before the next chunk is read: one in memory, not two
             _reset_sequences(using, list(tables.values()))
             _fail_unfinished_jobs(using)
             # Every reference checked now, not at commit: a broken one is named, and rolled back.
@@ -121,23 +122,27 @@ def _fail_unfinished_jobs(using: str) -> None:
 
 
 class _Names:
-    """The ids this database gives the names rows use for users and content types, each
-    looked up once (per _KEPT: emptied past that many, to stay flat)."""
-
-    _KEPT = 10_000
+    """The ids this database gives the names rows use (users, content types): each table
+    of names read whole once, before a table naming its rows is copied in, since nothing
+    can be asked of the database while a COPY is open. They are few (people, not rows)."""
 
     def __init__(self, using: str) -> None:
         self.using = using
-        self.known: dict[tuple, object] = {}
+        self.known: dict[type[models.Model], dict[tuple, object]] = {}
+
+    def load(self, related: type[models.Model]) -> None:
+        if related not in self.known:
+            manager = related._default_manager.db_manager(self.using)
+            self.known[related] = {tuple(row.natural_key()): row.pk for row in manager.all()}
 
     def id(self, related: type[models.Model], name: list) -> object:
-        key = (related, *name)
-        if key not in self.known:
-            if len(self.known) > self._KEPT:
-                self.known.clear()
-            manager = related._default_manager.db_manager(self.using)
-            self.known[key] = manager.get_by_natural_key(*name).pk
-        return self.known[key]
+        self.load(related)
+        try:
+            return self.known[related][tuple(name)]
+        except KeyError:
+            raise related.DoesNotExist(
+                f"{related._meta.verbose_name} {name!r} is not in this database."
+            ) from None
 
 
 # Fields whose value, when the file has it as this type, goes to the database as it is
@@ -185,9 +190,17 @@ def _converter(field, names: _Names, connection):
     return plain_value
 
 
-def _insert(model: type[models.Model], rows: list[dict], names: _Names, using: str) -> None:
-    """A chunk of rows as they are in the file, in one statement (PostgreSQL: COPY), each
-    value read as the deserializer reads it and prepared as a save prepares it."""
+def _insert(
+    model: type[models.Model], chunks: Iterable[list[dict]], names: _Names, using: str
+) -> int:
+    """A table's rows as they are in the file, chunk by chunk, each value read as the
+    deserializer reads it and prepared as a save prepares it; the number inserted.
+
+    PostgreSQL: one COPY for the whole table, so the server goes on storing rows (and
+    computing each answer's search vector) while the next chunk is decoded here; with a
+    COPY per chunk, each side waited for the other at every chunk's end. SQLite: one
+    prepared INSERT run per chunk.
+    """
     meta = model._meta
     connection = connections[using]
     columns = meta.local_concrete_fields
@@ -195,32 +208,45 @@ def _insert(model: type[models.Model], rows: list[dict], names: _Names, using: s
     convert = [_converter(field, names, connection) for field in columns]
     pk = where[meta.pk.name]
     missing = object()
-    values = []
-    for row in rows:
-        line = [missing] * len(columns)
-        line[pk] = convert[pk](row["pk"])
-        for name, value in row["fields"].items():
-            index = where.get(name)
-            if index is None or index == pk:
-                raise DeserializationError(f"{meta.label_lower} has no field named {name!r}.")
-            line[index] = convert[index](value)
-        for index, value in enumerate(line):
-            if value is missing:  # not in the file: its default, as a new instance has it
-                field = columns[index]
-                line[index] = field.get_db_prep_save(field.get_default(), connection)
-        values.append(line)
+
+    def values(rows: list[dict]) -> Iterator[list]:
+        for row in rows:
+            line = [missing] * len(columns)
+            line[pk] = convert[pk](row["pk"])
+            for name, value in row["fields"].items():
+                index = where.get(name)
+                if index is None or index == pk:
+                    raise DeserializationError(f"{meta.label_lower} has no field named {name!r}.")
+                line[index] = convert[index](value)
+            for index, value in enumerate(line):
+                if value is missing:  # not in the file: its default, as a new instance has it
+                    field = columns[index]
+                    line[index] = field.get_db_prep_save(field.get_default(), connection)
+            yield line
+
+    for field in columns:
+        if field.remote_field is not None and hasattr(field.remote_field.model, "natural_key"):
+            names.load(field.remote_field.model)  # before the COPY opens
     quote = connection.ops.quote_name
     table, names_sql = quote(meta.db_table), ", ".join(quote(f.column) for f in columns)
+    inserted = 0
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names_sql}) FROM STDIN") as copy:
-                for line in values:
-                    copy.write_row(line)
+                for rows in chunks:
+                    for line in values(rows):
+                        copy.write_row(line)
+                    inserted += len(rows)
+                    del rows  # before the next chunk is read: one in memory, not two
         else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({names_sql}) VALUES ({', '.join(['%s'] * len(columns))})",
-                values,
+            statement = (
+                f"INSERT INTO {table} ({names_sql}) VALUES ({', '.join(['%s'] * len(columns))})"
             )
+            for rows in chunks:
+                cursor.executemany(statement, list(values(rows)))
+                inserted += len(rows)
+                del rows
+    return inserted
 
 
 # PostgreSQL's default (64MB) sorts a million answers' index entries in many passes on disk.
@@ -275,6 +301,30 @@ def _loaded_bare(models_: list[type[models.Model]], using: str) -> Iterator[None
             cursor.execute(definition)
         for table, name, definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+def _by_table(chunks: Iterator[tuple[str, list[dict]]]) -> Iterator[tuple[str, Iterator]]:
+    """(table, its chunks of rows), each table's chunks read as they are asked for.
+
+    itertools.groupby would keep the chunk in hand while reading the next one; here
+    nothing is kept once a chunk is handed out (the reader drops it before asking again),
+    so a restore holds one chunk at a time.
+    """
+    pending = [next(chunks, None)]
+
+    def rows_of(label: str) -> Iterator[list[dict]]:
+        while pending[0] is not None and pending[0][0] == label:
+            rows = pending[0][1]
+            pending[0] = None
+            yield rows
+            del rows
+            pending[0] = next(chunks, None)
+
+    while pending[0] is not None:
+        label = pending[0][0]
+        group = rows_of(label)
+        yield label, group
+        deque(group, maxlen=0)  # whatever the reader left of this table
 
 
 def _chunks(source: IO[str]) -> Iterator[tuple[str, list[dict]]]:
