@@ -19,14 +19,22 @@ public names.
 from editorial.diffs import words_changed  # the pairs' measure, read here by its callers
 from editorial.exporters.formats import FORMATS, ExportFormat
 from editorial.exporters.linked_data import (
+    FAQ_CONTEXT,
     PROV_APPROVER_ROLE,
     PROV_CONTEXT,
     PROV_EDITOR_ROLE,
+    SCHEMA_ORG,
     prov_agent,
+    prov_document,
     write_faq,
     write_prov,
 )
-from editorial.exporters.markdown import markdown_block, markdown_inline, write_markdown
+from editorial.exporters.markdown import (
+    markdown_block,
+    markdown_inline,
+    markdown_link,
+    write_markdown,
+)
 from editorial.exporters.plain import (
     dumps,
     neutralise_cell,
@@ -59,12 +67,14 @@ __all__ = [
     "BUFFER_CHARS",
     "CHUNK_SIZE",
     "CLAIM_FIELDS",
+    "FAQ_CONTEXT",
     "FIELDS",
     "FORMATS",
     "PROV_APPROVER_ROLE",
     "PROV_CONTEXT",
     "PROV_EDITOR_ROLE",
     "RECORD_COLUMNS",
+    "SCHEMA_ORG",
     "SOURCE_FIELDS",
     "Export",
     "ExportError",
@@ -75,8 +85,10 @@ __all__ = [
     "dumps",
     "markdown_block",
     "markdown_inline",
+    "markdown_link",
     "neutralise_cell",
     "prov_agent",
+    "prov_document",
     "read_ahead",
     "record_of",
     "records",
