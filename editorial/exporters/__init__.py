@@ -11,6 +11,8 @@ is recorded with the hash of its bytes.
 - linked_data: faq (schema.org FAQPage JSON-LD) and prov (W3C PROV-O JSON-LD)
 - formats: the table of formats the command and the admin offer
 - streaming: the run (`Export`): read ahead, encoded, hashed and recorded
+- schemas: the published contract, a JSON Schema per record format (json, jsonl, csv,
+  pairs), as files the API serves
 
 Callers import the package (`from editorial.exporters import Export`); these are its
 public names.
@@ -55,6 +57,12 @@ from editorial.exporters.query import (
     records,
     utc_iso,
 )
+from editorial.exporters.schemas import (
+    SCHEMA_CONTENT_TYPE,
+    SCHEMA_FORMATS,
+    record_schema,
+    schema_bytes,
+)
 from editorial.exporters.streaming import (
     BUFFER_CHARS,
     CHUNK_SIZE,
@@ -74,6 +82,8 @@ __all__ = [
     "PROV_CONTEXT",
     "PROV_EDITOR_ROLE",
     "RECORD_COLUMNS",
+    "SCHEMA_CONTENT_TYPE",
+    "SCHEMA_FORMATS",
     "SCHEMA_ORG",
     "SOURCE_FIELDS",
     "Export",
@@ -91,7 +101,9 @@ __all__ = [
     "prov_document",
     "read_ahead",
     "record_of",
+    "record_schema",
     "records",
+    "schema_bytes",
     "utc_iso",
     "words_changed",
     "write_csv",
