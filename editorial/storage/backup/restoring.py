@@ -23,6 +23,8 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 
+from editorial.models import WebURLField
+
 from .. import statistics
 from ..search import indexed_in_bulk
 from .checking import verify_backup
@@ -126,6 +128,7 @@ _AS_IT_IS = {
     models.TextField: str,
     models.EmailField: str,
     models.URLField: str,
+    WebURLField: str,  # a source's link, stored normalised: restored exactly as backed up
     models.IntegerField: int,
     models.PositiveIntegerField: int,
     models.PositiveSmallIntegerField: int,
