@@ -192,3 +192,26 @@ def test_review_totals_are_filled_from_the_decisions_before_them(seeds, people):
     assert ReviewDecision.objects.count() == 4
     assert ReviewerTotals.objects.count() == 2
     assert figures() == expected
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_source_links_stored_raw_are_normalised_by_migrating(seeds):
+    """0024 makes the links an older release stored as typed valid URIs (a raw quote or
+    space percent-encoded); valid links are left as they were."""
+    from editorial.models import Source
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    before = [("editorial", "0021_jobs")]
+    old = migrate(before).loader.project_state(before).apps
+    Answer, OldSource = (old.get_model("editorial", model) for model in ("Answer", "Source"))
+    q1 = Answer.objects.get(document__name="000_45b9d17f8c940ceb.txt", position=1)
+    day = datetime.date(2026, 1, 2)
+    raw = OldSource.objects.create(answer=q1, url='https://example.org/a "b"', title="T",
+                                   accessed_on=day)  # fmt: skip
+    valid = OldSource.objects.create(answer=q1, url="https://example.org/it's?a=1&b=2",
+                                     title="T", accessed_on=day)  # fmt: skip
+
+    migrate(latest)
+
+    assert Source.objects.get(pk=raw.pk).url == "https://example.org/a%20%22b%22"
+    assert Source.objects.get(pk=valid.pk).url == "https://example.org/it's?a=1&b=2"

@@ -21,7 +21,7 @@ from editorial.diffs import (
     diff_words,
     sources_text,
 )
-from editorial.models import Answer, Source
+from editorial.models import Answer, Source, WebURLFormField
 
 # How much of the agreed text around a passage is shown with it, in characters.
 CONTEXT_CHARS = 160
@@ -30,7 +30,7 @@ CONTEXT_CHARS = 160
 class TypedSource(forms.ModelForm):
     """One source as typed on the change form (or carried by the merge page)."""
 
-    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https")
+    url = WebURLFormField(label="URL", max_length=2000)  # normalised as the model saves it
     excerpt = TextInput(required=False)
 
     class Meta:

@@ -11,6 +11,8 @@ is recorded with the hash of its bytes.
 - linked_data: faq (schema.org FAQPage JSON-LD) and prov (W3C PROV-O JSON-LD)
 - formats: the table of formats the command and the admin offer
 - streaming: the run (`Export`): read ahead, encoded, hashed and recorded
+- schemas: the published contract, a JSON Schema per record format (json, jsonl, csv,
+  pairs), as files the API serves
 
 Callers import the package (`from editorial.exporters import Export`); these are its
 public names.
@@ -19,14 +21,22 @@ public names.
 from editorial.diffs import words_changed  # the pairs' measure, read here by its callers
 from editorial.exporters.formats import FORMATS, ExportFormat
 from editorial.exporters.linked_data import (
+    FAQ_CONTEXT,
     PROV_APPROVER_ROLE,
     PROV_CONTEXT,
     PROV_EDITOR_ROLE,
+    SCHEMA_ORG,
     prov_agent,
+    prov_document,
     write_faq,
     write_prov,
 )
-from editorial.exporters.markdown import markdown_block, markdown_inline, write_markdown
+from editorial.exporters.markdown import (
+    markdown_block,
+    markdown_inline,
+    markdown_link,
+    write_markdown,
+)
 from editorial.exporters.plain import (
     dumps,
     neutralise_cell,
@@ -47,6 +57,12 @@ from editorial.exporters.query import (
     records,
     utc_iso,
 )
+from editorial.exporters.schemas import (
+    SCHEMA_CONTENT_TYPE,
+    SCHEMA_FORMATS,
+    record_schema,
+    schema_bytes,
+)
 from editorial.exporters.streaming import (
     BUFFER_CHARS,
     CHUNK_SIZE,
@@ -59,12 +75,16 @@ __all__ = [
     "BUFFER_CHARS",
     "CHUNK_SIZE",
     "CLAIM_FIELDS",
+    "FAQ_CONTEXT",
     "FIELDS",
     "FORMATS",
     "PROV_APPROVER_ROLE",
     "PROV_CONTEXT",
     "PROV_EDITOR_ROLE",
     "RECORD_COLUMNS",
+    "SCHEMA_CONTENT_TYPE",
+    "SCHEMA_FORMATS",
+    "SCHEMA_ORG",
     "SOURCE_FIELDS",
     "Export",
     "ExportError",
@@ -75,11 +95,15 @@ __all__ = [
     "dumps",
     "markdown_block",
     "markdown_inline",
+    "markdown_link",
     "neutralise_cell",
     "prov_agent",
+    "prov_document",
     "read_ahead",
     "record_of",
+    "record_schema",
     "records",
+    "schema_bytes",
     "utc_iso",
     "words_changed",
     "write_csv",

@@ -2,6 +2,10 @@
 
 What an answer says is shown as written, never acted on: its text may hold anything a
 machine wrote, and a Markdown reader would otherwise make it headings, links or HTML.
+The one exception is a web address (http or https): it is written as an autolink,
+"<url>", which every reader shows and follows exactly as written. Left as escaped text,
+a GitHub-flavoured reader linked it all the same, from the escaped text (markdown-it's
+linkify: "?a=1&amp;amp;b=2", "a%5C_b"): a broken link.
 """
 
 from __future__ import annotations
@@ -40,9 +44,45 @@ _MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))")
 _URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"  # everything else in a link target is %-encoded
 
 
-def markdown_inline(text: str) -> str:
-    """Text shown as written by a Markdown reader, on one line."""
-    return " ".join(text.split()).translate(_MD_INLINE)
+# A web address in text, as GitHub-flavoured Markdown finds one: up to a space, an angle
+# bracket or a quote (none of which an autolink may hold), without the punctuation that
+# ends a sentence after it, or a closing bracket it did not open.
+_TEXT_URL = re.compile(r"https?://[^\s<>\"\x00-\x1f\x7f]+", re.IGNORECASE)
+_URL_END = ".,:;!?*_~'"
+
+
+def _url_in_text(match: re.Match) -> tuple[str, str]:
+    """The address a match found and the text after it that is not part of it."""
+    url = match[0]
+    end = len(url)
+    while end and (
+        url[end - 1] in _URL_END
+        or (url[end - 1] == ")" and url.count("(", 0, end) < url.count(")", 0, end))
+    ):
+        end -= 1
+    return url[:end], url[end:]
+
+
+def _escaped(text: str, *, links: bool = True) -> str:
+    """Text as written, escaped for Markdown; with links, web addresses as autolinks."""
+    if not links:
+        return text.translate(_MD_INLINE)
+    parts: list[str] = []
+    position = 0
+    for match in _TEXT_URL.finditer(text):
+        url, rest = _url_in_text(match)
+        parts.append(text[position : match.start()].translate(_MD_INLINE))
+        parts.append(f"<{url}>" if url.partition("://")[2] else url.translate(_MD_INLINE))
+        parts.append(rest.translate(_MD_INLINE))
+        position = match.end()
+    parts.append(text[position:].translate(_MD_INLINE))
+    return "".join(parts)
+
+
+def markdown_inline(text: str, *, links: bool = True) -> str:
+    """Text shown as written by a Markdown reader, on one line; web addresses are
+    autolinks unless links is off (inside a link's own text, where a link cannot be)."""
+    return _escaped(" ".join(text.split()), links=links)
 
 
 def markdown_block(text: str) -> str:
@@ -50,7 +90,7 @@ def markdown_block(text: str) -> str:
     paragraphs: list[list[str]] = [[]]
     for raw in text.splitlines():
         # Leading spaces would make an indented code block; the words are what matter.
-        line = raw.strip().translate(_MD_INLINE)
+        line = _escaped(raw.strip())
         if not line:
             if paragraphs[-1]:
                 paragraphs.append([])
@@ -63,11 +103,25 @@ def markdown_block(text: str) -> str:
     return "\n\n".join("  \n".join(lines) for lines in paragraphs if lines)
 
 
+# Source links are valid URIs (models.web_urls): none holds a space, a quote or an angle
+# bracket, so each is one autolink; anything else is shown as text.
+_AUTOLINK = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def markdown_link(url: str) -> str:
+    """A web address as a link every Markdown reader shows and follows as it is."""
+    return f"<{url}>" if _AUTOLINK.fullmatch(url) else markdown_inline(url, links=False)
+
+
 def _markdown_source(number: int, source: dict[str, str]) -> str:
-    title = markdown_inline(source["title"] or source["url"])
     url = source["url"]
-    if url.lower().startswith(("http://", "https://")):
+    if not source["title"]:
+        title = markdown_link(url)
+    elif url.lower().startswith(("http://", "https://")):
+        title = markdown_inline(source["title"], links=False)
         title = f"[{title}]({quote(url, safe=_URL_SAFE)})"
+    else:
+        title = markdown_inline(source["title"], links=False)
     details = [title]
     if source["publisher"]:
         details.append(markdown_inline(source["publisher"]))
@@ -80,7 +134,7 @@ def _markdown_claim(claim: dict[str, str]) -> str:
     text = markdown_inline(claim["text"])
     if claim["source_url"]:
         excerpt = markdown_inline(claim["excerpt"])
-        return f"- {text}: {markdown_inline(claim['source_url'])}, “{excerpt}”"
+        return f"- {text}: {markdown_link(claim['source_url'])}, “{excerpt}”"
     return f"- {text}: common knowledge, {markdown_inline(claim['reason'])}"
 
 

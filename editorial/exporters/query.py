@@ -21,7 +21,7 @@ from django.db.models import Case, F, Func, Q, QuerySet, TextField, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
-from editorial.models import Answer, ApprovedVersion, Document, Status
+from editorial.models import Answer, ApprovedVersion, Document, Status, normalise_web_url
 
 Record = dict[str, Any]
 
@@ -178,9 +178,7 @@ def record_of(row: tuple) -> Record:
         "position": position,
         "question": question,
         "answer": text,
-        "sources": [
-            {key: str(source.get(key) or "") for key in SOURCE_FIELDS} for source in sources
-        ],
+        "sources": [_source_of(source) for source in sources],
         "approved_by": approved_by,
         "approved_at": utc_iso(approved_at),
         "version": version,
@@ -189,10 +187,24 @@ def record_of(row: tuple) -> Record:
         "digitalSourceType": source_type or "",
         "editors": _json_list(editors),
         "correction": correction or "",
-        "claims": [
-            {key: str(claim.get(key) or "") for key in CLAIM_FIELDS} for claim in _json_list(claims)
-        ],
+        "claims": [_claim_of(claim) for claim in _json_list(claims)],
     }
+
+
+# Links pinned before sources were normalised on entry (models.web_urls) may hold a raw
+# quote or space; every format writes them as the valid URIs entry now makes of them.
+
+
+def _source_of(pinned: dict) -> dict[str, str]:
+    source = {key: str(pinned.get(key) or "") for key in SOURCE_FIELDS}
+    source["url"] = normalise_web_url(source["url"])
+    return source
+
+
+def _claim_of(pinned: dict) -> dict[str, str]:
+    claim = {key: str(pinned.get(key) or "") for key in CLAIM_FIELDS}
+    claim["source_url"] = normalise_web_url(claim["source_url"])
+    return claim
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from editorial.models.content import (
     FlagLevel,
     Source,
     Status,
-    validate_web_url,
 )
 from editorial.models.jobs import FINISHED_STATES, Job, JobKind, JobState
 from editorial.models.records import (
@@ -22,6 +21,12 @@ from editorial.models.records import (
     ReviewerTotals,
     ReviewOpening,
     WorkflowEvent,
+)
+from editorial.models.web_urls import (
+    WebURLField,
+    WebURLFormField,
+    normalise_web_url,
+    validate_web_url,
 )
 
 __all__ = [
@@ -44,6 +49,9 @@ __all__ = [
     "ReviewerTotals",
     "Source",
     "Status",
+    "WebURLField",
+    "WebURLFormField",
     "WorkflowEvent",
+    "normalise_web_url",
     "validate_web_url",
 ]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reversion
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
+from editorial.models.web_urls import WebURLField
 from editorial.querysets import AnswerQuerySet
 
 
@@ -217,14 +216,10 @@ class Answer(models.Model):
         return self.flags.split()
 
 
-def validate_web_url(value: str) -> None:
-    """Sources must be readable by anyone: only http and https links."""
-    URLValidator(schemes=["http", "https"])(value)
-
-
 class Source(models.Model):
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="sources")
-    url = models.URLField("URL", max_length=2000, validators=[validate_web_url])
+    # Normalised and checked as every path saves it (web_urls: one place for all of them).
+    url = WebURLField("URL", max_length=2000)
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=300, blank=True)
     accessed_on = models.DateField("date accessed")
@@ -235,11 +230,6 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
-
-    def clean(self) -> None:
-        super().clean()
-        if self.url and not self.url.lower().startswith(("http://", "https://")):
-            raise ValidationError({"url": "Only http and https links are accepted."})
 
     def as_dict(self) -> dict[str, str]:
         """The shape a source takes in an approved version and in every export."""

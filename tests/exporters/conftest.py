@@ -14,6 +14,7 @@ import pytest
 from editorial import workflow
 from editorial.exporters import Export
 from editorial.models import Answer, ApprovedVersion, Status
+from tests.conftest import settle_claims
 
 MASSACHUSETTS = "000_45b9d17f8c940ceb.txt"
 MISSISSIPPI = "004_4ec6ae860d37c5b3.txt"
@@ -195,7 +196,9 @@ def parse_json(data: bytes) -> list[dict]:
 
 
 def parse_jsonl(data: bytes) -> list[dict]:
-    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    """JSON Lines as their readers split them: at "\n" only (str.splitlines also splits
+    at U+2028 and U+2029, which JSON text holds unescaped)."""
+    return [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
 
 
 def parse_csv(data: bytes) -> list[dict]:
@@ -207,3 +210,56 @@ def parse_csv(data: bytes) -> list[dict]:
         row["editors"] = json.loads(row["editors"])
         row["claims"] = json.loads(row["claims"])
     return rows
+
+
+# --- the corpus the contract and the consumers are checked on ---------------------------
+
+# A link with a query (&), quotes and a non-ASCII path, as typed; it is stored percent-encoded.
+AMPERSAND_SOURCE = {
+    "url": "https://example.org/söök?a=1&b='2'&c=\"3\"",
+    "title": "Search & find “quoted”",
+    "publisher": "Example & Co",
+    "accessed_on": datetime.date(2026, 11, 3),
+    "excerpt": "",
+}
+AMPERSAND_URL = "https://example.org/s%C3%B6%C3%B6k?a=1&b=%272%27&c=%223%22"
+UNICODE_QUESTION = "Ünïcödé ✓ 🚗, עברית, 漢字: \u200bzero width, \u2028a line separator?"
+UNICODE_TEXT = (
+    "Café, naïve, 🚗 and 漢字.\nA second line\u2029and a paragraph separator.\n\n  — done"
+)
+
+
+@pytest.fixture
+def corpus(seeds, editor, reviewer) -> list[Answer]:
+    """Every answer of the seed files that only lacks sources approved (claims linked to
+    their first source: the RMV's or the link with a query, in turn), the hostile answer,
+    one of unicode text, and one whose claims are common knowledge (no source, a reason)."""
+
+    hostile = approve(
+        answer_at(MISSISSIPPI, 2),
+        editor,
+        reviewer,
+        question=HOSTILE_QUESTION,
+        text=HOSTILE_TEXT,
+        sources=[HOSTILE_SOURCE, AMPERSAND_SOURCE],
+    )
+    unicode = approve(
+        answer_at(MISSISSIPPI, 3),
+        editor,
+        reviewer,
+        question=UNICODE_QUESTION,
+        text=UNICODE_TEXT,
+        sources=[AMPERSAND_SOURCE, MS_DPS],
+    )
+    common = answer_at(MISSISSIPPI, 4)
+    workflow.edit(common, user=editor, sources=[MS_DPS])
+    settle_claims(common, editor, reason="Known to every reader.")
+    workflow.submit(common, editor, reviewer=reviewer)
+    workflow.approve(common, reviewer)
+    done = {hostile.pk, unicode.pk, common.pk}
+    approved = [hostile, unicode, common]
+    for index, answer in enumerate(a for a in approvable(1000) if a.pk not in done):
+        # Claims are linked to the first source: every other answer cites the query link.
+        sources = [RMV, AMPERSAND_SOURCE][:: -1 if index % 2 else 1]
+        approved.append(approve(answer, editor, reviewer, sources=sources))
+    return approved

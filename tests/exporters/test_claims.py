@@ -40,7 +40,7 @@ def test_the_export_carries_the_claims_of_the_approved_version_only(q1, people):
         {"text": "2004", "source_url": RMV_SOURCE["url"], "excerpt": EXCERPT, "reason": ""},
     ]
     assert json.loads(export("json"))[0]["claims"] == record["claims"]
-    assert "2004: https://www.mass.gov" in export("md")
+    assert "2004: <https://www.mass.gov" in export("md")  # an autolink
     assert "Draft." not in export("csv") and "ACLU" not in export("csv")
 
 

@@ -29,7 +29,11 @@ def test_faq_is_one_faqpage_per_document_with_accepted_answers(approved):
     assert [page["name"] for page in pages] == ["Massachusetts", "Mississippi"]
     questions = []
     for page in pages:
-        assert page["@context"] == "https://schema.org"
+        # schema.org's terms under https://schema.org/, embedded: it parses offline.
+        assert page["@context"] == {
+            "@vocab": "https://schema.org/",
+            "url": {"@id": "https://schema.org/url", "@type": "@id"},
+        }
         assert page["@type"] == "FAQPage"
         questions += page["mainEntity"]
     assert len(questions) == len(expected)
@@ -71,7 +75,11 @@ def test_json_ld_is_safe_inside_a_script_block(hostile):
     (question,) = page["mainEntity"]
     assert question["name"] == HOSTILE_QUESTION
     assert question["acceptedAnswer"]["text"] == HOSTILE_TEXT
-    assert question["acceptedAnswer"]["citation"][0]["url"] == HOSTILE_SOURCE["url"]
+    # The link as entered, made a URI: its angle brackets percent-encoded on entry.
+    assert HOSTILE_SOURCE["url"] == "https://evil.example/a_(b)?x=<script>"
+    assert question["acceptedAnswer"]["citation"][0]["url"] == (
+        "https://evil.example/a_(b)?x=%3Cscript%3E"
+    )
     # Embedded in a page, the block ends only where the page ends it.
     page_html = f'<script type="application/ld+json">{data.decode()}</script>'
     assert page_html.count("</script") == 1

@@ -9,7 +9,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from editorial.exporters import markdown_block
+from editorial.exporters import markdown_block, markdown_inline
 from editorial.models import Document
 from tests.exporters.conftest import (
     HOSTILE_QUESTION,
@@ -159,7 +159,13 @@ def test_markdown_shows_hostile_text_as_text(hostile):
     headings = [t for t in tokens if t.type == "heading_open"]
     assert [h.tag for h in headings] == ["h1", "h2"]  # the document and the question only
     hrefs = [t.attrGet("href") for t in flat if t.type == "link_open"]
-    assert hrefs == ["https://evil.example/a_%28b%29?x=%3Cscript%3E"]  # the source, encoded
+    # The text's web addresses as autolinks, each as written (up to the quote that ends it,
+    # without the bracket after it), then the source, encoded. javascript: stays text.
+    assert hrefs == [
+        "http://evil.example/?leak=",
+        "http://evil.example/x.png",
+        "https://evil.example/a_%28b%29?x=%3Cscript%3E",
+    ]
     html = md.render(source)
     assert (
         "<script" not in html
@@ -181,3 +187,29 @@ def test_markdown_escaping_of_line_starts():
         "\\# a  \n\\- b  \n\\+ c  \n\\= d  \n12\\. e  \n3\\) f  \n&gt; g"
     )
     assert markdown_block("one\n\n\ntwo") == "one\n\ntwo"
+
+
+def test_web_addresses_in_text_are_autolinks_read_back_as_written():
+    md = MarkdownIt("gfm-like")  # GitHub-flavoured: bare links are found (linkify)
+    text = (
+        "See https://example.org/?a=1&b=2. And (https://example.org/a_(b)_c), "
+        "https://example.org/x*y*, ftp://example.org/f and <https://example.org/q>."
+    )
+    written = markdown_inline(text)
+    assert written == (
+        "See <https://example.org/?a=1&b=2>. And (<https://example.org/a_(b)_c>), "
+        "<https://example.org/x*y>\\*, ftp://example.org/f and "
+        "&lt;<https://example.org/q>&gt;."
+    )
+    (inline,) = [token for token in md.parse(written) if token.type == "inline"]
+    assert [t.attrGet("href") for t in inline.children if t.type == "link_open"] == [
+        "https://example.org/?a=1&b=2",
+        "https://example.org/a_(b)_c",
+        "https://example.org/x*y",  # a trailing * ends it, as in GitHub's reading
+        "ftp://example.org/f",  # not a web address: left as text, which linkify links
+        "https://example.org/q",
+    ]
+    assert _inline_text(inline) == text
+    assert "&amp;amp;" not in md.render(written)
+    # Inside a link's own text (a source's title) no link can be: the address is text.
+    assert markdown_inline("https://example.org/a_b", links=False) == ("https://example.org/a\\_b")

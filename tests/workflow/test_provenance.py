@@ -170,10 +170,13 @@ def test_faq_says_how_each_answer_was_made_in_schema_org_terms(made):
     answers = {q["identifier"]: q["acceptedAnswer"] for q in page["mainEntity"]}
     unchanged = answers[str(made["unchanged"].pk)]
     rewritten = answers[str(made["rewritten"].pk)]
-    assert unchanged["digitalSourceType"] == f"{SCHEMA}TrainedAlgorithmicMediaDigitalSource"
-    assert rewritten["digitalSourceType"] == (
-        f"{SCHEMA}CompositeWithTrainedAlgorithmicMediaDigitalSource"
-    )
+    # IRIs, as in prov (a plain string was a literal to a JSON-LD reader).
+    assert unchanged["digitalSourceType"] == {
+        "@id": f"{SCHEMA}TrainedAlgorithmicMediaDigitalSource"
+    }
+    assert rewritten["digitalSourceType"] == {
+        "@id": f"{SCHEMA}CompositeWithTrainedAlgorithmicMediaDigitalSource"
+    }
     assert rewritten["contributor"] == [
         {"@type": "Person", "name": "editor"},
         {"@type": "Person", "name": "editor2"},
@@ -238,8 +241,8 @@ def test_prov_is_json_ld_the_approved_text_a_revision_of_the_machine_text(
         (user_iri(editor2), "urn:editorial:role:editor"),
         (user_iri(reviewer), "urn:editorial:role:approver"),
     }
-    for agent in agents:
-        assert nodes[agent]["@type"] == [PROV + "Person"]
+    for agent in agents:  # prov:Agent, which PROV readers take as the agent; a person
+        assert set(nodes[agent]["@type"]) == {PROV + "Agent", PROV + "Person"}
 
     unchanged = ApprovedVersion.objects.current().get(answer=made["unchanged"])
     unchanged_node = nodes[f"urn:editorial:answer:{unchanged.answer_id}:v{unchanged.version}"]

@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from editorial.models import FINISHED_STATES, Job, JobState
 
+from editorial.models import WebURLField
+
 from .. import statistics
 from ..search import indexed_in_bulk
 from .checking import verify_backup
@@ -152,6 +154,7 @@ _AS_IT_IS = {
     models.TextField: str,
     models.EmailField: str,
     models.URLField: str,
+    WebURLField: str,  # a source's link, stored normalised: restored exactly as backed up
     models.IntegerField: int,
     models.PositiveIntegerField: int,
     models.PositiveSmallIntegerField: int,
