@@ -30,9 +30,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(
-    *, key: ApiKey, created_by, documents: Iterable[Document] = ()
-) -> tuple[ApiKey, str]:
+def issue(*, key: ApiKey, created_by, documents: Iterable[Document] = ()) -> tuple[ApiKey, str]:
     """Save this new key (its name and scope filled in) and return it with its secret, which
     is stored only as a hash and never shown again."""
     if key.pk is not None:

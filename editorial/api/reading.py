@@ -56,11 +56,20 @@ def exported(scope: Scope) -> QuerySet[Answer]:
     return scope.answers(Answer.objects.approved())
 
 
-def _lines(answer_ids: list[int]) -> dict[int, str]:
-    """Each answer's export line (without its newline), by answer id; two queries at most."""
+def _lines(answer_ids: list[int], among: QuerySet[Answer] | None = None) -> dict[int, str]:
+    """Each answer's export line (without its newline), by answer id: one query.
+
+    `among`: the answers the ids were read from, in id order. Their range is then asked
+    of it instead of a list of ids: a thousand literals cost PostgreSQL more to plan (10 ms)
+    than the rows cost to read. An answer approved in the range meanwhile comes too.
+    """
     if not answer_ids:
         return {}
-    rows = approved_versions(answers=Answer.objects.filter(pk__in=answer_ids))
+    if among is not None:
+        answers = among.filter(pk__gte=answer_ids[0], pk__lte=answer_ids[-1])
+    else:
+        answers = Answer.objects.filter(pk__in=answer_ids)
+    rows = approved_versions(answers=answers)
     return {
         record["id"]: line.rstrip("\n")
         for record in records(rows)
@@ -68,12 +77,21 @@ def _lines(answer_ids: list[int]) -> dict[int, str]:
     }
 
 
+def _ids_after(answers: QuerySet[Answer], after: int, limit: int) -> list[int]:
+    """The ids of a page and one more (is there a next page?), keyed on the id."""
+    return list(
+        answers.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1]
+    )
+
+
 def answer_line(scope: Scope, answer_id: int) -> str:
     """One answer's record, refused (404) unless exported, (403) if out of the key's scope."""
     answer = Answer.objects.approved().select_related("document").filter(pk=answer_id).first()
     if answer is None:
         raise ApiRefusal(
-            404, "not_found", f"No approved answer has id {answer_id} (never approved, or archived)."
+            404,
+            "not_found",
+            f"No approved answer has id {answer_id} (never approved, or archived).",
         )
     if not scope.covers(answer.document):
         raise ApiRefusal(403, "out_of_scope", f"This key may not read answer {answer_id}.")
@@ -110,11 +128,9 @@ def answers_page(
                 400, "invalid_token", "This cursor belongs to other filters or another key's scope."
             )
         after = int(payload["a"])
-    ids = list(
-        answers.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1]
-    )
+    ids = _ids_after(answers, after, limit)
     more, ids = len(ids) > limit, ids[:limit]
-    lines = _lines(ids)
+    lines = _lines(ids, answers)
     page = Page(lines=[lines[pk] for pk in ids if pk in lines])
     if more:
         page.next = tokens.make("cursor", a=ids[-1], f=filters, s=scope.fingerprint)
@@ -192,11 +208,9 @@ def _initial(scope: Scope, *, horizon: int, after: int, limit: int) -> Page:
     Changes sealed after the horizon while the pages are read may already show in a later
     page: the deltas from the horizon carry them again, and applying one twice is harmless.
     """
-    ids = list(
-        exported(scope).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1]
-    )
+    ids = _ids_after(exported(scope), after, limit)
     more, ids = len(ids) > limit, ids[:limit]
-    lines = _lines(ids)
+    lines = _lines(ids, exported(scope))
     page = Page(lines=[lines[pk] for pk in ids if pk in lines])
     if more:
         page.next = _sync_token(scope, m="initial", h=horizon, a=ids[-1])
@@ -224,7 +238,9 @@ def _delta(scope: Scope, *, since: int, horizon: int, after, limit: int) -> Page
     if after is not None:
         position, event = after
         events = events.filter(Q(position__gt=position) | Q(position=position, pk__gt=event))
-    found = list(events.order_by("position", "pk").values_list("position", "pk", "answer_id")[: limit + 1])
+    found = list(
+        events.order_by("position", "pk").values_list("position", "pk", "answer_id")[: limit + 1]
+    )
     more, found = len(found) > limit, found[:limit]
     answer_ids = list(dict.fromkeys(answer_id for _, _, answer_id in found))
     lines = _lines(answer_ids)

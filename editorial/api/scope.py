@@ -48,9 +48,7 @@ class Scope:
 
     def covers(self, document: Document) -> bool:
         return (
-            self.everything
-            or document.pk in self.document_ids
-            or document.subject in self.subjects
+            self.everything or document.pk in self.document_ids or document.subject in self.subjects
         )
 
     def check_document(self, name: str) -> Document:

@@ -131,7 +131,7 @@ def _conditional(request: HttpRequest, etag_of: str, build) -> HttpResponse:
     response = get_conditional_response(request, etag=etag)
     if response is None:
         response = HttpResponse(build(), content_type="application/json")
-        response["ETag"] = etag
+    response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
     patch_vary_headers(response, ["Authorization"])
     return response

@@ -34,33 +34,104 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('editorial', '0021_jobs'),
+        ("editorial", "0021_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Who reads with this key (a site, a tool, a team).', max_length=100, verbose_name='consumer')),
-                ('prefix', models.CharField(editable=False, max_length=16, unique=True)),
-                ('key_hash', models.CharField(editable=False, help_text='SHA-256 of the key.', max_length=64)),
-                ('everything', models.BooleanField(default=False, help_text='Every document, now and later. Otherwise only the documents and subjects chosen below.', verbose_name='all approved content')),
-                ('subjects', models.JSONField(blank=True, default=list, help_text='Subjects (states) whose documents this key may read.')),
-                ('requests_per_minute', models.PositiveIntegerField(default=600, help_text='Requests a minute before the API answers 429.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, help_text='Recorded at most once a minute.', null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('documents', models.ManyToManyField(blank=True, help_text='Documents this key may read.', related_name='+', to='editorial.document')),
-                ('revoked_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Who reads with this key (a site, a tool, a team).",
+                        max_length=100,
+                        verbose_name="consumer",
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=16, unique=True)),
+                (
+                    "key_hash",
+                    models.CharField(
+                        editable=False, help_text="SHA-256 of the key.", max_length=64
+                    ),
+                ),
+                (
+                    "everything",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Every document, now and later. Otherwise only the documents and subjects chosen below.",
+                        verbose_name="all approved content",
+                    ),
+                ),
+                (
+                    "subjects",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Subjects (states) whose documents this key may read.",
+                    ),
+                ),
+                (
+                    "requests_per_minute",
+                    models.PositiveIntegerField(
+                        default=600, help_text="Requests a minute before the API answers 429."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True,
+                        editable=False,
+                        help_text="Recorded at most once a minute.",
+                        null=True,
+                    ),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "documents",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Documents this key may read.",
+                        related_name="+",
+                        to="editorial.document",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "API key",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.RunPython(grant, revoke),

@@ -67,8 +67,9 @@ def token(managing) -> str:
     return make_key(managing, everything=True)[1]
 
 
-def get(client, path: str, token: str | None = None, **params):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def get(client, path: str, key: str | None = None, **params):
+    """GET /api/v1/<path> with the key as a bearer token (none: no Authorization header)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     return client.get(f"/api/v1/{path}", params, headers=headers)
 
 
@@ -87,4 +88,3 @@ def all_pages(client, path: str, token: str, **params) -> list[dict]:
     while pages[-1]["next"]:
         pages.append(body(get(client, path, token, cursor=pages[-1]["next"], **params)))
     return pages
-
