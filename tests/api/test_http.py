@@ -78,3 +78,27 @@ def test_docs_page_lists_the_endpoints_without_script(client):
     assert "<script" not in page
     assert "style=" not in page
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_responses_fit_the_openapi_document(client, approved, token, people):
+    from openapi_schema_validator import OAS31Validator
+
+    components = client.get("/api/v1/schema").json()["components"]
+
+    def check(name: str, instance) -> None:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": components}
+        OAS31Validator(schema).validate(instance)
+
+    sync_token = get(client, "sync", token).json()["next_sync_token"]
+    step(workflow.archive, approved["ma2"], people["managing"])
+    approve(answer_at(MISSISSIPPI, 3), people["editor"], people["reviewer"])
+    check("AnswerPage", get(client, "answers", token).json())
+    check("AnswerRecord", get(client, f"answers/{approved['ms1'].pk}", token).json())
+    check("DocumentPage", get(client, "documents", token).json())
+    delta = get(client, "sync", token, token=sync_token).json()
+    assert delta["answers"] and delta["deleted"]
+    check("SyncPage", delta)
+    check("ApiError", get(client, "answers").json())
+    # A wrong shape is refused: the check can fail.
+    with pytest.raises(Exception, match="required"):
+        check("AnswerRecord", {"id": 1})
