@@ -137,7 +137,8 @@ def _conditional(request: HttpRequest, etag_of: str, build) -> HttpResponse:
     return response
 
 
-def _state(request: HttpRequest, scope: Scope, head: int) -> str:
+def _etag_source(request: HttpRequest, scope: Scope, head: int) -> str:
+    """What a page depends on: the chain's head, the key and its scope, the request."""
     return f"{head}|{scope.key.pk}|{scope.fingerprint}|{request.get_full_path()}"
 
 
@@ -172,7 +173,7 @@ def answers(
         )
         return reading.answers_json(page)
 
-    return _conditional(request, _state(request, scope, head), build)
+    return _conditional(request, _etag_source(request, scope, head), build)
 
 
 @api.get(
@@ -186,7 +187,7 @@ def answer(request: HttpRequest, answer_id: int):
     head = chain.head().position
     return _conditional(
         request,
-        _state(request, scope, head),
+        _etag_source(request, scope, head),
         lambda: reading.answer_line(scope, answer_id),
     )
 
@@ -231,4 +232,4 @@ def sync(
     def build() -> str:
         return reading.sync_json(reading.sync_page(scope, token=token, head=head, limit=limit))
 
-    return _conditional(request, _state(request, scope, head), build)
+    return _conditional(request, _etag_source(request, scope, head), build)
