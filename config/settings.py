@@ -183,6 +183,12 @@ TASKS = {
     }
 }
 
+# The read API's rate counts per key (editorial.api.views.KeyRate) live in the cache. The
+# default is each process's memory: several gunicorn workers or machines share one count
+# only through a shared cache, e.g. CACHE_URL=redis://… or dbcache://editorial_cache (after
+# `manage.py createcachetable`).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 LOGIN_URL = "admin:login"
 # Where signing in leads when its next= is refused (another site, say): not Django's
 # /accounts/profile/, which is no page here.

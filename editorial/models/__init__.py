@@ -1,6 +1,7 @@
 """The editorial record: the content people correct (content.py) and the records kept
 around it (records.py). Everything is imported from here: `from editorial.models import …`."""
 
+from editorial.models.api import ApiKey
 from editorial.models.content import (
     QUESTION_IN_NAME,
     Answer,
@@ -36,6 +37,7 @@ __all__ = [
     "JobState",
     "QUESTION_IN_NAME",
     "Answer",
+    "ApiKey",
     "ApprovedVersion",
     "ClaimEvidence",
     "Document",

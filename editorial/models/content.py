@@ -192,6 +192,13 @@ class Answer(models.Model):
                 condition=Q(editor__isnull=True),
                 name="answer_unassigned",
             ),
+            # The answers exported, in id order: the read API's pages and syncs (editorial.api)
+            # read them from this index alone, however few of the answers are approved.
+            models.Index(
+                fields=["id"],
+                condition=Q(approved__isnull=False) & ~Q(status=Status.ARCHIVED),
+                name="answer_exported",
+            ),
         ]
         permissions = [
             ("review_answer", "Can approve or request changes on answers assigned to them"),

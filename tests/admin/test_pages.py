@@ -13,9 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from editorial import workflow
+from editorial.api import keys
 from editorial.importers import import_paths
 from editorial.models import (
     Answer,
+    ApiKey,
     ApprovedVersion,
     Document,
     ExportRecord,
@@ -172,10 +174,16 @@ GROUP_PERMISSIONS = {
         "view_approvedversion",
         "view_exportrecord",
         "change_document",  # the title only; migration 0004
+        # The read API's keys: made, rescoped and revoked, never deleted; migration 0022.
+        "view_apikey",
+        "add_apikey",
+        "change_apikey",
     },
 }
 
-MODELS = ["document", "answer", "workflowevent", "approvedversion", "exportrecord", "source"]
+MODELS = [
+    "document", "answer", "workflowevent", "approvedversion", "exportrecord", "source", "apikey",
+]  # fmt: skip
 LOGIN = "login"  # redirected to /admin/login/?next=<the page>
 
 # Status of GET on the changelist and on a change page, per person. Source has no admin of
@@ -188,6 +196,7 @@ EXPECTED = {
         "approvedversion": 403,
         "exportrecord": 403,
         "source": 404,
+        "apikey": 403,
     },
     "reviewer": {
         "document": 200,
@@ -196,6 +205,7 @@ EXPECTED = {
         "approvedversion": 403,
         "exportrecord": 403,
         "source": 404,
+        "apikey": 403,
     },
     "managing": {
         "document": 200,
@@ -204,6 +214,7 @@ EXPECTED = {
         "approvedversion": 200,
         "exportrecord": 200,
         "source": 404,
+        "apikey": 200,
     },
     "outsider": {
         "document": 403,
@@ -212,6 +223,7 @@ EXPECTED = {
         "approvedversion": 403,
         "exportrecord": 403,
         "source": 404,
+        "apikey": 403,
     },
     "superuser": {
         "document": 200,
@@ -220,6 +232,7 @@ EXPECTED = {
         "approvedversion": 200,
         "exportrecord": 200,
         "source": 404,
+        "apikey": 200,
     },
     "anonymous": {model: LOGIN for model in MODELS},
 }
@@ -229,10 +242,19 @@ EXPECTED_INDEX = {
     "editor": {"Answer", "Document", "WorkflowEvent"},
     "reviewer": {"Answer", "Document", "WorkflowEvent"},
     # Jobs: the imports and exports of those who may start them.
-    "managing": {"Answer", "ApprovedVersion", "Document", "ExportRecord", "Job", "WorkflowEvent"},
+    "managing": {
+        "Answer",
+        "ApiKey",
+        "ApprovedVersion",
+        "Document",
+        "ExportRecord",
+        "Job",
+        "WorkflowEvent",
+    },  # fmt: skip
     "outsider": set(),
     "superuser": {
         "Answer",
+        "ApiKey",
         "ApprovedVersion",
         "Document",
         "ExportRecord",
@@ -275,6 +297,7 @@ def objects(seeds, editor, reviewer, managing) -> dict[str, object]:
         "approvedversion": ApprovedVersion.objects.current().get(answer=answer),
         "exportrecord": export,
         "source": Source.objects.get(answer=answer),
+        "apikey": keys.issue(key=ApiKey(name="site", everything=True), created_by=managing)[0],
     }
 
 

@@ -27,8 +27,10 @@ from django_tasks_db.models import DBTaskResult
 from reversion.models import Revision, Version
 
 from editorial import workflow
+from editorial.api import keys
 from editorial.models import (
     Answer,
+    ApiKey,
     ApprovedVersion,
     ClaimEvidence,
     Document,
@@ -72,7 +74,8 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:logout": Expect(get=405, post=SIGNED_IN, anonymous="/admin/"),
     "admin:password_change": Expect(get=200, post=SIGNED_IN),  # one's own password
     "admin:password_change_done": Expect(get=200, post=NOBODY),
-    "admin:autocomplete": Expect(get=403, post=NOBODY),  # no autocomplete fields
+    # Asked without its parameters (an API key's documents are the only autocomplete field).
+    "admin:autocomplete": Expect(get=403, post=NOBODY),
     "admin:jsi18n": Expect(get=200, post=NOBODY),
     "admin:view_on_site": Expect(get=404, post=NOBODY),  # answers have no public URL
     "admin:app_list[auth]": Expect(get={"superuser"}, post=NOBODY),
@@ -176,6 +179,17 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:editorial_job_status": Expect(get={"managing", "superuser"}, post=NOBODY),
     "admin:editorial_job_cancel": Expect(get=405, post={"managing", "superuser"}),
     "admin:editorial_job_download": Expect(get=NOBODY, post=NOBODY),
+    # The read API's keys: managing editors make, rescope and revoke them; nobody deletes one.
+    "admin:editorial_apikey_changelist": Expect(get={"managing", "superuser"}, post=NOBODY),
+    "admin:editorial_apikey_add": Expect(
+        get={"managing", "superuser"}, post={"managing", "superuser"}
+    ),
+    "admin:editorial_apikey_history": Expect(get={"managing", "superuser"}, post=NOBODY),
+    "admin:editorial_apikey_delete": Expect(get=NOBODY, post=NOBODY),
+    "admin:editorial_apikey_change": Expect(
+        get={"managing", "superuser"}, post={"managing", "superuser"}
+    ),
+    "admin/editorial/apikey/<path:object_id>/": Expect(get=302, post=NOBODY),
     # The task framework's results (django-tasks-db's admin): the superuser reads them.
     "admin:app_list[django_tasks_database]": Expect(get={"superuser"}, post=NOBODY),
     "admin:django_tasks_database_dbtaskresult_changelist": Expect(get={"superuser"}, post=NOBODY),
@@ -212,6 +226,8 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
     "editorial.approvedversion:delete_selected": NOBODY,
     "editorial.exportrecord:delete_selected": NOBODY,
     "editorial.job:delete_selected": NOBODY,
+    "editorial.apikey:delete_selected": NOBODY,
+    "editorial.apikey:revoke_selected": {"managing", "superuser"},
     "django_tasks_database.dbtaskresult:delete_selected": NOBODY,
 }
 
@@ -307,6 +323,9 @@ def scene(seeds, people):
             task_path="editorial.tasks.imports.run_import",
             backend_name="default",
         ),
+        "apikey": keys.issue(
+            key=ApiKey(name="scene", everything=True), created_by=people["managing"]
+        )[0],
         **_sign_in_records(),
     }
 
@@ -343,6 +362,7 @@ def _object_for(model_name: str, scene) -> object:
         "approvedversion": scene["approvedversion"],
         "exportrecord": scene["exportrecord"],
         "job": scene["job"],
+        "apikey": scene["apikey"],
         "dbtaskresult": scene["dbtaskresult"],
         "accessattempt": scene["accessattempt"],
         "accesslog": scene["accesslog"],
@@ -449,6 +469,16 @@ def forged_post(key: str, scene) -> dict:
         "admin:editorial_approvedversion_change": {"text": "Forged."},
         "admin:editorial_exportrecord_change": {"sha256": "0" * 64},
         "admin:editorial_workflowevent_add": {"comment": "Forged."},
+        "admin:editorial_apikey_add": {
+            "name": "Forged",
+            "everything": "on",
+            "requests_per_minute": 60,
+        },
+        "admin:editorial_apikey_change": {
+            "name": "Forged",
+            "everything": "on",
+            "requests_per_minute": 60,
+        },
     }
     return payloads.get(key, {"post": "yes", "comment": "Forged.", "title": "Forged"})
 
@@ -496,6 +526,7 @@ def action_post(key: str, scene) -> tuple[str, dict]:
 WATCHED = [
     User, Group, Permission, Answer, Source, Document, ApprovedVersion, ExportRecord, Notice,
     LogEntry, ClaimEvidence, AccessAttempt, AccessLog, AccessFailureLog, Job, DBTaskResult,
+    ApiKey,
 ]  # fmt: skip
 # Append-only (the database refuses any other change): a new row is all a POST could add.
 APPENDED = [WorkflowEvent, Revision, Version]

@@ -25,9 +25,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.utils import timezone
 
-from editorial.models import FINISHED_STATES, Job, JobState
-
-from editorial.models import WebURLField
+from editorial.models import FINISHED_STATES, Job, JobState, WebURLField
 
 from .. import statistics
 from ..search import indexed_in_bulk

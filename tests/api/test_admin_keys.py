@@ -1,0 +1,77 @@
+"""API keys in the admin: only managing editors (and the superuser) make, rescope and revoke
+them; the key is shown once and works; nobody deletes one."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from editorial.models import ApiKey
+from tests.api.conftest import MISSISSIPPI, body, documents_named, get, make_key
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("admin:editorial_apikey_changelist")
+ADD = reverse("admin:editorial_apikey_add")
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer", "outsider"])
+def test_only_managing_editors_reach_the_key_pages(client, people, role, managing):
+    key, _ = make_key(managing, everything=True)
+    client.force_login(people[role])
+    change = reverse("admin:editorial_apikey_change", args=[key.pk])
+    for url in (LIST, ADD, change):
+        assert client.get(url).status_code == 403, url
+    assert client.post(ADD, {"name": "x", "everything": "on"}).status_code == 403
+    revoke = {"action": "revoke_selected", "_selected_action": [key.pk]}
+    assert client.post(LIST, revoke).status_code == 403
+    key.refresh_from_db()
+    assert key.revoked_at is None
+    assert ApiKey.objects.count() == 1
+
+
+def test_a_managing_editor_makes_a_key_shown_once(client, approved, managing):
+    client.force_login(managing)
+    assert client.get(ADD).status_code == 200
+    [document] = documents_named(MISSISSIPPI)
+    response = client.post(
+        ADD, {"name": "Mississippi site", "documents": [document.pk], "requests_per_minute": 60}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    token = re.search(r'value="(ed_[^"]+)"', page).group(1)
+    assert "shown only" in page
+    key = ApiKey.objects.get()
+    assert (key.name, key.created_by, list(key.documents.all())) == (
+        "Mississippi site", managing, [document]
+    )  # fmt: skip
+    # The key's page never shows it again.
+    again = client.get(reverse("admin:editorial_apikey_change", args=[key.pk])).content.decode()
+    assert token not in again
+    assert token not in client.get(LIST).content.decode()
+    # It reads Mississippi only.
+    records = body(get(client, "answers", token))["answers"]
+    assert {record["document"] for record in records} == {MISSISSIPPI}
+
+
+def test_a_key_must_say_what_it_reads(client, managing):
+    client.force_login(managing)
+    response = client.post(ADD, {"name": "vague", "requests_per_minute": 60})
+    assert response.status_code == 200
+    assert "Choose what the key may read" in response.content.decode()
+    assert not ApiKey.objects.exists()
+
+
+def test_a_managing_editor_revokes_and_cannot_delete(client, approved, managing):
+    key, token = make_key(managing, everything=True)
+    client.force_login(managing)
+    response = client.post(
+        LIST, {"action": "revoke_selected", "_selected_action": [key.pk]}, follow=True
+    )
+    assert "1 key(s) revoked" in response.content.decode()
+    key.refresh_from_db()
+    assert (key.revoked_by, key.revoked_at is not None) == (managing, True)
+    assert get(client, "answers", token).status_code == 403
+    delete = reverse("admin:editorial_apikey_delete", args=[key.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ApiKey.objects.filter(pk=key.pk).exists()

@@ -1,0 +1,104 @@
+"""ETags and 304, Cache-Control, the documents list, the OpenAPI document and docs page."""
+
+import pytest
+from openapi_spec_validator import validate
+
+from editorial import workflow
+from tests.api.conftest import MASSACHUSETTS, MISSISSIPPI, approve, body, get, step
+from tests.exporters.conftest import answer_at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["answers", "documents", "sync", "answers/{ma2}"])
+def test_etag_and_304(client, approved, token, people, path):
+    path = path.format(ma2=approved["ma2"].pk)
+    first = get(client, path, token)
+    assert first.status_code == 200
+    etag = first["ETag"]
+    assert etag.startswith('"')
+    assert first["Cache-Control"] == "private, no-cache"
+    assert "Authorization" in first["Vary"]
+    again = client.get(
+        f"/api/v1/{path}", headers={"Authorization": f"Bearer {token}", "If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    # A change to what is served: the ETag no longer holds.
+    approve(answer_at(MISSISSIPPI, 3), people["editor"], people["reviewer"])
+    step(workflow.archive, approved["ma2"], people["managing"])
+    changed = client.get(
+        f"/api/v1/{path}", headers={"Authorization": f"Bearer {token}", "If-None-Match": etag}
+    )
+    assert changed.status_code in (200, 404)
+    assert changed.get("ETag") != etag
+
+
+def test_documents_list(client, approved, token):
+    listed = body(get(client, "documents", token))
+    assert listed["next"] is None
+    by_name = {item["name"]: item for item in listed["documents"]}
+    assert by_name[MASSACHUSETTS]["answers"] == 3
+    assert by_name[MISSISSIPPI]["answers"] == 2
+    assert by_name[MASSACHUSETTS]["subject"] == "Massachusetts"
+    first = body(get(client, "documents", token, limit=1))
+    assert len(first["documents"]) == 1
+    second = body(get(client, "documents", token, limit=1, cursor=first["next"]))
+    assert [d["name"] for d in first["documents"] + second["documents"]] == sorted(
+        by_name, key=lambda name: list(by_name).index(name)
+    )
+    assert second["next"] is None
+
+
+def test_documents_without_approved_answers_are_not_listed(client, seeds, token):
+    assert body(get(client, "documents", token))["documents"] == []
+
+
+def test_openapi_document_is_valid(client):
+    response = client.get("/api/v1/schema")
+    assert response.status_code == 200
+    schema = response.json()
+    validate(schema)
+    assert {"/api/v1/answers", "/api/v1/answers/{answer_id}", "/api/v1/documents",
+            "/api/v1/sync"} <= set(schema["paths"])  # fmt: skip
+    answers = schema["paths"]["/api/v1/answers"]["get"]
+    assert {p["name"] for p in answers["parameters"]} >= {
+        "document", "subject", "approved_since", "cursor", "limit"
+    }  # fmt: skip
+    assert "bearer" in str(schema["components"]["securitySchemes"]).lower()
+
+
+def test_docs_page_lists_the_endpoints_without_script(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for path in ("/api/v1/answers", "/api/v1/sync", "/api/v1/documents", "/api/v1/schema"):
+        assert path in page
+    assert "<script" not in page
+    assert "style=" not in page
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_responses_fit_the_openapi_document(client, approved, token, people):
+    from openapi_schema_validator import OAS31Validator
+
+    components = client.get("/api/v1/schema").json()["components"]
+
+    def check(name: str, instance) -> None:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": components}
+        OAS31Validator(schema).validate(instance)
+
+    sync_token = get(client, "sync", token).json()["next_sync_token"]
+    step(workflow.archive, approved["ma2"], people["managing"])
+    approve(answer_at(MISSISSIPPI, 3), people["editor"], people["reviewer"])
+    check("AnswerPage", get(client, "answers", token).json())
+    check("AnswerRecord", get(client, f"answers/{approved['ms1'].pk}", token).json())
+    check("DocumentPage", get(client, "documents", token).json())
+    delta = get(client, "sync", token, token=sync_token).json()
+    assert delta["answers"] and delta["deleted"]
+    check("SyncPage", delta)
+    check("ApiError", get(client, "answers").json())
+    # A wrong shape is refused: the check can fail.
+    with pytest.raises(Exception, match="required"):
+        check("AnswerRecord", {"id": 1})
