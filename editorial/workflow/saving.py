@@ -22,7 +22,11 @@ def locked(answer: Answer, expected_version: int | None = None) -> Answer:
     With expected_version (what the person's page showed), a step taken from a stale page
     is refused: nobody acts on content they did not see.
     """
-    row = Answer.objects.select_for_update().select_related("document").get(pk=answer.pk)
+    # Only the answer's row: the document is read for its name, and locking it too made
+    # two people's steps on answers of one document wait for each other.
+    row = (
+        Answer.objects.select_for_update(of=("self",)).select_related("document").get(pk=answer.pk)
+    )
     check_version(row, expected_version)
     return row
 
