@@ -183,11 +183,13 @@ TASKS = {
     }
 }
 
-# The read API's rate counts per key (editorial.api.views.KeyRate) live in the cache. The
-# default is each process's memory: several gunicorn workers or machines share one count
-# only through a shared cache, e.g. CACHE_URL=redis://… or dbcache://editorial_cache (after
-# `manage.py createcachetable`).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The cache holds what processes must share without a write to the database: the read
+# API's rate counts per key (editorial.api.views.KeyRate). The default is files under
+# var/cache, shared by every gunicorn worker and task worker on this machine (gunicorn
+# starts several); workers on several machines share it through CACHE_URL=redis://… (or
+# dbcache://editorial_cache after `manage.py createcachetable`).
+CACHE_DIR = env.path("CACHE_DIR", default=BASE_DIR / "var" / "cache")
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{CACHE_DIR}")}
 
 LOGIN_URL = "admin:login"
 # Where signing in leads when its next= is refused (another site, say): not Django's

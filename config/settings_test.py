@@ -14,3 +14,6 @@ EDITORIAL_FLUSH_ERASES_HISTORY = True
 # Tasks run when they are enqueued (a step's e-mail is in the outbox once the step has
 # committed). The job tests switch to the database backend and run its worker (tests/tasks).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Each test starts with an empty cache of its own process (rate counts of keys whose ids a
+# later test's database numbers again must not carry over between runs).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
