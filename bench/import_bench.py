@@ -121,13 +121,15 @@ def run_mode(mode: str, folder: Path, database: str) -> dict:
     _setup_django(database)
     files = sorted(folder.glob("*.txt"))
     if mode in {"editorial", "more-empty"}:
-        from editorial.importers import import_paths
+        from editorial.importers import batch, import_paths
 
+        # Whether files are prepared in a second process: only with a core idle (batch).
+        second = len(files) > batch.FILES_PER_COMMIT and batch._second_process()
         clock = Clock()
         summary = import_paths(files)
         assert not summary.failed, summary.failed[0].error
         _checkpoint()
-        return clock.figures(summary.total("created"))
+        return {**clock.figures(summary.total("created")), "second_process": second}
     parse_clock = Clock()
     parsed = list(_parsed(files))
     parse_clock.stop()
@@ -303,7 +305,8 @@ def _measure(mode: str, folder: Path, database: str) -> dict:
     print(
         f"  {mode:14} {figures['rate']:8.0f}/s  {figures['cpu_rate']:8.0f} per CPU s  "
         f"load {figures['load'][0]:.2f} → {figures['load'][1]:.2f}"
-        + (f"  {figures['queries']} queries" if "queries" in figures else ""),
+        + (f"  {figures['queries']} queries" if "queries" in figures else "")
+        + ("  (second process preparing)" if figures.get("second_process") else ""),
         flush=True,
     )
     return figures

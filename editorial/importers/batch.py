@@ -9,10 +9,12 @@ set aside, the commit), and groups of 20 files instead of 100 took a fifth more 
 (issue 22); the bytes bound keeps a group of large files to a short write lock.
 
 Reading, parsing and checking need no database and were 45 % of an import's time: with
-more than one group of files and more than one core, a second process prepares the next
-group while this one writes the last (`prepared_groups`). It is forked, so it has the
-settings and code already and starts in milliseconds; it never touches the database
-connections it inherits, and ends without closing them.
+more than one group of files and a core to spare, a second process prepares the next group
+while this one writes the last (`prepared_groups`). It is forked, so it has the settings
+and code already and starts in milliseconds; it never touches the database connections it
+inherits, and ends without closing them. Handing the files over costs about 5 % more CPU
+time in all, so with no core idle (the load average as high as the cores but one) the
+files are prepared here.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ T = TypeVar("T")
 FILES_PER_COMMIT = 100
 BYTES_PER_COMMIT = 4 * 1024 * 1024
 
-# Files from paths are prepared in a second process where that can help (see the module's
-# docstring); False prepares every file in this one, which the tests compare it against.
-PARALLEL_PREPARE = True
+# Files from paths are prepared in a second process: None where a core is idle (see the
+# module's docstring), True always, False never (the tests compare the two).
+PARALLEL_PREPARE: bool | None = None
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -100,12 +102,12 @@ def prepared_groups(
 ) -> Iterator[list[PreparedFile | FileResult]]:
     """The files prepared, a commit's group at a time, each group ready as it is asked for.
 
-    In a second process when there is more than one group and more than one core: it
+    In a second process when there is more than one group and a core to spare: it
     prepares group n + 1 while the caller writes group n. A pool that breaks (its process
     killed) leaves the remaining groups to be prepared here; nothing is lost or doubled.
     """
     groups = grouped(paths, size=_size)
-    if not (PARALLEL_PREPARE and count > FILES_PER_COMMIT and (os.cpu_count() or 1) > 1):
+    if not (count > FILES_PER_COMMIT and _second_process()):
         for group in groups:
             yield prepare_group(group)
         return
@@ -121,6 +123,14 @@ def prepared_groups(
             yield _result(*ahead)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _second_process() -> bool:
+    """Whether a second process may prepare files: as set, or where a core is idle."""
+    if PARALLEL_PREPARE is not None:
+        return PARALLEL_PREPARE
+    cores = os.cpu_count() or 1
+    return cores > 1 and os.getloadavg()[0] <= cores - 1
 
 
 def prepare_group(paths: list[Path]) -> list[PreparedFile | FileResult]:

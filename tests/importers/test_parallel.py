@@ -69,6 +69,7 @@ def test_a_parallel_prepare_writes_exactly_what_a_serial_one_writes(
 def test_a_prepare_process_that_dies_leaves_the_files_to_this_one(tmp_path, monkeypatch):
     files = [write(tmp_path, f"f{index}.txt", five_answers(f"f{index}")) for index in range(7)]
     monkeypatch.setattr(batch, "FILES_PER_COMMIT", 2)
+    monkeypatch.setattr(batch, "PARALLEL_PREPARE", True)
     killed = []
 
     def killing(paths):
@@ -101,6 +102,7 @@ def test_groups_are_bounded_by_files_and_by_bytes(monkeypatch):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_parallel_import_in_groups_seals_a_history_that_verifies(tmp_path, monkeypatch):
     monkeypatch.setattr(batch, "FILES_PER_COMMIT", 3)
+    monkeypatch.setattr(batch, "PARALLEL_PREPARE", True)
     files = _files(tmp_path)
 
     summary = import_paths(files)
