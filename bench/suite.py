@@ -12,8 +12,8 @@ its figures as JSON under --out, then reads them back into one table: every figu
 its target, with the ratios to django-import-export from the same run (issue 22: the
 import at 2,000 and 10,000 files beside the peer at its documented best and a plain
 bulk_create, by the clock and by CPU time, each ratio the median of alternated rounds, with
-the load average over the runs). PostgreSQL
-databases are throwaway ones named editorial_bench_* on DATABASE_URL's server (default
+the load average over the runs). PostgreSQL databases are throwaway ones named
+editorial_bench_* (or $BENCH_DB_PREFIX_*) on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432). The JSON files stay, so runs can be compared.
 """
 
@@ -43,7 +43,8 @@ def run(name: str, args: list[str], *, engine: str, server: str, out: Path) -> P
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     if engine == "postgresql":
         # The list, approve and export benchmarks share one database (export builds it).
-        database = f"editorial_bench_{DATABASES.get(name, name.split('-')[0])}"
+        prefix = os.environ.get("BENCH_DB_PREFIX", "editorial_bench")
+        database = f"{prefix}_{DATABASES.get(name, name.split('-')[0])}"
         env["DATABASE_URL"] = f"{server}/{database}"
         _create_database(server, database)
     started = time.perf_counter()
