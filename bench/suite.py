@@ -101,7 +101,7 @@ def import_rows(data: dict, *, peers: tuple[str, ...]) -> list[tuple[str, str, s
     rows = []
     files, editorial = data["files"], data["editorial"]
     loads = [value for runs in data["runs"].values() for run in runs for value in run["load"]]
-    for peer in peers:
+    for peer in (peer for peer in peers if peer in data["ratios"]):  # the runs made
         ratio, theirs = data["ratios"][peer], data[peer]
         queries = f", {theirs['queries']} queries" if "queries" in theirs else ""
         for basis, label in (("rate", "clock"), ("cpu_rate", "CPU")):
