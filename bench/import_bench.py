@@ -13,14 +13,22 @@ run, on the same generated seed-format files (bench/corpus.py):
   revision per file, a version and an event per answer, flags;
 - more: 100 further files into the database the editorial run left (its size grows), and
   the same 100 files into an empty one: the rate must not fall as the database grows;
-- peer-fast / peer-default: django-import-export into the same Answer table, from the same
-  parsed rows (documents created first, untimed), with its fastest documented settings
-  (use_bulk, skip_diff, force_init_instance, batch_size 1000) and with its defaults; it
-  writes no history, no events, no flags;
-- floor: `bulk_create` of the same rows, nothing else.
+- peer-fast: django-import-export into the same Answer table (documents created first,
+  untimed), at its documented best: use_bulk, skip_diff, force_init_instance, batch_size
+  1000, the documents read once into its foreign-key widget (its docs' advice) and row
+  results keeping the id only; its statements are counted and asserted to grow by batch,
+  not by row. Timed: reading and parsing the files with the product's own parser, building
+  its Dataset, the import and (SQLite) the final checkpoint, as for Editorial. It writes
+  no history, no events, no flags;
+- peer-default: the same with django-import-export's defaults (a save, a document query
+  and a str() per row);
+- floor: `bulk_create` of the same rows, nothing else (parse and checkpoint timed too).
 
-Prints one table (answers/s, seconds, peak RSS) and the ratios, and writes the figures as
-JSON (--json) so runs can be compared.
+--modes chooses the runs; --repeat alternates them in rounds. CPU time counts child
+processes (Editorial may prepare files in a second one). Prints each run as it ends with
+the load average, one table of medians, Editorial's ratio to each peer by the clock and by
+CPU (the median of the rounds' ratios) against its target, NOT MET where missed, and writes
+the figures as JSON (--json) so runs can be compared.
 """
 
 from __future__ import annotations
