@@ -8,15 +8,16 @@ group has its fixed costs (the copies looked up, the history sealed, the search 
 set aside, the commit), and groups of 20 files instead of 100 took a fifth more CPU time
 (issue 22); the bytes bound keeps a group of large files to a short write lock.
 
-Reading, parsing and checking need no database and were 45 % of an import's time: with
-more than one group of files and a core to spare, a second process prepares the next group
-while this one writes the last (`prepared_groups`). It is forked, so it has the settings
-and code already and starts in milliseconds. It never uses the database connections it
-inherits: it lets go of their sockets without a word to the server (a close would end this
-process's session), and dies with this process, so a killed import leaves no process
-holding its connection, and its transaction, open. Handing the files over costs about 5 % more CPU
-time in all, so with no core idle (the load average as high as the cores but one) the
-files are prepared here.
+Reading, parsing and checking need no database and were 45 % of an import's time: a second
+process can prepare the next group while this one writes the last (`prepared_groups`). It
+is off by default: on the shared two-core machine of issue 22 it never paid (2,000 files at
+load 6: 17.1 s against 16.4 s by the clock, and 6-9 % more CPU time for handing the files
+over), and no idle core was there to measure it with. PARALLEL_PREPARE = None uses it while
+a core is idle (the load average no higher than the cores but one), True always. It is
+forked, so it has the settings and code already and starts in milliseconds. It never uses
+the database connections it inherits: it lets go of their sockets without a word to the
+server (a close would end this process's session) and dies with this process, so a killed
+import leaves no process holding its connection, and its transaction, open.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ T = TypeVar("T")
 FILES_PER_COMMIT = 100
 BYTES_PER_COMMIT = 4 * 1024 * 1024
 
-# Files from paths are prepared in a second process: None where a core is idle (see the
-# module's docstring), True always, False never (the tests compare the two).
-PARALLEL_PREPARE: bool | None = None
+# Files from paths are prepared in a second process: False never (the default: see the
+# module's docstring), None where a core is idle, True always (the tests compare them).
+PARALLEL_PREPARE: bool | None = False
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
