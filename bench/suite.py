@@ -4,12 +4,16 @@
     .venv/bin/python bench/suite.py                      # both databases, full sizes (~1 h)
     .venv/bin/python bench/suite.py --quick              # small sizes, minutes: a smoke run
     .venv/bin/python bench/suite.py --engines sqlite     # one database
+    .venv/bin/python bench/suite.py --only import,import-large --repeat 3   # the import race
 
 Runs each benchmark in its own process (bench/import_bench.py, admin_list_bench.py,
 bulk_approve_bench.py, export_bench.py, history_bench.py, related_bench.py), each writing
 its figures as JSON under --out, then reads them back into one table: every figure of issue 9 beside
-its target, with the ratios to django-import-export from the same run. PostgreSQL
-databases are throwaway ones named editorial_bench_* on DATABASE_URL's server (default
+its target, with the ratios to django-import-export from the same run (issue 22: the
+import at 2,000 and 10,000 files beside the peer at its documented best and a plain
+bulk_create, by the clock and by CPU time, each ratio the median of alternated rounds, with
+the load average over the runs). PostgreSQL databases are throwaway ones named
+editorial_bench_* (or $BENCH_DB_PREFIX_*) on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432). The JSON files stay, so runs can be compared.
 """
 
@@ -26,7 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"files": 2000, "large_files": 10000, "list": 200_000, "approve": 1000, "export": 200_000}
 DATABASES = {"list": "data", "approve": "data", "export": "data", "related": "data"}
-QUICK = {"files": 100, "large_files": 300, "list": 20_000, "approve": 100, "export": 20_000}
+QUICK = {"files": 100, "large_files": 300, "list": 20_000, "approve": 100, "export": 20_000,
+         "export_small": 10_000}  # fmt: skip
+# The export's memory is compared between two sizes both above what its pipe holds when full
+# (4 × CHUNK_SIZE rows, editorial.exporters.streaming): at 1,000 of 20,000 answers quick
+# mode compared a pipe still filling (37 MB) with a full one (95 MB), not growth.
 
 
 def run(name: str, args: list[str], *, engine: str, server: str, out: Path) -> Path:
@@ -35,7 +43,8 @@ def run(name: str, args: list[str], *, engine: str, server: str, out: Path) -> P
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     if engine == "postgresql":
         # The list, approve and export benchmarks share one database (export builds it).
-        database = f"editorial_bench_{DATABASES.get(name, name.split('-')[0])}"
+        prefix = os.environ.get("BENCH_DB_PREFIX", "editorial_bench")
+        database = f"{prefix}_{DATABASES.get(name, name.split('-')[0])}"
         env["DATABASE_URL"] = f"{server}/{database}"
         _create_database(server, database)
     started = time.perf_counter()
@@ -58,47 +67,73 @@ def _create_database(server: str, name: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def measure(engine: str, sizes: dict, server: str, out: Path) -> dict:
-    files = str(sizes["files"])
-    return {
-        "import": run("import", ["import_bench.py", "--files", files],
-                      engine=engine, server=server, out=out),
-        "import-large": run(
-            "import-large",
-            ["import_bench.py", "--files", str(sizes["large_files"]), "--editorial-only"],
-            engine=engine, server=server, out=out,
-        ),
-        "list": run("list", ["admin_list_bench.py", str(sizes["list"])],
-                    engine=engine, server=server, out=out),
-        "approve": run("approve", ["bulk_approve_bench.py", str(sizes["approve"])],
-                       engine=engine, server=server, out=out),
-        "export": run("export", ["export_bench.py", str(sizes["export"]), "--no-trace"],
-                      engine=engine, server=server, out=out),
-        "history": run("history", ["history_bench.py"], engine=engine, server=server, out=out),
-        "related": run("related", ["related_bench.py", str(sizes["list"])],
-                       engine=engine, server=server, out=out),
+NAMES = ("import", "import-large", "list", "approve", "export", "history", "related")
+
+
+def measure(
+    engine: str, sizes: dict, server: str, out: Path, *, only, repeat: int, large_repeat: int
+) -> dict:
+    rounds = ["--repeat", str(repeat)]
+    commands = {
+        "import": ["import_bench.py", "--files", str(sizes["files"]), *rounds],
+        # The peers at the large size too; the default one would take most of an hour.
+        "import-large": ["import_bench.py", "--files", str(sizes["large_files"]),
+                         "--repeat", str(large_repeat), "--modes", "editorial,peer-fast,floor"],
+        "list": ["admin_list_bench.py", str(sizes["list"])],
+        "approve": ["bulk_approve_bench.py", str(sizes["approve"])],
+        "export": ["export_bench.py", str(sizes["export"]), "--no-trace",
+                   *(["--small", str(sizes["export_small"])] if "export_small" in sizes else [])],
+        "history": ["history_bench.py"],
+        "related": ["related_bench.py", str(sizes["list"])],
     }  # fmt: skip
+    return {
+        name: run(name, command, engine=engine, server=server, out=out)
+        for name, command in commands.items()
+        if name in only
+    }
+
+
+def import_rows(data: dict, *, peers: tuple[str, ...]) -> list[tuple[str, str, str, bool]]:
+    """Issue 22's rows: Editorial over each peer by the clock and by CPU, the medians of the
+    alternated rounds' ratios, with the runs' load averages and the peer's queries."""
+    from import_bench import TARGETS
+
+    rows = []
+    files, editorial = data["files"], data["editorial"]
+    loads = [value for runs in data["runs"].values() for run in runs for value in run["load"]]
+    for peer in (peer for peer in peers if peer in data["ratios"]):  # the runs made
+        ratio, theirs = data["ratios"][peer], data[peer]
+        queries = f", {theirs['queries']} queries" if "queries" in theirs else ""
+        for basis, label in (("rate", "clock"), ("cpu_rate", "CPU")):
+            rows.append((
+                f"import {files} files: × {peer} ({label})",
+                f"{ratio[basis]:.2f} × ({editorial[basis]:.0f} vs {theirs[basis]:.0f}/s"
+                f"{queries if basis == 'rate' else ''})",
+                f"≥ {TARGETS[peer]:.1f} ×", ratio[basis] >= TARGETS[peer],
+            ))  # fmt: skip
+    rows.append((
+        f"import {files} files: load average over the runs", f"{min(loads):.1f} to "
+        f"{max(loads):.1f} ({len(data['runs']['editorial'])} alternated rounds)", "", True,
+    ))  # fmt: skip
+    return rows
 
 
 def figures(paths: dict[str, Path], sizes: dict) -> list[tuple[str, str, str, bool]]:
     """(figure, value, target, met) rows read from one engine's JSON files."""
-    data = {name: json.loads(path.read_text()) for name, path in paths.items()}
+    data = {name: json.loads(path.read_text()) for name, path in paths.items() if path.exists()}
     rows = []
-    imported = data["import"]
-    rate = imported["editorial"]["rate"]
-    for peer, wanted in (("peer-fast", 1.0), ("peer-default", 4.0)):
-        for basis in ("rate", "cpu_rate"):
-            ratio = rate / imported[peer]["rate"] if basis == "rate" else (
-                imported["editorial"]["cpu_rate"] / imported[peer]["cpu_rate"]
-            )  # fmt: skip
-            label = "clock" if basis == "rate" else "CPU"
-            rows.append((
-                f"import {sizes['files']} files: × {peer} ({label})",
-                f"{ratio:.2f} × ({imported['editorial'][basis]:.0f} vs "
-                f"{imported[peer][basis]:.0f}/s)",
-                f"≥ {wanted:.1f} ×", ratio >= wanted,
-            ))  # fmt: skip
-    large = data["import-large"]
+    if "import" in data:
+        rows += import_rows(data["import"], peers=("peer-fast", "floor", "peer-default"))
+    if "import-large" in data:
+        rows += import_rows(data["import-large"], peers=("peer-fast", "floor"))
+        rows += _large_rows(data["import-large"], sizes)
+    if "list" in data:
+        rows += _other_rows(data)
+    return rows
+
+
+def _large_rows(large: dict, sizes: dict) -> list[tuple[str, str, str, bool]]:
+    rows = []
     heap = large["editorial"]["peak_heap_mb"]
     rows.append((
         f"import {sizes['large_files']} files: answers/s, peak heap (RSS)",
@@ -112,6 +147,12 @@ def figures(paths: dict[str, Path], sizes: dict) -> list[tuple[str, str, str, bo
         f"100 files into {large['editorial']['answers']} answers / into none",
         f"{into_large / into_empty:.2f}", "≥ 0.80", into_large / into_empty >= 0.8,
     ))  # fmt: skip
+    return rows
+
+
+def _other_rows(data: dict) -> list[tuple[str, str, str, bool]]:
+    """The list, approve, export, history and related benchmarks' rows (issue 9)."""
+    rows = []
     pages = data["list"]["figures"]
     answers = data["list"]["answers"]
     for kinds, limit in (
@@ -184,25 +225,32 @@ def main() -> None:
         help="the PostgreSQL server for the throwaway databases",
     )
     parser.add_argument("--report-only", action="store_true", help="read --out, run nothing")
+    parser.add_argument("--only", default=",".join(NAMES), help="which benchmarks")
+    parser.add_argument("--repeat", type=int, default=1, help="the import's alternated rounds")
+    parser.add_argument("--large-repeat", type=int, default=1, help="…at the large size")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     args.out.mkdir(parents=True, exist_ok=True)
     engines = args.engines.split(",")
     tables = {}
     for engine in engines:
+        only = args.only.split(",")
         if args.report_only:
-            names = ("import", "import-large", "list", "approve", "export", "history", "related")
-            paths = {name: args.out / f"{engine}-{name}.json" for name in names}
+            paths = {name: args.out / f"{engine}-{name}.json" for name in only}
         else:
             print(f"{engine}:", flush=True)
-            paths = measure(engine, sizes, args.server, args.out)
+            paths = measure(
+                engine, sizes, args.server, args.out, only=only, repeat=args.repeat,
+                large_repeat=args.large_repeat,
+            )  # fmt: skip
         tables[engine] = figures(paths, sizes)
-    print(f"\nIssue 9 figures ({'quick' if args.quick else 'full'} sizes), one run per engine")
+    print(f"\nIssues 9 and 22 figures ({'quick' if args.quick else 'full'} sizes), per engine")
     for engine, rows in tables.items():
         print(f"\n{engine}")
         width = max(len(row[0]) for row in rows)
         for figure, value, target, met in rows:
-            print(f"  {figure:{width}}  {value:42} {target:22} {'met' if met else 'NOT MET'}")
+            verdict = ("met" if met else "NOT MET") if target else ""
+            print(f"  {figure:{width}}  {value:46} {target:22} {verdict}")
     summary = {engine: [dict(zip(("figure", "value", "target", "met"), row, strict=True))
                         for row in rows] for engine, rows in tables.items()}  # fmt: skip
     (args.out / "suite.json").write_text(json.dumps(summary, indent=2))

@@ -19,7 +19,7 @@ from editorial.flags.duplicates import (
     refresh_flags,
 )
 from editorial.flags.marks import CLAIM_PASSAGE, HEDGE_PASSAGE, PLAIN_PASSAGE, Passage, highlight
-from editorial.flags.patterns import HEDGE_RE, has_hedge
+from editorial.flags.patterns import HEDGE_RE, fold, has_hedge
 from editorial.flags.quality import (
     DUPLICATE,
     EMPTY,
@@ -36,6 +36,7 @@ from editorial.flags.quality import (
     is_stale,
     level_of,
     stale_before,
+    stored,
     with_duplicate,
 )
 from editorial.models import FlagLevel
@@ -66,6 +67,7 @@ __all__ = [
     "find_claims",
     "fingerprint",
     "first_copies",
+    "fold",
     "has_hedge",
     "has_specific_claim",
     "highlight",
@@ -73,5 +75,6 @@ __all__ = [
     "level_of",
     "refresh_flags",
     "stale_before",
+    "stored",
     "with_duplicate",
 ]

@@ -14,13 +14,16 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Count, Min
 
+from editorial.flags.patterns import fold
 from editorial.flags.quality import DUPLICATE, FLAGS, evaluate, level_of, with_duplicate
 from editorial.models import Answer
 
 
-def fingerprint(text: str) -> str:
-    """Equal for texts that differ only in case and spacing, so copies are found."""
-    normalised = " ".join(text.split()).casefold()
+def fingerprint(text: str, *, folded: str | None = None) -> str:
+    """Equal for texts that differ only in case and spacing, so copies are found.
+
+    `folded`, if given, is patterns.fold(text), made once for this and the hedge test."""
+    normalised = fold(text) if folded is None else folded
     return hashlib.sha1(normalised.encode("utf-8")).hexdigest() if normalised else ""
 
 

@@ -36,8 +36,16 @@ _HEDGE_SELF = ("a ai", "an ai", "a a.i.", "an a.i.", "artificial intelligence", 
                "a llm", "an llm")  # fmt: skip
 
 
-def has_hedge(text: str) -> bool:
-    folded = " ".join(text.lower().split())
+def fold(text: str) -> str:
+    """The text with its whitespace folded and its case folded: what the hedge test's quick
+    check and the copy fingerprint both read, so an import folds each answer once."""
+    return " ".join(text.split()).casefold()
+
+
+def has_hedge(text: str, *, folded: str | None = None) -> bool:
+    """`folded`, if given, is fold(text). Case folding only ever adds ASCII letters to what
+    lowercasing gives ("ß" → "ss"), so the quick check never misses what the regex finds."""
+    folded = fold(text) if folded is None else folded
     if not (
         any(word in folded for word in _HEDGE_NEEDS_ANY)
         or any(phrase in folded for phrase in _HEDGE_SELF)

@@ -7,6 +7,7 @@ those an answer carries, most serious first.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,6 +25,15 @@ class Flag:
     level: FlagLevel
     label: str
     short: str  # for a list column, where the label does not fit
+
+    def __hash__(self) -> int:
+        # By its code alone (codes are unique): a set of flags is made per imported answer.
+        return hash(self.code)
+
+    def __reduce__(self):
+        # By its code: a file prepared in another process (importers.batch) brings back
+        # these very flags, not copies.
+        return _flag_named, (self.code,)
 
 
 HEDGE = Flag("hedge", FlagLevel.BLOCKING, "LLM self-reference or knowledge-cutoff hedge", "Hedge")
@@ -49,6 +59,11 @@ FLAGS: dict[str, Flag] = {
     for flag in (HEDGE, EMPTY, NO_SOURCE, UNSOURCED_CLAIM, DUPLICATE, TRUNCATED, STALE_SOURCE)
 }
 
+
+def _flag_named(code: str) -> Flag:
+    return FLAGS[code]
+
+
 _SENTENCE_END = tuple(".!?:;…)]\"'”’»")
 
 
@@ -70,14 +85,20 @@ def is_stale(accessed_on: datetime.date | None, on: datetime.date | None = None)
 
 
 def evaluate(
-    *, text: str, source_count: int, is_duplicate: bool, oldest_source: datetime.date | None = None
+    *,
+    text: str,
+    source_count: int,
+    is_duplicate: bool,
+    oldest_source: datetime.date | None = None,
+    folded: str | None = None,
 ) -> list[Flag]:
     """The flags an answer carries, most serious first; oldest_source is the earliest date
-    a source of it was accessed (a warning, not a refusal: the reviewer judges the source)."""
+    a source of it was accessed (a warning, not a refusal: the reviewer judges the source);
+    folded, if given, is patterns.fold(text)."""
     flags: list[Flag] = []
     if not text.strip():
         flags.append(EMPTY)
-    if has_hedge(text):
+    if has_hedge(text, folded=folded):
         flags.append(HEDGE)
     if source_count == 0:
         flags.append(NO_SOURCE)
@@ -90,6 +111,18 @@ def evaluate(
     if is_stale(oldest_source):
         flags.append(STALE_SOURCE)
     return flags
+
+
+def stored(flags: Iterable[Flag], *, duplicate: bool = False) -> tuple[str, FlagLevel]:
+    """The flags as an answer stores them (codes, level), with the duplicate flag added if
+    `duplicate`: an import stores a handful of distinct sets for thousands of answers."""
+    return _stored(tuple(flags), duplicate)
+
+
+@functools.lru_cache(maxsize=256)
+def _stored(flags: tuple[Flag, ...], duplicate: bool) -> tuple[str, FlagLevel]:
+    found = with_duplicate(flags) if duplicate else flags
+    return " ".join(flag.code for flag in found), level_of(found)
 
 
 def with_duplicate(flags: Iterable[Flag]) -> list[Flag]:

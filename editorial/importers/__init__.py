@@ -10,6 +10,7 @@ Callers import from here: `from editorial.importers import import_paths`.
 """
 
 from editorial.importers.batch import (
+    BYTES_PER_COMMIT,
     FILES_PER_COMMIT,
     batched,
     expand_paths,
@@ -45,6 +46,7 @@ from editorial.importers.results import FileResult, ImportFileError, ImportSumma
 from editorial.importers.write import import_file, write_file
 
 __all__ = [
+    "BYTES_PER_COMMIT",
     "FILES_PER_COMMIT",
     "NAME_LENGTH",
     "PARSERS",

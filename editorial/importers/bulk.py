@@ -56,10 +56,8 @@ def create_documents(
     varying = []
     for document, file in zip(documents, files, strict=True):
         for item, print_, found in zip(file.items, file.prints, file.flags, strict=True):
-            if print_ and count[print_] > 1:
-                found = flags.with_duplicate(found)
-            codes = " ".join(flag.code for flag in found)
-            level = int(flags.level_of(found))
+            codes, level = flags.stored(found, duplicate=bool(print_) and count[print_] > 1)
+            level = int(level)
             question, text = item.question, item.answer
             varying.append(
                 (document.pk, item.position, question, text, question, text, codes, level, print_)

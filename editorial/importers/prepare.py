@@ -79,6 +79,7 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
             "nothing was imported",
         )
     subject = detect_subject(items)
+    folded = [flags.fold(item.answer) for item in items]
     return PreparedFile(
         path=path,
         warnings=warnings,
@@ -86,8 +87,12 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
         items=items,
         subject=subject,
         title=derive_title(path.name, subject, items),
-        prints=[flags.fingerprint(item.answer) for item in items],
+        prints=[
+            flags.fingerprint(item.answer, folded=fold)
+            for item, fold in zip(items, folded, strict=True)
+        ],
         flags=[
-            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False) for item in items
+            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False, folded=fold)
+            for item, fold in zip(items, folded, strict=True)
         ],
     )

@@ -89,6 +89,11 @@ class Copies:
     serialising 10,000 instances took longer than writing them. The template is serialised
     once by Django, and each copy's data is that with its varying values put in, which is
     what the serializer writes for them (text, integers, ids).
+
+    The JSON is the template's, cut where the primary key and the varying values go: a
+    copy's is those pieces joined with its values encoded, each text once even where it
+    stands twice (an imported answer's text is also its imported text). json.dumps of the
+    whole object took a twelfth of an import; the bytes are the same.
     """
 
     def __init__(self, template: models.Model, varying: Sequence[str]) -> None:
@@ -98,10 +103,41 @@ class Copies:
         self.model = item["model"]
         self.fields = json.loads(json.dumps(item["fields"], cls=DjangoJSONEncoder))
         self.varying = varying
+        # Each slot's name is a string JSON writes as it is, found again in the output.
+        slots = [f"\ue000slot{index}\ue000" for index in range(len(varying) + 1)]
+        fields = {**self.fields, **dict(zip(varying, slots[1:], strict=True))}
+        text = json.dumps(
+            [{"model": self.model, "pk": slots[0], "fields": fields}], ensure_ascii=False
+        )
+        self._pieces: list[str] = []
+        for slot in slots:
+            before, text = text.split(f'"{slot}"')
+            self._pieces.append(before)
+        self._pieces.append(text)
 
     def data(self, pk: int, values: Sequence) -> str:
         """The serialised version of the copy with this primary key and these values."""
-        self.fields.update(zip(self.varying, values, strict=True))
-        return json.dumps(
-            [{"model": self.model, "pk": pk, "fields": self.fields}], ensure_ascii=False
-        )
+        pieces = self._pieces
+        out = [pieces[0], _encode(pk)]
+        encoded: dict[int, str] = {}  # by identity: the values live as long as this call
+        for piece, value in zip(pieces[1:-1], values, strict=True):
+            text = encoded.get(id(value))
+            if text is None:
+                text = encoded[id(value)] = _encode(value)
+            out.append(piece)
+            out.append(text)
+        out.append(pieces[-1])
+        return "".join(out)
+
+
+def _encode(value) -> str:
+    """A value as json.dumps(ensure_ascii=False) writes it: texts, integers, None, booleans."""
+    kind = type(value)
+    if kind is str:
+        return _encode_text(value)
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+_encode_text = json.encoder.encode_basestring

@@ -83,3 +83,19 @@ def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
     text = glue.join(pieces) + noise
     assert flags.has_hedge(text) == bool(flags.HEDGE_RE.search(text))
     assert flags.has_specific_claim(text) == bool(flags.find_claims(text))
+
+
+_FOLDING = ["ß", "ſ", "ﬁ", "İ", "K", "\u00a0", "\u2028"]  # case or space folded unlike lower()
+
+
+@given(st.lists(st.sampled_from(_PIECES + _FOLDING)), st.text())
+@settings(max_examples=300)
+def test_an_answer_folded_once_checks_as_it_checks_alone(pieces, noise):
+    # An import folds each answer once for the hedge test and the copy fingerprint.
+    text = " ".join(pieces) + noise
+    folded = flags.fold(text)
+    assert flags.has_hedge(text, folded=folded) == bool(flags.HEDGE_RE.search(text))
+    assert flags.fingerprint(text, folded=folded) == flags.fingerprint(text)
+    assert flags.evaluate(text=text, source_count=0, is_duplicate=False, folded=folded) == (
+        flags.evaluate(text=text, source_count=0, is_duplicate=False)
+    )

@@ -42,3 +42,26 @@ def test_flags_for_empty_truncated_claim_and_duplicate():
         text="Governor Baker signed an executive order.", source_count=1, is_duplicate=False
     )
     assert found == []
+
+
+def test_flags_as_stored_with_or_without_the_duplicate_flag():
+    found = [flags.HEDGE, flags.NO_SOURCE, flags.TRUNCATED]
+
+    assert flags.stored(found) == ("hedge no_source truncated", FlagLevel.BLOCKING)
+    assert flags.stored(found, duplicate=True) == (
+        " ".join(flag.code for flag in flags.with_duplicate(found)),
+        flags.level_of(flags.with_duplicate(found)),
+    )
+    assert flags.stored([flags.TRUNCATED], duplicate=True) == (
+        "duplicate truncated",
+        FlagLevel.WARNING,
+    )
+    assert flags.stored([]) == ("", FlagLevel.NONE)
+
+
+def test_a_flag_comes_back_from_another_process_as_the_same_flag():
+    import pickle
+
+    # A file prepared in a second process (importers.batch) brings its flags back pickled.
+    assert pickle.loads(pickle.dumps(flags.UNSOURCED_CLAIM)) is flags.UNSOURCED_CLAIM
+    assert {flags.HEDGE, flags.HEDGE} == {flags.HEDGE} and flags.HEDGE != flags.EMPTY

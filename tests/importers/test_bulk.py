@@ -175,3 +175,37 @@ def test_a_bad_file_in_a_group_of_new_files_fails_alone(tmp_path, refuse):
         "documents": 2, "answers": 10, "versions": 10, "revisions": 2, "events": 10,
     }  # fmt: skip
     assert not Answer.objects.filter(text__contains=REFUSED).exists()
+
+
+def test_copy_on_postgresql_writes_exactly_what_inserts_write(
+    db, tmp_path, monkeypatch, django_user_model
+):
+    from django.db import connection
+
+    from editorial.storage import bulk
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    user = django_user_model.objects.create_user(username="importer")
+    files = _corpus(tmp_path)
+    written = {}
+    for copy in (False, True):
+        monkeypatch.setattr(bulk, "COPY_ON_POSTGRESQL", copy)
+        try:
+            with transaction.atomic():
+                import_paths([files[0]], user=user)
+                summary = import_paths(files[1:], user=user)
+                assert not summary.failed, summary.failed
+                written[copy] = _written()
+                written[copy]["search"] = list(
+                    Answer.objects.search("registry of motor")
+                    .order_by("document__name", "position")
+                    .values_list("document__name", "position")
+                )
+                raise _Discard
+        except _Discard:
+            pass
+
+    assert written[True] == written[False]
+    assert written[True]["search"]  # the search column computed for copied rows too
+    assert any("duplicate" in row["flags"] for row in written[True]["answers"])

@@ -34,6 +34,7 @@ from django.test import Client
 from reversion.models import Revision, Version
 
 from editorial import workflow
+from editorial.importers import FILES_PER_COMMIT
 from editorial.models import Answer, ApprovedVersion, Document, HistoryLink, Status, WorkflowEvent
 from editorial.storage.chain import CHAIN_LOCK
 from tests.conftest import SEED_FILES, a_source, settle_claims
@@ -160,11 +161,27 @@ def files_to_import(folder: Path, count: int) -> Path:
     return folder
 
 
+# The import command as it is, and with a second process preparing files (off by default,
+# importers.batch): killed, it must leave no process holding its connection.
+_WITH_SECOND_PROCESS = (
+    "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+    "django.setup(); from django.core.management import call_command; "
+    "from editorial.importers import batch; batch.PARALLEL_PREPARE = True; "
+    "call_command('import_answers', sys.argv[1])"
+)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [["manage.py", "import_answers"], ["-c", _WITH_SECOND_PROCESS]],
+    ids=["command", "second process"],
+)
 def test_an_import_killed_mid_write_leaves_whole_files_and_the_next_import_finishes(
-    tmp_path, chain_lock
+    tmp_path, chain_lock, how
 ):
-    folder = files_to_import(tmp_path / "many", 100)  # five commits of 20 files
-    command = [sys.executable, "manage.py", "import_answers", str(folder)]
+    files = 3 * FILES_PER_COMMIT  # three commits
+    folder = files_to_import(tmp_path / "many", files)
+    command = [sys.executable, *how, str(folder)]
     importer = subprocess.Popen(command, cwd=ROOT, env=process_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)  # fmt: skip
     # Let a first commit land, then catch the next one with its rows written.
@@ -176,21 +193,28 @@ def test_an_import_killed_mid_write_leaves_whole_files_and_the_next_import_finis
     backend = chain_lock.wait_for_waiter(importer)
     committed = Document.objects.count()
 
+    children = Path(f"/proc/{importer.pid}/task/{importer.pid}/children").read_text().split()
     os.kill(importer.pid, signal.SIGKILL)
     assert importer.wait(timeout=30) == -signal.SIGKILL
     chain_lock.release()
     chain_lock.wait_until_gone(backend)
+    # A process it started (the second one preparing files) dies with it.
+    assert children or how[0] != "-c"  # the command as it is prepares in its own process
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{child}").exists() for child in children):
+        assert time.monotonic() < deadline, f"{children} outlived the killed import"
+        time.sleep(0.05)
 
-    print(f"{committed} of 100 files committed when the import was killed")
-    assert 0 < committed < 100
+    print(f"{committed} of {files} files committed when the import was killed")
+    assert 0 < committed < files
     assert Document.objects.count() == committed  # the killed commit left nothing
     assert_nothing_half_written()
     # The next import takes the rest.
     again = subprocess.run(command, cwd=ROOT, env=process_env(), capture_output=True, text=True,
                            timeout=600)  # fmt: skip
     assert again.returncode == 0, again.stderr
-    assert Document.objects.count() == 100
-    assert Answer.objects.count() == 100 * ANSWERS_PER_FILE
+    assert Document.objects.count() == files
+    assert Answer.objects.count() == files * ANSWERS_PER_FILE
     assert_nothing_half_written()
 
 

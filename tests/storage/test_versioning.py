@@ -78,3 +78,21 @@ def test_copies_serialise_as_django_serialises_each_copy(seeds):
         }
     )
     assert json.loads(data) == expected
+
+
+def test_copies_are_byte_for_byte_what_json_dumps_writes(seeds):
+    first = Answer.objects.select_related("document").order_by("pk").first()
+    varying = ("document", "position", "question", "text", "imported_question",
+               "imported_text", "flags", "flag_level", "text_fingerprint")  # fmt: skip
+    copies = versioning.Copies(first, varying)
+    fields = json.loads(next(versioning.serialized([first])))[0]["fields"]
+    question, text = 'Quoted "Q"? \\ é \u2028', "Tab\there, \x01, emoji 💡, </script>"
+    for pk, values in (
+        (7, (first.document_id, 3, question, text, question, text, "no_source", 2, "ab")),
+        (8, (12, 4, question, text, question + "!", text * 2, "", 0, "")),
+    ):
+        fields.update(zip(varying, values, strict=True))
+        expected = json.dumps(
+            [{"model": "editorial.answer", "pk": pk, "fields": fields}], ensure_ascii=False
+        )
+        assert copies.data(pk, values) == expected

@@ -180,12 +180,13 @@ class Tables:
                 hashed = (written or {}).get(kind)
                 if hashed:
                     read_whole = []
-                    for pk, *key in self._keys(kind, ids):
-                        leaf = hashed.get(tuple(key))
+                    leaf_of = hashed.get
+                    for row in self._keys(kind, ids):  # (id, revision id, …the rest of the key)
+                        leaf = leaf_of(row[1:])
                         if leaf is None:
-                            read_whole.append(pk)
+                            read_whole.append(row[0])
                             continue
-                        found[key[0]].append((kind, pk, leaf))
+                        found[row[1]].append((kind, row[0], leaf))
                     where = {"pk__in": read_whole}
                     if not read_whole:
                         continue
