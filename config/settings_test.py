@@ -14,3 +14,5 @@ EDITORIAL_FLUSH_ERASES_HISTORY = True
 # Tasks run when they are enqueued (a step's e-mail is in the outbox once the step has
 # committed). The job tests switch to the database backend and run its worker (tests/tasks).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The tests' webhook receivers listen on 127.0.0.1.
+EDITORIAL_WEBHOOKS_ALLOW_PRIVATE = True

@@ -23,9 +23,19 @@ from editorial.models.records import (
     ReviewOpening,
     WorkflowEvent,
 )
+from editorial.models.webhooks import (
+    TEST_EVENT,
+    DeliveryState,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 
 __all__ = [
     "FINISHED_STATES",
+    "TEST_EVENT",
+    "DeliveryState",
     "Job",
     "JobKind",
     "JobState",
@@ -44,6 +54,10 @@ __all__ = [
     "ReviewerTotals",
     "Source",
     "Status",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
     "WorkflowEvent",
     "validate_web_url",
 ]
