@@ -184,9 +184,7 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
             "secret": secret,
             "change_url": reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk]),
         }
-        response = TemplateResponse(
-            request, "admin/editorial/webhookendpoint/secret.html", context
-        )
+        response = TemplateResponse(request, "admin/editorial/webhookendpoint/secret.html", context)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -68,9 +68,7 @@ class DeliveryState(models.TextChoices):
 class WebhookMessage(models.Model):
     """One event owed to one endpoint: the outbox row a worker delivers."""
 
-    endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="messages"
-    )
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="messages")
     # Standard Webhooks' webhook-id: the same for every attempt, the receiver's idempotency key.
     webhook_id = models.CharField("webhook-id", max_length=40, unique=True)
     event_type = models.CharField(max_length=40)
@@ -108,9 +106,7 @@ class WebhookAttempt(models.Model):
     """One HTTP request made to deliver a message, as it went."""
 
     message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="tries")
-    endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="attempts"
-    )
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField(help_text="Its place in the retry schedule.")
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)

@@ -81,7 +81,9 @@ class Receiver:
             except WebhookVerificationError:
                 verified = False
         with self._lock:
-            seen = sum(1 for r in self.requests if r.headers.get("webhook-id") == headers.get("webhook-id"))
+            seen = sum(
+                1 for r in self.requests if r.headers.get("webhook-id") == headers.get("webhook-id")
+            )
             if self.secret is not None and not verified:
                 status = 401
             elif seen < self.fail_first:

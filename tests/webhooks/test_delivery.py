@@ -74,7 +74,9 @@ def test_an_approval_reaches_a_flaky_receiver_once_signed_with_its_jsonl_record(
     assert receiver.accepted_counts() == {message.webhook_id: 1}
     (delivered,) = receiver.accepted
     assert delivered.verified
-    headers = {k: delivered.headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    headers = {
+        k: delivered.headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
     payload = Webhook(endpoint.secret).verify(delivered.body, headers)
     assert payload["type"] == "answer.approved"
     assert payload["data"] == jsonl_record(answer)
@@ -256,9 +258,7 @@ def test_only_subscribed_events_are_written(answer, people, hooked):
     put_in_state(answer, Status.APPROVED, people)
     assert not WebhookMessage.objects.exists()
     workflow.archive(answer, people["managing"])
-    assert list(WebhookMessage.objects.values_list("event_type", flat=True)) == [
-        "answer.withdrawn"
-    ]
+    assert list(WebhookMessage.objects.values_list("event_type", flat=True)) == ["answer.withdrawn"]
 
 
 def test_archiving_an_answer_never_approved_owes_nothing(answer, people, hooked):
