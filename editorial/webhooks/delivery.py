@@ -141,8 +141,12 @@ def deliver_due(*, now: datetime | None = None) -> Delivered:
 
 
 def _lease(message: WebhookMessage, now: datetime) -> bool:
+    # Asked again of the row: another worker may have sent it, or failed it and put its
+    # next attempt later, since this one read it.
     taken = (
-        WebhookMessage.objects.filter(pk=message.pk, state=DeliveryState.PENDING)
+        WebhookMessage.objects.filter(
+            pk=message.pk, state=DeliveryState.PENDING, next_attempt_at__lte=now
+        )
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
         .update(leased_until=now + LEASE)
     )

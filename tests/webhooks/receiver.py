@@ -90,7 +90,7 @@ class Receiver:
                 status = 500
             else:
                 status = self.status
-            self.requests.append(Received(headers, body, status, verified, time.monotonic()))
+            self.requests.append(Received(headers, body, status, verified, time.time()))
         return status
 
     @property

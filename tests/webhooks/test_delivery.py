@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -303,3 +305,13 @@ def test_redelivery_sends_the_same_event_again(answer, people, hooked):
         (1, 204),
         (1, 204),
     ]
+
+
+def test_the_command_delivers_what_is_due(answer, people, hooked):
+    receiver, endpoint = hooked(fail_first=1)
+    put_in_state(answer, Status.APPROVED, people)
+    out = StringIO()
+    call_command("deliver_webhooks", stdout=out)
+    assert out.getvalue().startswith("0 delivered, 1 failed attempts (tried again later)")
+    assert "Next due: " in out.getvalue()
+    assert [r.status for r in receiver.requests] == [500]
