@@ -83,6 +83,9 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
         return webhooks.can_manage(request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        # One that was sent events is disabled instead: its events and attempts are its log.
+        if obj is not None and obj.messages.exists():
+            return False
         return webhooks.can_manage(request.user)
 
     def get_readonly_fields(self, request, obj=None):

@@ -172,6 +172,7 @@ GROUP_PERMISSIONS = {
         "view_approvedversion",
         "view_exportrecord",
         "change_document",  # the title only; migration 0004
+        "manage_webhooks",  # endpoints, their secrets, redelivery; migration 0023
     },
 }
 
@@ -224,12 +225,23 @@ EXPECTED = {
     "anonymous": {model: LOGIN for model in MODELS},
 }
 
+WEBHOOK_MODELS = {"WebhookAttempt", "WebhookEndpoint", "WebhookMessage"}
+
 # The models each person sees listed on the admin index.
 EXPECTED_INDEX = {
     "editor": {"Answer", "Document", "WorkflowEvent"},
     "reviewer": {"Answer", "Document", "WorkflowEvent"},
     # Jobs: the imports and exports of those who may start them.
-    "managing": {"Answer", "ApprovedVersion", "Document", "ExportRecord", "Job", "WorkflowEvent"},
+    # Webhooks: their endpoints, events and attempts, for those who manage them.
+    "managing": {
+        "Answer",
+        "ApprovedVersion",
+        "Document",
+        "ExportRecord",
+        "Job",
+        "WorkflowEvent",
+        *WEBHOOK_MODELS,
+    },  # fmt: skip
     "outsider": set(),
     "superuser": {
         "Answer",
@@ -238,6 +250,7 @@ EXPECTED_INDEX = {
         "ExportRecord",
         "Job",
         "WorkflowEvent",
+        *WEBHOOK_MODELS,
     },  # fmt: skip
 }
 

@@ -39,6 +39,8 @@ class Receiver:
     fail_first: int = 0
     # Answer every request with this status (after the failures), e.g. 410 or 302.
     status: int = 204
+    # Sent with every failure (a 503's "come back in N seconds").
+    retry_after: int | None = None
     requests: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,6 +53,8 @@ class Receiver:
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 self.send_response(receiver.answer(headers, body))
                 self.send_header("Content-Length", "0")
+                if receiver.retry_after is not None:
+                    self.send_header("Retry-After", str(receiver.retry_after))
                 if receiver.status in (301, 302, 307, 308):
                     self.send_header("Location", "http://127.0.0.1:9/elsewhere")
                 self.end_headers()

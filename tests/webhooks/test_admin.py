@@ -158,3 +158,15 @@ def test_a_disabled_endpoint_shows_why_and_is_enabled_by_its_button(client, peop
     client.post(button("enable", endpoint))
     endpoint.refresh_from_db()
     assert endpoint.is_active and endpoint.disabled_reason == ""
+
+
+def test_an_endpoint_is_deleted_only_before_it_was_sent_anything(client, people, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    delete = reverse("admin:editorial_webhookendpoint_delete", args=[endpoint.pk])
+    assert client.get(delete).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(button("test", endpoint))
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()

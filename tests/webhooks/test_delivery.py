@@ -243,6 +243,18 @@ def test_a_redirect_is_a_failure_and_is_not_followed(answer, people, hooked):
     assert WebhookMessage.objects.get().attempts == 1
 
 
+def test_a_retry_after_longer_than_the_schedule_is_honoured(answer, people, hooked):
+    receiver, endpoint = hooked(fail_first=1, retry_after=600)
+    put_in_state(answer, Status.APPROVED, people)
+    t0 = next_due()
+    webhooks.deliver_due(now=t0)
+    assert WebhookMessage.objects.get().next_attempt_at == t0 + timedelta(seconds=600)
+    webhooks.deliver_due(now=t0 + timedelta(seconds=599))
+    assert len(receiver.requests) == 1
+    webhooks.deliver_due(now=t0 + timedelta(seconds=600))
+    assert [r.status for r in receiver.requests] == [500, 204]
+
+
 def test_an_unreachable_endpoint_logs_the_error_and_its_time(answer, people, managing):
     endpoint = webhooks.create_endpoint(
         url="http://127.0.0.1:9/nobody", events=["answer.approved"], user=managing
