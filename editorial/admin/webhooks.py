@@ -201,12 +201,16 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     def test_view(self, request, object_id):
         endpoint = self._endpoint(request, object_id)
-        message = webhooks.send_test(endpoint=endpoint, user=request.user)
-        self.message_user(
-            request,
-            f"Test event {message.webhook_id} queued; its attempts are listed below.",
-            messages.SUCCESS,
-        )
+        try:
+            message = webhooks.send_test(endpoint=endpoint, user=request.user)
+        except webhooks.WebhookError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Test event {message.webhook_id} queued; its attempts are listed below.",
+                messages.SUCCESS,
+            )
         return self._back(endpoint)
 
     def enable_view(self, request, object_id):
@@ -231,9 +235,14 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     @admin.action(description="Send a test event")
     def send_test_event(self, request, queryset):
-        for endpoint in queryset:
+        active = [endpoint for endpoint in queryset if endpoint.is_active]
+        for endpoint in active:
             webhooks.send_test(endpoint=endpoint, user=request.user)
-        self.message_user(request, f"{queryset.count()} test events queued.", messages.SUCCESS)
+        self.message_user(request, f"{len(active)} test events queued.", messages.SUCCESS)
+        if skipped := len(queryset) - len(active):
+            self.message_user(
+                request, f"{skipped} disabled endpoints skipped: enable them first.", messages.ERROR
+            )
 
     @admin.action(description="Enable (failed events are sent again first)")
     def enable_selected(self, request, queryset):

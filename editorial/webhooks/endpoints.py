@@ -95,6 +95,8 @@ def reveal_secret(*, endpoint: WebhookEndpoint, user) -> str:
 def send_test(*, endpoint: WebhookEndpoint, user) -> WebhookMessage:
     """Queue a "webhook.test" event to the endpoint, delivered like any other."""
     _check(user)
+    if not endpoint.is_active:
+        raise WebhookError("This endpoint is disabled: enable it to send it a test event.")
     now = timezone.now()
     data = {"endpoint": endpoint.pk, "sent_by": user.get_username()}
     with transaction.atomic():

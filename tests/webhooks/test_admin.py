@@ -170,3 +170,12 @@ def test_an_endpoint_is_deleted_only_before_it_was_sent_anything(client, people,
     assert client.get(delete).status_code == 403
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+def test_a_disabled_endpoint_is_sent_no_test_event(client, people, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    client.post(button("disable", endpoint))
+    response = client.post(button("test", endpoint), follow=True)
+    assert "This endpoint is disabled: enable it to send it a test event." in page_text(response)
+    assert not WebhookMessage.objects.exists()
