@@ -47,6 +47,7 @@ class EndpointForm(forms.ModelForm):
         label="URL",
         max_length=2000,
         assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
         help_text="Where events are POSTed (http or https). Redirects are not followed.",
     )
     events = forms.MultipleChoiceField(
@@ -109,7 +110,7 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     @admin.display(description="secret")
     def secret_shown(self, obj):
-        return f"{obj.secret[:10]}… (“Reveal secret” shows it whole)"
+        return "whsec_… (hidden: “Reveal secret” shows it)"
 
     @admin.display(description="latest attempts")
     def recent_attempts(self, obj):
