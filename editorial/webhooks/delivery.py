@@ -90,6 +90,8 @@ class Delivered:
     failed_attempts: int = 0
     exhausted: list[str] = field(default_factory=list)
     disabled: list[int] = field(default_factory=list)
+    # When the retries this run scheduled fall due, to the whole second: one task each.
+    wake_at: set[datetime] = field(default_factory=set)
 
 
 def total_span() -> timedelta:
@@ -137,6 +139,11 @@ def deliver_due(*, now: datetime | None = None) -> Delivered:
             _record(message, send(message), now, done)
         if not sent and not any(message.endpoint_id in done.disabled for message in batch):
             break  # all leased by other workers
+    # A task for each second a retry falls due in (not one per failure: a run that fails a
+    # hundred events of one endpoint queues one or two tasks, and each delivers all that is
+    # due by then). Once committed, where a test runs this inside its transaction.
+    for at in sorted(done.wake_at):
+        transaction.on_commit(lambda at=at: enqueue(at=at), robust=True)
     return done
 
 
@@ -194,6 +201,12 @@ def send(message: WebhookMessage) -> Result:
     return result
 
 
+def _whole_second_after(at: datetime) -> datetime:
+    """`at`, or the next whole second after it."""
+    whole = at.replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)
+
+
 def _retry_after(value: str | None) -> timedelta | None:
     if value and value.strip().isdigit():
         return min(timedelta(seconds=int(value.strip())), MOST_RETRY_AFTER)
@@ -221,7 +234,9 @@ def _record(message: WebhookMessage, result: Result, now: datetime, done: Delive
             message.delivered_at = now
             message.next_attempt_at = None
             message.last_error = ""
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+            WebhookEndpoint.objects.filter(pk=endpoint.pk, consecutive_failures__gt=0).update(
+                consecutive_failures=0
+            )
             done.delivered.append(message.webhook_id)
         else:
             done.failed_attempts += 1
@@ -245,7 +260,7 @@ def _record(message: WebhookMessage, result: Result, now: datetime, done: Delive
                 if result.retry_after is not None:
                     wait = max(wait, result.retry_after)
                 message.next_attempt_at = now + wait
-                transaction.on_commit(lambda at=message.next_attempt_at: enqueue(at=at))
+                done.wake_at.add(_whole_second_after(message.next_attempt_at))
             if result.status_code == 410:
                 reason = "The endpoint answered 410 Gone: it asks for no more webhooks."
                 if disable(endpoint, reason=reason, now=now):
