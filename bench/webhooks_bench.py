@@ -9,17 +9,19 @@ A throwaway database (the SQLite file WEBHOOKS_BENCH_DB, default
 /tmp/editorial-webhooks-bench.sqlite3, or DATABASE_URL's PostgreSQL database, which must be
 named editorial_hooks…: it is dropped and made again) gets N imported answers. A receiver on
 127.0.0.1 (tests/webhooks/receiver.py) verifies every request with standardwebhooks and
-answers the first two of each webhook-id with 500. Task workers (django-tasks-db's Worker,
-in threads of this process) run the delivery tasks the steps queue, while a reviewer
+answers the first two of each webhook-id with 500. Task workers (`manage.py db_worker`
+processes, --workers of them) run the delivery tasks the steps queue, while a reviewer
 approves the N answers through workflow.approve_many, 25 at a time, and a managing editor
 archives a quarter of them and restores half of those (withdrawn, then re-approved: three
 events for those answers, which must arrive in order).
 
 The retry schedule is the real one scaled by --scale (0.01: 5 s → 50 ms, 5 min → 3 s) so
 the run takes seconds; the figures that do not depend on it are the first attempt's
-latency (the step's commit to the receiver's first request: the queue and the worker) and
-the accepted attempt's lateness past its due time. Prints exactly-once, order and signature
-counts (NOT MET if any event was accepted other than once, out of order, or unverified),
+latency (the step's commit to the receiver's first request: the queue and the worker, here
+behind the backlog the run builds) and the accepted request's own time. Then, with nothing
+waiting, --probes single archives are timed from commit to the receiver's first request
+(the queue and a worker alone). Prints exactly-once, order and signature counts (NOT MET if
+any event was accepted other than once, out of order, or unverified), the
 latencies (median, p95) and one signed delivery with its verification.
 """
 
@@ -28,9 +30,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from itertools import product
@@ -76,8 +79,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from django_tasks_db.management.commands.db_worker import Worker  # noqa: E402
+from django.db import connection  # noqa: E402
 from standardwebhooks import Webhook  # noqa: E402
 
 from editorial import webhooks, workflow  # noqa: E402
@@ -119,33 +121,41 @@ def person(username: str, group: str):
 
 
 class Workers:
-    """Task workers in threads, each running `db_worker --batch` again and again."""
+    """`manage.py db_worker` processes, as production runs them, with the schedule scaled."""
 
-    def __init__(self, count: int) -> None:
-        self.stop = threading.Event()
-        self.threads = [
-            threading.Thread(target=self._run, args=(f"bench-{n}",)) for n in range(count)
-        ]
-
-    def _run(self, name: str) -> None:
-        worker = Worker(
-            queue_names=["default"], interval=0, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=None, worker_id=name, excluded_queue_names=[],
-        )  # fmt: skip
-        while not self.stop.is_set():
-            worker.run()
-            time.sleep(0.02)
-        connections.close_all()
+    def __init__(self, count: int, scale: float) -> None:
+        self.count, self.scale = count, scale
+        self.processes: list[subprocess.Popen] = []
 
     def __enter__(self) -> Workers:
-        for thread in self.threads:
-            thread.start()
+        for number in range(self.count):
+            code = (
+                "import django; django.setup()\n"
+                "from editorial.webhooks import delivery\n"
+                f"delivery.SCHEDULE = tuple(wait * {self.scale!r} for wait in delivery.SCHEDULE)\n"
+                "from django.core.management import call_command\n"
+                "call_command('db_worker', '--no-reload', '--no-startup-delay', "
+                f"'--interval', '0.05', '--worker-id', 'bench-{number}')\n"
+            )
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", code],
+                    cwd=ROOT,
+                    env=os.environ.copy(),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         return self
 
     def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def p95(values: list[float]) -> float:
@@ -158,6 +168,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scale", type=float, default=0.01, help="the retry schedule × this")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait at most")
+    parser.add_argument("--probes", type=int, default=5, help="single steps timed idle")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -188,7 +199,7 @@ def main() -> None:
         )
         receiver.secret = endpoint.secret
         started = time.perf_counter()
-        with Workers(args.workers):
+        with Workers(args.workers, args.scale):
             for start in range(0, len(ids), 25):
                 batch = list(Answer.objects.filter(pk__in=ids[start : start + 25]))
                 outcome = workflow.approve_many(answers=batch, user=reviewer)
@@ -206,11 +217,31 @@ def main() -> None:
                 and time.monotonic() < deadline
             ):
                 time.sleep(0.1)
-        total_seconds = time.perf_counter() - started
-        report(args, receiver, endpoint, expected, steps_seconds, total_seconds)
+            total_seconds = time.perf_counter() - started
+            idle = probe(receiver, managing, ids[1::4][: args.probes], args.timeout)
+        expected = WebhookMessage.objects.count()
+        report(args, receiver, endpoint, expected, steps_seconds, total_seconds, idle)
 
 
-def report(args, receiver, endpoint, expected, steps_seconds, total_seconds) -> None:
+def probe(receiver, managing, ids: list[int], timeout: float) -> list[float]:
+    """With nothing waiting: archive one answer at a time, and time its withdrawal from the
+    commit to the receiver's first request (the queue and a worker, no backlog)."""
+    latencies = []
+    for pk in ids:
+        workflow.archive(Answer.objects.get(pk=pk), managing)
+        message = WebhookMessage.objects.get(answer_id=pk, event_type="answer.withdrawn")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message.refresh_from_db()
+            if message.state == DeliveryState.DELIVERED:
+                break
+            time.sleep(0.02)
+        first = min(r.at for r in receiver.requests if r.webhook_id == message.webhook_id)
+        latencies.append(first - message.created_at.timestamp())
+    return latencies
+
+
+def report(args, receiver, endpoint, expected, steps_seconds, total_seconds, idle) -> None:
     messages = list(WebhookMessage.objects.order_by("pk"))
     counts = receiver.accepted_counts()
     once = sum(1 for m in messages if counts.get(m.webhook_id) == 1)
@@ -271,6 +302,7 @@ def report(args, receiver, endpoint, expected, steps_seconds, total_seconds) -> 
         "accepted_latency_s_p95": round(p95(whole), 3),
         "scheduled_wait_before_third_attempt_s": schedule_to_third,
         "accepted_request_ms_median": median(took) if took else None,
+        "idle_first_attempt_latency_ms": sorted(round(value * 1000, 1) for value in idle),
         "load_average": os.getloadavg(),
     }
     for name, value in figures.items():
