@@ -258,6 +258,9 @@ EDITORIAL_REVIEW_INTERVAL_DAYS = env.int("EDITORIAL_REVIEW_INTERVAL_DAYS", defau
 EDITORIAL_SOURCE_STALE_DAYS = env.int("EDITORIAL_SOURCE_STALE_DAYS", default=365)
 # The history is permanent (migration 0007); only a test database may be flushed whole.
 EDITORIAL_FLUSH_ERASES_HISTORY = env.bool("EDITORIAL_FLUSH_ERASES_HISTORY", default=False)
+# Webhooks go to public addresses only (server-side request forgery: editorial.webhooks.
+# addresses); on, a development machine may send them to 127.0.0.1 or its own network.
+EDITORIAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("EDITORIAL_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 LOGGING = {
     "version": 1,

@@ -17,3 +17,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Each test starts with an empty cache of its own process (rate counts of keys whose ids a
 # later test's database numbers again must not carry over between runs).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The tests' webhook receivers listen on 127.0.0.1.
+EDITORIAL_WEBHOOKS_ALLOW_PRIVATE = True

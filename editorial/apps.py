@@ -16,6 +16,7 @@ class EditorialConfig(AppConfig):
 
         from editorial import checks  # noqa: F401 - registers the settings' system checks
         from editorial.storage import chain, history, roles
+        from editorial.webhooks import outbox  # noqa: F401 - writes events with their steps
 
         # History that cannot be erased: see editorial.storage.history and migration 0007.
         connection_created.connect(history.install_sqlite_function)

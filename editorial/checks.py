@@ -64,6 +64,12 @@ SWITCHES = (
         "editorial.E004",
         "whether `manage.py flush` may empty the permanent history; on only for tests",
     ),
+    _Switch(
+        "EDITORIAL_WEBHOOKS_ALLOW_PRIVATE",
+        "editorial.E020",
+        "whether webhooks may be sent to private addresses (127.0.0.1, the local network); "
+        "on only for development and tests",
+    ),
 )
 FILE_MB = _Number(
     "EDITORIAL_IMPORT_MAX_FILE_MB",

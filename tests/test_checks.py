@@ -21,7 +21,7 @@ def test_every_editorial_setting_is_checked_once_with_an_id_of_its_own():
     named = {name for name in dir(django_settings) if name.startswith("EDITORIAL_")}
     assert named == SWITCHES.keys() | NUMBERS.keys()
     ids = [*SWITCHES.values(), *(number.id for number in NUMBERS.values())]
-    assert len(set(ids)) == len(ids) == 9
+    assert len(set(ids)) == len(ids) == 10
     assert all(id_.startswith("editorial.E") for id_ in ids)
     assert checks.FILE_OVER_UPLOAD == "editorial.W009"
 

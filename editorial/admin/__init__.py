@@ -3,7 +3,18 @@
 One module per model or page family: site and home (each person's work), answers (the
 answer list and change page), steps (workflow buttons and bulk actions), review (history,
 diffs, revert), documents (with import), exports, records (logs), access (sign-in
-lockouts), api_keys (the read API's keys). Importing them registers the ModelAdmins.
+lockouts), api_keys (the read API's keys), webhooks (endpoints, their events and attempts).
+Importing them registers the ModelAdmins.
 """
 
-from editorial.admin import access, answers, api_keys, documents, jobs, mail, people, records  # noqa: F401  (registration, e-mail)
+from editorial.admin import (  # noqa: F401  (registration, e-mail)
+    access,
+    answers,
+    api_keys,
+    documents,
+    jobs,
+    mail,
+    people,
+    records,
+    webhooks,
+)

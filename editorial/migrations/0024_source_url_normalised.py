@@ -23,7 +23,7 @@ def normalise_stored(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("editorial", "0022_api_keys"),
+        ("editorial", "0023_webhooks"),
     ]
 
     operations = [

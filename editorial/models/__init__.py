@@ -29,9 +29,19 @@ from editorial.models.web_urls import (
     normalise_web_url,
     validate_web_url,
 )
+from editorial.models.webhooks import (
+    TEST_EVENT,
+    DeliveryState,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 
 __all__ = [
     "FINISHED_STATES",
+    "TEST_EVENT",
+    "DeliveryState",
     "Job",
     "JobKind",
     "JobState",
@@ -53,6 +63,10 @@ __all__ = [
     "Status",
     "WebURLField",
     "WebURLFormField",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
     "WorkflowEvent",
     "normalise_web_url",
     "validate_web_url",

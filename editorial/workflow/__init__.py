@@ -55,7 +55,7 @@ from editorial.workflow.merges import (
     stored_content,
     version_content,
 )
-from editorial.workflow.notify import steps_taken
+from editorial.workflow.notify import steps_recorded, steps_taken
 from editorial.workflow.people import deletion_refusal
 from editorial.workflow.permissions import (
     can_archive,
@@ -191,6 +191,7 @@ __all__ = [
     "settle_claim",
     "settle_claims",
     "stale_merge",
+    "steps_recorded",
     "steps_taken",
     "stored_content",
     "stored_fields",

@@ -243,4 +243,5 @@ def _approve(batch: _Batch, approved: list[Answer], *, user, comment: str) -> No
             revision_id__in=[revision.pk for revision in revisions], action=Action.APPROVE
         )
     )
+    notify.record("approve", approved, user=user)
     notify.announce("approve", approved, user=user, comment=comment)

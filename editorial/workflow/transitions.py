@@ -87,6 +87,8 @@ def _transition(
         if after_save:
             # In the same transaction: what the step pins or records lands with it or not at all.
             after_save(row, row.events.filter(action=name).latest("id"))
+        # What must commit with the step (the webhooks outbox), told before it commits.
+        notify.record(name, [row], user=user)
     refresh_instance(answer, row)
     # Told as typed (the e-mail quotes it); after the step, once it is committed.
     notify.announce(name, [row], user=user, comment=given)

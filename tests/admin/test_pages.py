@@ -178,6 +178,7 @@ GROUP_PERMISSIONS = {
         "view_apikey",
         "add_apikey",
         "change_apikey",
+        "manage_webhooks",  # endpoints, their secrets, redelivery; migration 0023
     },
 }
 
@@ -237,11 +238,14 @@ EXPECTED = {
     "anonymous": {model: LOGIN for model in MODELS},
 }
 
+WEBHOOK_MODELS = {"WebhookAttempt", "WebhookEndpoint", "WebhookMessage"}
+
 # The models each person sees listed on the admin index.
 EXPECTED_INDEX = {
     "editor": {"Answer", "Document", "WorkflowEvent"},
     "reviewer": {"Answer", "Document", "WorkflowEvent"},
     # Jobs: the imports and exports of those who may start them.
+    # Webhooks: their endpoints, events and attempts, for those who manage them.
     "managing": {
         "Answer",
         "ApiKey",
@@ -250,6 +254,7 @@ EXPECTED_INDEX = {
         "ExportRecord",
         "Job",
         "WorkflowEvent",
+        *WEBHOOK_MODELS,
     },  # fmt: skip
     "outsider": set(),
     "superuser": {
@@ -260,6 +265,7 @@ EXPECTED_INDEX = {
         "ExportRecord",
         "Job",
         "WorkflowEvent",
+        *WEBHOOK_MODELS,
     },  # fmt: skip
 }
 

@@ -23,16 +23,18 @@ from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from reversion.models import Revision, Version
 
-from editorial import workflow
+from editorial import webhooks, workflow
 from editorial.api import keys
 from editorial.models import (
     Answer,
     ApiKey,
     ApprovedVersion,
     ClaimEvidence,
+    DeliveryState,
     Document,
     ExportRecord,
     Job,
@@ -40,6 +42,9 @@ from editorial.models import (
     Notice,
     Source,
     Status,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookMessage,
     WorkflowEvent,
 )
 from tests.conftest import change_form_data, ma, put_in_state
@@ -63,6 +68,9 @@ class Expect:
     anonymous: str = "/admin/login/"  # where the signed-out are sent (302), or "200"
     opened: int = 200  # what the roles in `get` receive (302: a job started, its page next)
 
+
+MANAGERS = {"managing", "superuser"}
+READ = {"changelist", "history", "change"}
 
 # Every admin URL: its name (or, unnamed, its route). Rows follow SPEC.md's roles: editors
 # edit answers and sources, reviewers decide, managing editors import, assign, archive,
@@ -190,6 +198,30 @@ EXPECTED_URLS: dict[str, Expect] = {
         get={"managing", "superuser"}, post={"managing", "superuser"}
     ),
     "admin/editorial/apikey/<path:object_id>/": Expect(get=302, post=NOBODY),
+    # Webhooks: managing editors' alone (editorial.manage_webhooks). The endpoint's buttons
+    # are POSTs; revealing the secret writes nothing, the others do.
+    "admin:editorial_webhookendpoint_changelist": Expect(get=MANAGERS, post=NOBODY),
+    "admin:editorial_webhookendpoint_add": Expect(get=MANAGERS, post=MANAGERS),
+    "admin:editorial_webhookendpoint_history": Expect(get=MANAGERS, post=NOBODY),
+    # The scene's endpoint was sent an event: it is disabled, never deleted (its log stays).
+    "admin:editorial_webhookendpoint_delete": Expect(get=NOBODY, post=NOBODY),
+    "admin:editorial_webhookendpoint_change": Expect(get=MANAGERS, post=MANAGERS),
+    "admin/editorial/webhookendpoint/<path:object_id>/": Expect(get=302, post=NOBODY),
+    "admin:editorial_webhookendpoint_secret": Expect(get=405, post=NOBODY),
+    "admin:editorial_webhookendpoint_rotate": Expect(get=405, post=MANAGERS),
+    "admin:editorial_webhookendpoint_test": Expect(get=405, post=MANAGERS),
+    "admin:editorial_webhookendpoint_enable": Expect(get=405, post=MANAGERS),
+    "admin:editorial_webhookendpoint_disable": Expect(get=405, post=MANAGERS),
+    # The outbox and the attempt log: read by them, written by the delivery only.
+    **{
+        f"admin:editorial_{model}_{view}": Expect(
+            get=MANAGERS if view in READ else NOBODY, post=NOBODY
+        )
+        for model in ("webhookmessage", "webhookattempt")
+        for view in ("changelist", "add", "history", "delete", "change")
+    },  # fmt: skip
+    "admin/editorial/webhookmessage/<path:object_id>/": Expect(get=302, post=NOBODY),
+    "admin/editorial/webhookattempt/<path:object_id>/": Expect(get=302, post=NOBODY),
     # The task framework's results (django-tasks-db's admin): the superuser reads them.
     "admin:app_list[django_tasks_database]": Expect(get={"superuser"}, post=NOBODY),
     "admin:django_tasks_database_dbtaskresult_changelist": Expect(get={"superuser"}, post=NOBODY),
@@ -228,6 +260,13 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
     "editorial.job:delete_selected": NOBODY,
     "editorial.apikey:delete_selected": NOBODY,
     "editorial.apikey:revoke_selected": {"managing", "superuser"},
+    "editorial.webhookendpoint:delete_selected": NOBODY,  # it was sent an event
+    "editorial.webhookendpoint:send_test_event": MANAGERS,
+    "editorial.webhookendpoint:enable_selected": MANAGERS,  # its failure count reset
+    "editorial.webhookendpoint:disable_selected": MANAGERS,
+    "editorial.webhookmessage:delete_selected": NOBODY,
+    "editorial.webhookmessage:redeliver_selected": MANAGERS,
+    "editorial.webhookattempt:delete_selected": NOBODY,
     "django_tasks_database.dbtaskresult:delete_selected": NOBODY,
 }
 
@@ -327,7 +366,27 @@ def scene(seeds, people):
             key=ApiKey(name="scene", everything=True), created_by=people["managing"]
         )[0],
         **_sign_in_records(),
+        **_webhook_records(people["managing"]),
     }
+
+
+def _webhook_records(user) -> dict:
+    """An endpoint (active, after failures: enabling it resets them), a delivered event
+    and its attempt. The endpoint is never called: each request is rolled back."""
+    endpoint = webhooks.create_endpoint(
+        url="https://hooks.example.org/in", events=["answer.approved"], user=user
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=3)
+    now = timezone.now()
+    message = WebhookMessage.objects.create(
+        endpoint=endpoint, webhook_id="msg_scene", event_type="answer.approved", body="{}",
+        created_at=now, state=DeliveryState.DELIVERED, attempts=1, delivered_at=now,
+    )  # fmt: skip
+    attempt = WebhookAttempt.objects.create(
+        message=message, endpoint=endpoint, number=1, attempted_at=now, status_code=204,
+        duration_ms=3,
+    )  # fmt: skip
+    return {"webhookendpoint": endpoint, "webhookmessage": message, "webhookattempt": attempt}
 
 
 def _sign_in_records() -> dict:
@@ -367,6 +426,9 @@ def _object_for(model_name: str, scene) -> object:
         "accessattempt": scene["accessattempt"],
         "accesslog": scene["accesslog"],
         "accessfailurelog": scene["accessfailurelog"],
+        "webhookendpoint": scene["webhookendpoint"],
+        "webhookmessage": scene["webhookmessage"],
+        "webhookattempt": scene["webhookattempt"],
     }[model_name]
 
 
@@ -479,8 +541,18 @@ def forged_post(key: str, scene) -> dict:
             "everything": "on",
             "requests_per_minute": 60,
         },
+        "admin:editorial_webhookendpoint_add": FORGED_ENDPOINT,
+        "admin:editorial_webhookendpoint_change": FORGED_ENDPOINT,
+        "admin:editorial_webhookmessage_change": {"body": "Forged."},
     }
     return payloads.get(key, {"post": "yes", "comment": "Forged.", "title": "Forged"})
+
+
+FORGED_ENDPOINT = {
+    "url": "https://forged.example.org/in",
+    "events": ["answer.approved", "answer.withdrawn"],
+    "description": "Forged",
+}
 
 
 def _a_claim(answer: Answer) -> str:
@@ -527,6 +599,7 @@ WATCHED = [
     User, Group, Permission, Answer, Source, Document, ApprovedVersion, ExportRecord, Notice,
     LogEntry, ClaimEvidence, AccessAttempt, AccessLog, AccessFailureLog, Job, DBTaskResult,
     ApiKey,
+    WebhookEndpoint, WebhookMessage, WebhookAttempt,
 ]  # fmt: skip
 # Append-only (the database refuses any other change): a new row is all a POST could add.
 APPENDED = [WorkflowEvent, Revision, Version]

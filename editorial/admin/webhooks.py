@@ -1,0 +1,327 @@
+"""Webhooks in the admin, for managing editors only: endpoints (their secret shown once when
+made, revealed again or replaced by a button), the outbox of events with redelivery, and
+every attempt with its status and timing.
+
+Every view and action asks editorial.webhooks.can_manage on the server (so does every
+service it calls); a typed URL is refused like a link never shown.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from editorial import webhooks
+from editorial.admin.answer_list import CappedCountPaginator
+from editorial.models import (
+    DeliveryState,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
+
+# Attempts listed on an endpoint's page (all are one link away).
+RECENT_ATTEMPTS = 20
+
+
+class ManagersOnly:
+    """Seen and used by holders of editorial.manage_webhooks (managing editors) alone."""
+
+    def has_module_permission(self, request) -> bool:
+        return webhooks.can_manage(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return webhooks.can_manage(request.user)
+
+
+class EndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label="URL",
+        max_length=2000,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
+        help_text="Where events are POSTed (http or https). Redirects are not followed.",
+    )
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What this endpoint is sent.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            webhooks.check_url(url)
+        except webhooks.WebhookError as error:
+            raise ValidationError(str(error)) from error
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
+    form = EndpointForm
+    list_display = ["__str__", "url", "subscribed", "state", "consecutive_failures", "waiting"]
+    list_filter = ["is_active"]
+    actions = ["send_test_event", "enable_selected", "disable_selected"]
+    change_form_template = "admin/editorial/webhookendpoint/change_form.html"
+
+    def has_add_permission(self, request) -> bool:
+        return webhooks.can_manage(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return webhooks.can_manage(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # One that was sent events is disabled instead: its events and attempts are its log.
+        if obj is not None and obj.messages.exists():
+            return False
+        return webhooks.can_manage(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["secret_shown", "state", "consecutive_failures", "recent_attempts"]
+
+    @admin.display(description="events")
+    def subscribed(self, obj):
+        return ", ".join(obj.events)
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.is_active:
+            return "Active"
+        return f"Disabled {obj.disabled_at:%Y-%m-%d %H:%M} UTC: {obj.disabled_reason}"
+
+    @admin.display(description="waiting")
+    def waiting(self, obj):
+        return obj.messages.filter(state=DeliveryState.PENDING).count()
+
+    @admin.display(description="secret")
+    def secret_shown(self, obj):
+        return "whsec_… (hidden: “Reveal secret” shows it)"
+
+    @admin.display(description="latest attempts")
+    def recent_attempts(self, obj):
+        attempts = obj.attempts.select_related("message").order_by("-attempted_at", "-id")
+        return render_to_string(
+            "admin/editorial/webhookendpoint/_attempts.html",
+            {
+                "attempts": attempts[:RECENT_ATTEMPTS],
+                "all_url": reverse("admin:editorial_webhookattempt_changelist")
+                + f"?endpoint__id__exact={obj.pk}",
+                "events_url": reverse("admin:editorial_webhookmessage_changelist")
+                + f"?endpoint__id__exact={obj.pk}",
+            },
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        fields = {
+            "url": form.cleaned_data["url"],
+            "events": form.cleaned_data["events"],
+            "description": form.cleaned_data["description"],
+            "user": request.user,
+        }
+        try:
+            if change:
+                webhooks.change_endpoint(endpoint=obj, **fields)
+            else:
+                made = webhooks.create_endpoint(**fields)
+                obj.pk, obj.secret, obj.created_by = made.pk, made.secret, made.created_by
+                obj._state.adding = False
+        except webhooks.WebhookError as error:
+            raise PermissionDenied(str(error)) from error
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The secret, shown now to the person who made it; later only "Reveal secret" shows it.
+        return self._secret_page(request, obj, "Endpoint added: copy its secret now")
+
+    # --- one endpoint's buttons -----------------------------------------------------------
+
+    def get_urls(self):
+        def button(route, view, name):
+            return path(
+                f"<path:object_id>/{route}/",
+                self.admin_site.admin_view(require_POST(view)),
+                name=f"editorial_webhookendpoint_{name}",
+            )
+
+        return [
+            button("secret", self.reveal_view, "secret"),
+            button("rotate", self.rotate_view, "rotate"),
+            button("test", self.test_view, "test"),
+            button("enable", self.enable_view, "enable"),
+            button("disable", self.disable_view, "disable"),
+        ] + super().get_urls()
+
+    def _endpoint(self, request, object_id) -> WebhookEndpoint:
+        if not webhooks.can_manage(request.user):
+            raise PermissionDenied
+        try:
+            return WebhookEndpoint.objects.get(pk=int(unquote(object_id)))
+        except (WebhookEndpoint.DoesNotExist, ValueError):
+            raise Http404 from None
+
+    def _back(self, endpoint: WebhookEndpoint) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk])
+        )
+
+    def _secret_page(self, request, endpoint: WebhookEndpoint, title: str):
+        secret = webhooks.reveal_secret(endpoint=endpoint, user=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "endpoint": endpoint,
+            "secret": secret,
+            "change_url": reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk]),
+        }
+        response = TemplateResponse(request, "admin/editorial/webhookendpoint/secret.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def reveal_view(self, request, object_id):
+        return self._secret_page(request, self._endpoint(request, object_id), "Webhook secret")
+
+    def rotate_view(self, request, object_id):
+        endpoint = self._endpoint(request, object_id)
+        webhooks.rotate_secret(endpoint=endpoint, user=request.user)
+        return self._secret_page(request, endpoint, "New webhook secret: the old one is void")
+
+    def test_view(self, request, object_id):
+        endpoint = self._endpoint(request, object_id)
+        try:
+            message = webhooks.send_test(endpoint=endpoint, user=request.user)
+        except webhooks.WebhookError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Test event {message.webhook_id} queued; its attempts are listed below.",
+                messages.SUCCESS,
+            )
+        return self._back(endpoint)
+
+    def enable_view(self, request, object_id):
+        endpoint = self._endpoint(request, object_id)
+        requeued = webhooks.enable(endpoint=endpoint, user=request.user)
+        self.message_user(
+            request,
+            f"Enabled; {requeued} failed event{'s' if requeued != 1 else ''} sent again first.",
+            messages.SUCCESS,
+        )
+        return self._back(endpoint)
+
+    def disable_view(self, request, object_id):
+        endpoint = self._endpoint(request, object_id)
+        webhooks.disable(endpoint=endpoint, user=request.user)
+        self.message_user(
+            request, "Disabled; events owed to it are kept until it is enabled.", messages.SUCCESS
+        )
+        return self._back(endpoint)
+
+    # --- list actions ---------------------------------------------------------------------
+
+    @admin.action(description="Send a test event")
+    def send_test_event(self, request, queryset):
+        active = [endpoint for endpoint in queryset if endpoint.is_active]
+        for endpoint in active:
+            webhooks.send_test(endpoint=endpoint, user=request.user)
+        self.message_user(request, f"{len(active)} test events queued.", messages.SUCCESS)
+        if skipped := len(queryset) - len(active):
+            self.message_user(
+                request, f"{skipped} disabled endpoints skipped: enable them first.", messages.ERROR
+            )
+
+    @admin.action(description="Enable (failed events are sent again first)")
+    def enable_selected(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.enable(endpoint=endpoint, user=request.user)
+        self.message_user(request, f"{queryset.count()} endpoints enabled.", messages.SUCCESS)
+
+    @admin.action(description="Disable")
+    def disable_selected(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.disable(endpoint=endpoint, user=request.user)
+        self.message_user(request, f"{queryset.count()} endpoints disabled.", messages.SUCCESS)
+
+
+class AttemptsInline(ManagersOnly, admin.TabularInline):
+    model = WebhookAttempt
+    fk_name = "message"
+    fields = ["number", "attempted_at", "status_code", "error", "duration_ms", "response_excerpt"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnly(ManagersOnly):
+    """The outbox and the attempts are written by the delivery only."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookMessage)
+class WebhookMessageAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "webhook_id", "event_type", "endpoint", "answer", "state", "attempts",
+        "next_attempt_at", "delivered_at", "last_error",
+    ]  # fmt: skip
+    list_filter = ["state", "event_type", "endpoint"]
+    list_select_related = ["endpoint", "answer__document"]
+    search_fields = ["=webhook_id"]
+    actions = ["redeliver_selected"]
+    inlines = [AttemptsInline]
+    fields = [
+        "webhook_id", "event_type", "endpoint", "answer", "state", "attempts",
+        "next_attempt_at", "delivered_at", "last_error", "created_at", "body",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.action(description="Redeliver (same webhook-id, from the first attempt)")
+    def redeliver_selected(self, request, queryset):
+        if not webhooks.can_manage(request.user):
+            raise PermissionDenied
+        count = webhooks.redeliver(messages=queryset, user=request.user)
+        self.message_user(request, f"{count} events queued for redelivery.", messages.SUCCESS)
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "attempted_at", "endpoint", "event", "number", "status_code", "error", "duration_ms",
+    ]  # fmt: skip
+    list_filter = ["endpoint", "status_code"]
+    list_select_related = ["endpoint", "message"]
+
+    @admin.display(description="event")
+    def event(self, obj):
+        return f"{obj.message.event_type} {obj.message.webhook_id}"

@@ -1,0 +1,181 @@
+"""The webhooks admin: managing editors only (every page, button and action checked on the
+server), the secret shown once when made and revealed on request, a test event, the
+attempts of an endpoint, redelivery."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import TestCase
+from django.urls import reverse
+
+from editorial.models import DeliveryState, Status, WebhookEndpoint, WebhookMessage
+from tests.conftest import page_text, put_in_state
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = "/admin/editorial/webhookendpoint/"
+EVENTS = "/admin/editorial/webhookmessage/"
+ATTEMPTS = "/admin/editorial/webhookattempt/"
+
+
+def button(name: str, endpoint: WebhookEndpoint) -> str:
+    return reverse(f"admin:editorial_webhookendpoint_{name}", args=[endpoint.pk])
+
+
+def add_form(url: str, events=("answer.approved", "answer.withdrawn")) -> dict:
+    return {"url": url, "description": "Downstream site", "events": list(events)}
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer", "outsider"])
+def test_nobody_but_managing_editors_reaches_any_webhook_page_or_button(
+    client, people, hooked, role
+):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people[role])
+    for url in (ENDPOINTS, ENDPOINTS + "add/", EVENTS, ATTEMPTS, button("secret", endpoint)):
+        assert client.get(url).status_code in (403, 405), url
+    assert client.post(ENDPOINTS + "add/", add_form(receiver.url)).status_code == 403
+    for name in ("secret", "rotate", "test", "enable", "disable"):
+        response = client.post(button(name, endpoint))
+        assert response.status_code == 403, name
+        assert endpoint.secret not in response.content.decode()
+    endpoint_before = WebhookEndpoint.objects.values().get(pk=endpoint.pk)
+    assert WebhookEndpoint.objects.values().get(pk=endpoint.pk) == endpoint_before
+    assert not WebhookMessage.objects.exists()
+    assert receiver.requests == []
+    # Nor does the admin's index list them.
+    assert "Webhook endpoints" not in client.get("/admin/").content.decode()
+
+
+def test_a_managing_editor_adds_an_endpoint_and_sees_its_secret_once(client, people, receiving):
+    receiver = receiving()
+    client.force_login(people["managing"])
+    response = client.post(ENDPOINTS + "add/", add_form(receiver.url))
+    endpoint = WebhookEndpoint.objects.get()
+    assert response.status_code == 200
+    assert endpoint.secret.startswith("whsec_")
+    assert endpoint.secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert endpoint.events == ["answer.approved", "answer.withdrawn"]
+    assert endpoint.created_by == people["managing"]
+
+    # The endpoint's page does not show it; the reveal button (a POST) does.
+    page = client.get(reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk]))
+    assert endpoint.secret not in page.content.decode()
+    assert client.get(button("secret", endpoint)).status_code == 405
+    assert endpoint.secret in client.post(button("secret", endpoint)).content.decode()
+
+    old = endpoint.secret
+    rotated = client.post(button("rotate", endpoint))
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old and endpoint.secret in rotated.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("ftp://example.org/in", "A webhook URL must start with http:// or https://."),
+        ("http://127.0.0.1:9/in", "A webhook may not be sent to a private address (127.0.0.1)."),
+        ("https://user:secret@example.org/in", "may not carry a user name or password"),
+    ],
+)
+def test_the_form_refuses_a_url_no_webhook_may_have(client, people, settings, url, error):
+    settings.EDITORIAL_WEBHOOKS_ALLOW_PRIVATE = False
+    client.force_login(people["managing"])
+    response = client.post(ENDPOINTS + "add/", add_form(url))
+    assert response.status_code == 200
+    assert error in page_text(response)
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_test_button_sends_a_signed_test_event_and_the_page_lists_the_attempt(
+    client, people, hooked
+):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        posted = client.post(button("test", endpoint))
+    assert posted.status_code == 302
+    response = client.get(posted["Location"])  # delivered once the request had committed
+    (received,) = receiver.requests
+    assert received.verified and received.payload["type"] == "webhook.test"
+    assert received.payload["data"] == {"endpoint": endpoint.pk, "sent_by": "managing"}
+    text = page_text(response)
+    assert f"Test event {received.webhook_id} queued" in text
+    assert "HTTP 204" in text and " ms" in text
+
+    attempts = client.get(ATTEMPTS, {"endpoint__id__exact": endpoint.pk})
+    assert received.webhook_id in attempts.content.decode()
+
+
+def test_redeliver_from_the_event_list(client, people, answer, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        put_in_state(answer, Status.APPROVED, people)
+    (message,) = WebhookMessage.objects.all()
+    assert message.state == DeliveryState.DELIVERED
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            EVENTS,
+            {"action": "redeliver_selected", "_selected_action": [message.pk]},
+            follow=True,
+        )
+    assert "1 events queued for redelivery." in page_text(response)
+    assert [r.webhook_id for r in receiver.accepted] == [message.webhook_id] * 2
+    detail = client.get(reverse("admin:editorial_webhookmessage_change", args=[message.pk]))
+    assert detail.status_code == 200
+    assert message.webhook_id in detail.content.decode()
+
+
+def test_redelivery_is_refused_to_others(client, people, answer, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        put_in_state(answer, Status.APPROVED, people)
+    message = WebhookMessage.objects.get()
+    client.force_login(people["editor"])
+    response = client.post(
+        EVENTS, {"action": "redeliver_selected", "_selected_action": [message.pk]}
+    )
+    assert response.status_code == 403
+    assert len(receiver.accepted) == 1
+
+
+def test_a_disabled_endpoint_shows_why_and_is_enabled_by_its_button(client, people, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    client.post(button("disable", endpoint))
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active and endpoint.disabled_reason == "Disabled by managing."
+    page = page_text(
+        client.get(reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk]))
+    )
+    assert "Disabled since" in page and "Disabled by managing." in page
+    listed = page_text(client.get(ENDPOINTS))
+    assert "Disabled" in listed
+
+    client.post(button("enable", endpoint))
+    endpoint.refresh_from_db()
+    assert endpoint.is_active and endpoint.disabled_reason == ""
+
+
+def test_an_endpoint_is_deleted_only_before_it_was_sent_anything(client, people, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    delete = reverse("admin:editorial_webhookendpoint_delete", args=[endpoint.pk])
+    assert client.get(delete).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(button("test", endpoint))
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+def test_a_disabled_endpoint_is_sent_no_test_event(client, people, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    client.post(button("disable", endpoint))
+    response = client.post(button("test", endpoint), follow=True)
+    assert "This endpoint is disabled: enable it to send it a test event." in page_text(response)
+    assert not WebhookMessage.objects.exists()
