@@ -11,6 +11,7 @@ status every 0.5 s until it ends while another thread asks /healthz every 0.1 s.
 from __future__ import annotations
 
 import http.cookiejar
+import itertools
 import json
 import re
 import statistics
@@ -87,9 +88,11 @@ def main(base: str, username: str, password: str, files: list[str]) -> None:
     upload_mb = len(body) / 1024 / 1024
     print(f"upload: {upload_mb:.1f} MiB answered in {answered * 1000:.0f} ms with {job_url}")
     status_url = base + job_url.removesuffix("change/") + "status/"
+    seen = []  # (files done, answers done) at each poll
     while True:
         with opener.open(status_url) as response:
             status = json.load(response)
+        seen.append((status["files_done"], status["answers_done"]))
         if status["finished"]:
             break
         time.sleep(0.5)
@@ -97,6 +100,13 @@ def main(base: str, username: str, password: str, files: list[str]) -> None:
     watcher.join()
     print(f"job: {status['state']}, {status['files_done']}/{status['files_total']} files, "
           f"{status['answers_done']} answers, {status['seconds']} s in the worker")  # fmt: skip
+    # The answers done moving while a file is written (not only when it commits).
+    within = sum(
+        1
+        for (files, answers), (files_after, answers_after) in itertools.pairwise(seen)
+        if files_after == files and answers_after > answers
+    )
+    print(f"status polls: {len(seen)}; answers done moved within a file {within} times")
     ordered = sorted(latencies)
     print(
         f"/healthz during the job: {len(ordered)} requests, median "

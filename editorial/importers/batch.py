@@ -190,15 +190,21 @@ def prepare_or_fail(path: Path, prepare: Callable[[], PreparedFile]) -> Prepared
         return _failed(path, error)
 
 
-def import_prepared(prepared: list[PreparedFile | FileResult], *, user) -> list[FileResult]:
+def import_prepared(
+    prepared: list[PreparedFile | FileResult],
+    *,
+    user,
+    report: Callable[[int, str], None] | None = None,
+) -> list[FileResult]:
     """Write prepared files in one commit, each whole or not at all; failures pass through.
 
     A task worker imports one file per call, so that each file committed is progress
-    others can see (editorial.tasks.imports).
+    others can see (editorial.tasks.imports); `report` hears how far a new document's
+    answers have got before then.
     """
     results: list[FileResult] = []
     with transaction.atomic():
-        written = _create_new_documents(prepared, user=user)
+        written = _create_new_documents(prepared, user=user, report=report)
         for file in prepared:
             if isinstance(file, FileResult):
                 results.append(file)
@@ -213,7 +219,7 @@ def import_prepared(prepared: list[PreparedFile | FileResult], *, user) -> list[
     return results
 
 
-def _create_new_documents(prepared: list, *, user) -> dict[Path, FileResult]:
+def _create_new_documents(prepared: list, *, user, report=None) -> dict[Path, FileResult]:
     """The files of a group that make new documents, written together.
 
     If that fails, nothing of it stays (a savepoint) and each file is written on its own,
@@ -227,7 +233,7 @@ def _create_new_documents(prepared: list, *, user) -> dict[Path, FileResult]:
         return {}
     try:
         with transaction.atomic():
-            results = create_documents(new, user=user, now=timezone.now())
+            results = create_documents(new, user=user, now=timezone.now(), report=report)
     except Exception:  # noqa: BLE001 - each file is then tried alone, and reports its error
         return {}
     return {file.path: result for file, result in zip(new, results, strict=True)}

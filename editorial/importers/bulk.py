@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 
 from reversion.models import Revision
 
@@ -37,16 +38,26 @@ def bulk_new_documents() -> bool:
     return BULK_NEW_DOCUMENTS
 
 
+# How often create_documents says how far it has got, in answers.
+REPORT_EVERY = 2_000
+
+
 def create_documents(
-    files: list[PreparedFile], *, user, now: datetime.datetime
+    files: list[PreparedFile],
+    *,
+    user,
+    now: datetime.datetime,
+    report: Callable[[int, str], None] | None = None,
 ) -> list[FileResult]:
     """New documents and their answers in bulk, with all the per-answer path writes.
 
     That is, for each answer: its quality flags (and the duplicate flag of earlier
     copies), one version in one reversion revision per file, and an import event tied to
     that revision, serialised as reversion serialises them. The files' names must be new
-    and distinct.
+    and distinct. `report(answers, what)` hears how far it has got, inside its transaction
+    (a job page shows it while a large file is written).
     """
+    report = report or _silent
     documents = Document.objects.bulk_create(
         [new_document(file, user=user, now=now) for file in files]
     )
@@ -63,6 +74,7 @@ def create_documents(
                 (document.pk, item.position, question, text, question, text, codes, level, print_)
             )
     answer = new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now)
+    report(0, f"storing {len(varying):,} answers")
     with search.indexed_in_bulk():
         insert_copies(answer, _ANSWER_VARYING, varying)
     ids = {
@@ -85,7 +97,9 @@ def create_documents(
     # differ between answers put in: values as the serializer writes them.
     serialised = versioning.Copies(answer, _ANSWER_VARYING)
     versions, entries, entry_revisions = [], [], []
-    for row in varying:
+    for done, row in enumerate(varying):
+        if done % REPORT_EVERY == 0:
+            report(done, "recording each answer's first version")
         document, position = row[0], row[1]
         answer.pk = ids[document, position]
         answer.document, answer.position, answer.question = by_pk[document], position, row[2]
@@ -102,6 +116,7 @@ def create_documents(
             )
         )
         entry_revisions.append(revision_of[document])
+    report(len(varying), "storing the versions and events")
     versioning.write_versions(versioning.version_rows(Answer, versions))
     events.log(entries, actor=user, revisions=entry_revisions, at=now)
     # Earlier answers with a text these files repeat are duplicates now.
@@ -112,3 +127,7 @@ def create_documents(
         )
         for document, file in zip(documents, files, strict=True)
     ]
+
+
+def _silent(answers: int, what: str) -> None:
+    """No one is following."""

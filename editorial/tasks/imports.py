@@ -94,7 +94,8 @@ def _import_files(job: Job) -> None:
             doing=f"Writing {name} ({found:,} answers)",
             answers_total=job.answers_total + found,
         )
-        (result,) = import_prepared([prepared], user=user)
+        live = jobs.LiveProgress(job, doing=f"Writing {name}")
+        (result,) = import_prepared([prepared], user=user, report=live)
         written.append(result)
         results.append(_as_json(result))
         jobs.progress(

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -98,6 +100,33 @@ def progress(job: Job, **fields) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     Job.objects.filter(pk=job.pk).update(**fields)
+    cache.delete(_live_key(job.pk))  # the row says more now than the live note
+
+
+# A live note is written at most this often (seconds).
+LIVE_EVERY = 0.5
+
+
+class LiveProgress:
+    """How far a worker has got inside one file's transaction, where the job's row cannot
+    say it until the file commits (a 100,000-answer file takes a minute): a note in the
+    cache, which the processes of a machine share (settings.CACHES; CACHE_URL across
+    machines), read by status() while the job runs."""
+
+    def __init__(self, job: Job, *, doing: str) -> None:
+        self.job, self.doing, self.written = job, doing, float("-inf")
+
+    def __call__(self, answers: int, what: str) -> None:
+        now = time.monotonic()
+        if now - self.written < LIVE_EVERY:
+            return
+        self.written = now
+        note = {"answers_done": self.job.answers_done + answers, "doing": f"{self.doing}: {what}"}
+        cache.set(_live_key(self.job.pk), note, timeout=3600)
+
+
+def _live_key(job_id: int) -> str:
+    return f"editorial:job:{job_id}:live"
 
 
 def cancel_requested(job: Job) -> bool:
@@ -212,6 +241,10 @@ def _unlock(job_id: int) -> None:
 def status(job: Job) -> dict:
     """What the job page's script shows while the job runs (data only, as JSON)."""
     duration = job.duration
+    answers_done, doing = job.answers_done, job.doing
+    live = cache.get(_live_key(job.pk)) if job.state == JobState.RUNNING else None
+    if live is not None and live["answers_done"] >= answers_done:
+        answers_done, doing = live["answers_done"], live["doing"]
     return {
         "id": job.pk,
         "state": job.state,
@@ -219,9 +252,9 @@ def status(job: Job) -> dict:
         "finished": job.finished,
         "files_done": job.files_done,
         "files_total": job.files_total,
-        "answers_done": job.answers_done,
+        "answers_done": answers_done,
         "answers_total": job.answers_total,
-        "doing": job.doing,
+        "doing": doing,
         "reason": job.reason,
         "cancel_requested": job.cancel_requested,
         "seconds": None if duration is None else round(duration / timedelta(seconds=1), 1),

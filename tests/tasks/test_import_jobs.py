@@ -111,8 +111,8 @@ def test_a_cancel_stops_the_import_between_files(
     real = batch.import_prepared
     cancel_url = reverse("admin:editorial_job_cancel", args=[job.pk])
 
-    def import_then_cancel(prepared, *, user):
-        results = real(prepared, user=user)
+    def import_then_cancel(prepared, *, user, report=None):
+        results = real(prepared, user=user, report=report)
         # Pressed while the first file was being written.
         client.post(cancel_url)
         return results
@@ -160,3 +160,43 @@ def test_others_cannot_see_or_cancel_an_import_job(
     assert client.post(reverse("admin:editorial_job_cancel", args=[job.pk])).status_code == 403
     job.refresh_from_db()
     assert (job.state, job.cancel_requested) == (JobState.QUEUED, False)
+
+
+def test_answers_done_move_while_a_file_is_written(
+    client, managing, db_tasks, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Inside a file's transaction the job's row cannot change for others to see; the live
+    note in the cache can, and the status URL reads it (a large file takes a minute)."""
+    from editorial.importers import bulk
+    from editorial.tasks import jobs
+
+    monkeypatch.setattr(bulk, "REPORT_EVERY", 5)
+    monkeypatch.setattr(jobs, "LIVE_EVERY", 0)
+    client.force_login(managing)
+    upload(client, seed(0), seed(1), capture=django_capture_on_commit_callbacks)
+    job = Job.objects.get()
+    status_url = reverse("admin:editorial_job_status", args=[job.pk])
+    seen = []
+    real = jobs.LiveProgress.__call__
+
+    def look(self, answers, what):
+        real(self, answers, what)
+        seen.append(client.get(status_url).json())
+
+    monkeypatch.setattr(jobs.LiveProgress, "__call__", look)
+    db_tasks()
+
+    first = Answer.objects.filter(document__name=SEED_FILES[0].name).count()
+    second = Answer.objects.filter(document__name=SEED_FILES[1].name).count()
+    done = [(s["files_done"], s["answers_done"]) for s in seen]
+    # Every few answers of each file, before the file commits; the second file counted on
+    # from the first's.
+    assert done[: len(done) // 2] == [(0, n) for n in (0, 0, 5, 10, 15, first)]
+    assert done[len(done) // 2 :] == [(1, first + n) for n in (0, 0, 5, 10, 15, second)]
+    assert (
+        seen[1]["doing"] == f"Writing {SEED_FILES[0].name}: recording each answer's first version"
+    )
+    assert seen[-1]["doing"] == f"Writing {SEED_FILES[1].name}: storing the versions and events"
+    # Once the job ends, its row speaks: the notes are gone.
+    final = client.get(status_url).json()
+    assert (final["state"], final["answers_done"]) == ("succeeded", first + second)
