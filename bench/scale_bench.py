@@ -355,8 +355,10 @@ def main() -> None:
             client.force_login(person)
         client.get(path, params, headers=headers)  # warm: caches, the first connection
         row = rows[name] = measure(client, path, params, args.repeats, headers)
-        met = row["p95_ms"] <= target_ms and row["kb"] <= PAGE_KB
-        row["target"] = f"p95 ≤ {target_ms} ms, ≤ {PAGE_KB} KB"
+        # The size target is the admin pages'; an API page's size is its 100 records.
+        kb_target = None if path.startswith("/api/") else PAGE_KB
+        met = row["p95_ms"] <= target_ms and (kb_target is None or row["kb"] <= kb_target)
+        row["target"] = f"p95 ≤ {target_ms} ms" + (f", ≤ {kb_target} KB" if kb_target else "")
         compared = ""
         if name in small:
             # The same queries at any size; the page within a tenth of its small size.
