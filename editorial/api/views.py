@@ -30,6 +30,7 @@ from editorial.api import keys, reading
 from editorial.api.errors import ApiRefusal
 from editorial.api.schemas import AnswerPage, AnswerRecord, ApiError, DocumentPage, SyncPage
 from editorial.api.scope import Scope
+from editorial.exporters import SCHEMA_CONTENT_TYPE, SCHEMA_FORMATS, ExportError, schema_bytes
 from editorial.storage import chain
 
 # Every page may change with the next approval: caches keep it but ask each time.
@@ -233,3 +234,23 @@ def sync(
         return reading.sync_json(reading.sync_page(scope, token=token, head=head, limit=limit))
 
     return _conditional(request, _etag_source(request, scope, head), build)
+
+
+@api.get(
+    "/schemas/{format_name}",
+    auth=None,
+    throttle=[],
+    response={200: dict, 404: ApiError},
+    summary="The published JSON Schema of an export format's records",
+    description="The contract every record of that format keeps (draft 2020-12), for "
+    f"{', '.join(SCHEMA_FORMATS)}; `jsonl` is also the shape of the API's answers. Public: "
+    "no key needed.",
+)
+def record_schema(request: HttpRequest, format_name: str):
+    try:
+        body = schema_bytes(format_name)
+    except ExportError as error:
+        raise ApiRefusal(404, "unknown_format", str(error)) from None
+    response = HttpResponse(body, content_type=SCHEMA_CONTENT_TYPE)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,9 +1,11 @@
 """ETags and 304, Cache-Control, the documents list, the OpenAPI document and docs page."""
 
 import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from editorial import workflow
+from editorial.exporters import schema_bytes
 from tests.api.conftest import MASSACHUSETTS, MISSISSIPPI, approve, body, get, step
 from tests.exporters.conftest import answer_at
 
@@ -102,3 +104,39 @@ def test_responses_fit_the_openapi_document(client, approved, token, people):
     # A wrong shape is refused: the check can fail.
     with pytest.raises(Exception, match="required"):
         check("AnswerRecord", {"id": 1})
+
+
+@pytest.mark.parametrize("format_name", ["json", "jsonl", "csv", "pairs"])
+def test_the_published_schemas_are_served_as_kept_without_a_key(client, format_name):
+    response = client.get(f"/api/v1/schemas/{format_name}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/schema+json"
+    assert response["Cache-Control"] == "public, max-age=3600"
+    assert response.content == schema_bytes(format_name)
+    Draft202012Validator.check_schema(response.json())
+
+
+def test_an_unknown_schema_is_a_json_404(client):
+    response = client.get("/api/v1/schemas/xml")
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_format"
+    assert "jsonl" in response.json()["reason"]
+
+
+def test_every_answer_the_api_serves_keeps_the_published_jsonl_schema(
+    client, approved, token, people
+):
+    """The contract the API publishes is the one its answers keep: each record of a page,
+    of one answer and of a sync, validated against the schema it serves."""
+    schema = client.get("/api/v1/schemas/jsonl").json()
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    approve(answer_at(MISSISSIPPI, 3), people["editor"], people["reviewer"])
+    records = [
+        *body(get(client, "answers", token))["answers"],
+        body(get(client, f"answers/{approved['ma2'].pk}", token)),
+        *body(get(client, "sync", token))["answers"],
+    ]
+    assert len(records) >= 2 * len(approved) + 1
+    for record in records:
+        errors = [error.message for error in validator.iter_errors(record)]
+        assert errors == [], (record["id"], errors)
