@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET
 
+from editorial.admin import shown_once
 from editorial.api import keys
 from editorial.models import ApiKey, Document
 
@@ -85,15 +91,47 @@ class ApiKeyAdmin(admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        """The key, once: it is stored only as a hash and cannot be shown again."""
+        """The key, once, on the page after a redirect (shown_once): only its hash is kept."""
+        shown_once.keep(
+            request,
+            kind="apikey",
+            object_id=obj.pk,
+            secret=obj.issued_token,
+            title=f"API key for {obj.name}",
+        )
+        return HttpResponseRedirect(reverse("admin:editorial_apikey_issued", args=[obj.pk]))
+
+    def get_urls(self):
+        issued = path(
+            "<path:object_id>/issued/",
+            self.admin_site.admin_view(require_GET(self.issued_view)),
+            name="editorial_apikey_issued",
+        )
+        return [issued, *super().get_urls()]
+
+    def issued_view(self, request, object_id):
+        key = self.get_object(request, unquote(object_id))
+        if key is None or not self.has_change_permission(request, key):
+            raise PermissionDenied
+        kept = shown_once.take(request, kind="apikey", object_id=key.pk)
+        change_url = reverse("admin:editorial_apikey_change", args=[key.pk])
+        if kept is None:
+            self.message_user(
+                request,
+                "A key is shown only once, when it is made; revoke a lost one and add another.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"API key for {obj.name}",
-            "key": obj,
-            "token": obj.issued_token,
+            "title": kept["title"],
+            "key": key,
+            "token": kept["secret"],
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/editorial/apikey/issued.html", context)
+        response = TemplateResponse(request, "admin/editorial/apikey/issued.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description="Revoke selected API keys", permissions=["change"])
     def revoke_selected(self, request, queryset):

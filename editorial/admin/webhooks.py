@@ -16,9 +16,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from editorial import webhooks
+from editorial.admin import shown_once
 from editorial.admin.answer_list import CappedCountPaginator
 from editorial.models import (
     DeliveryState,
@@ -144,8 +145,26 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
             raise PermissionDenied(str(error)) from error
 
     def response_add(self, request, obj, post_url_continue=None):
-        # The secret, shown now to the person who made it; later only "Reveal secret" shows it.
-        return self._secret_page(request, obj, "Endpoint added: copy its secret now")
+        # The secret, shown next to the person who made it (after a redirect: shown_once);
+        # later only "Reveal secret" shows it.
+        return self._show_once(request, obj, "Endpoint added: copy its secret now")
+
+    def _show_once(self, request, endpoint: WebhookEndpoint, title: str):
+        secret = webhooks.reveal_secret(endpoint=endpoint, user=request.user)
+        shown_once.keep(request, kind="webhook", object_id=endpoint.pk, secret=secret, title=title)
+        return HttpResponseRedirect(
+            reverse("admin:editorial_webhookendpoint_shown", args=[endpoint.pk])
+        )
+
+    def shown_view(self, request, object_id):
+        endpoint = self._endpoint(request, object_id)
+        kept = shown_once.take(request, kind="webhook", object_id=endpoint.pk)
+        if kept is None:
+            self.message_user(
+                request, "Reveal secret shows the endpoint's secret again.", messages.INFO
+            )
+            return self._back(endpoint)
+        return self._secret_page(request, endpoint, kept["title"], secret=kept["secret"])
 
     # --- one endpoint's buttons -----------------------------------------------------------
 
@@ -157,7 +176,13 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
                 name=f"editorial_webhookendpoint_{name}",
             )
 
+        shown = path(
+            "<path:object_id>/shown/",
+            self.admin_site.admin_view(require_GET(self.shown_view)),
+            name="editorial_webhookendpoint_shown",
+        )
         return [
+            shown,
             button("secret", self.reveal_view, "secret"),
             button("rotate", self.rotate_view, "rotate"),
             button("test", self.test_view, "test"),
@@ -178,8 +203,8 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
             reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk])
         )
 
-    def _secret_page(self, request, endpoint: WebhookEndpoint, title: str):
-        secret = webhooks.reveal_secret(endpoint=endpoint, user=request.user)
+    def _secret_page(self, request, endpoint: WebhookEndpoint, title: str, secret: str = ""):
+        secret = secret or webhooks.reveal_secret(endpoint=endpoint, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -198,7 +223,7 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
     def rotate_view(self, request, object_id):
         endpoint = self._endpoint(request, object_id)
         webhooks.rotate_secret(endpoint=endpoint, user=request.user)
-        return self._secret_page(request, endpoint, "New webhook secret: the old one is void")
+        return self._show_once(request, endpoint, "New webhook secret: the old one is void")
 
     def test_view(self, request, object_id):
         endpoint = self._endpoint(request, object_id)

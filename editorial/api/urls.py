@@ -17,7 +17,7 @@ def docs(request):
     operations = [
         {
             "method": method.upper(),
-            "path": "/api/v1" + route,
+            "path": route,  # the document's paths carry the /api/v1/ prefix already
             "summary": operation.get("summary", ""),
             "description": operation.get("description", ""),
             "parameters": operation.get("parameters", []),

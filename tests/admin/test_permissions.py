@@ -198,6 +198,8 @@ EXPECTED_URLS: dict[str, Expect] = {
         get={"managing", "superuser"}, post={"managing", "superuser"}
     ),
     "admin/editorial/apikey/<path:object_id>/": Expect(get=302, post=NOBODY),
+    # The key once, after its POST redirected here; with none kept, back to the key's page.
+    "admin:editorial_apikey_issued": Expect(get={"managing", "superuser"}, post=NOBODY, opened=302),
     # Webhooks: managing editors' alone (editorial.manage_webhooks). The endpoint's buttons
     # are POSTs; revealing the secret writes nothing, the others do.
     "admin:editorial_webhookendpoint_changelist": Expect(get=MANAGERS, post=NOBODY),
@@ -208,6 +210,8 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin:editorial_webhookendpoint_change": Expect(get=MANAGERS, post=MANAGERS),
     "admin/editorial/webhookendpoint/<path:object_id>/": Expect(get=302, post=NOBODY),
     "admin:editorial_webhookendpoint_secret": Expect(get=405, post=NOBODY),
+    # The secret once, after an add or a rotation redirected here; else back to the endpoint.
+    "admin:editorial_webhookendpoint_shown": Expect(get=MANAGERS, post=NOBODY, opened=302),
     "admin:editorial_webhookendpoint_rotate": Expect(get=405, post=MANAGERS),
     "admin:editorial_webhookendpoint_test": Expect(get=405, post=MANAGERS),
     "admin:editorial_webhookendpoint_enable": Expect(get=405, post=MANAGERS),

@@ -37,11 +37,21 @@ def test_a_managing_editor_makes_a_key_shown_once(client, approved, managing):
     response = client.post(
         ADD, {"name": "Mississippi site", "documents": [document.pk], "requests_per_minute": 60}
     )
-    assert response.status_code == 200
-    page = response.content.decode()
+    # Shown on the page after a redirect, never as the POST's answer (a reload would post
+    # again and make a second key).
+    key = ApiKey.objects.get()
+    issued = reverse("admin:editorial_apikey_issued", args=[key.pk])
+    assert (response.status_code, response["Location"]) == (302, issued)
+    shown = client.get(issued)
+    assert "no-store" in shown["Cache-Control"]
+    page = shown.content.decode()
     token = re.search(r'value="(ed_[^"]+)"', page).group(1)
     assert "shown only" in page
-    key = ApiKey.objects.get()
+    # Reloaded: nothing is made, nothing shown; the key's page, saying why.
+    reloaded = client.get(issued, follow=True)
+    assert token not in reloaded.content.decode()
+    assert "shown only once" in reloaded.content.decode()
+    assert ApiKey.objects.count() == 1
     assert (key.name, key.created_by, list(key.documents.all())) == (
         "Mississippi site", managing, [document]
     )  # fmt: skip

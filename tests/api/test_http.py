@@ -77,6 +77,8 @@ def test_docs_page_lists_the_endpoints_without_script(client):
     page = response.content.decode()
     for path in ("/api/v1/answers", "/api/v1/sync", "/api/v1/documents", "/api/v1/schema"):
         assert path in page
+    assert "GET /api/v1/answers</code>" in page
+    assert "/api/v1/api/v1/" not in page  # each path once, as the OpenAPI document has it
     assert "<script" not in page
     assert "style=" not in page
     assert "script-src 'self'" in response["Content-Security-Policy"]

@@ -50,9 +50,17 @@ def test_nobody_but_managing_editors_reaches_any_webhook_page_or_button(
 def test_a_managing_editor_adds_an_endpoint_and_sees_its_secret_once(client, people, receiving):
     receiver = receiving()
     client.force_login(people["managing"])
-    response = client.post(ENDPOINTS + "add/", add_form(receiver.url))
+    added = client.post(ENDPOINTS + "add/", add_form(receiver.url))
     endpoint = WebhookEndpoint.objects.get()
+    # Shown after a redirect, so a reload cannot post again (a second endpoint: every event
+    # sent twice under other ids).
+    shown = reverse("admin:editorial_webhookendpoint_shown", args=[endpoint.pk])
+    assert (added.status_code, added["Location"]) == (302, shown)
+    response = client.get(shown)
     assert response.status_code == 200
+    reloaded = client.get(shown, follow=True)
+    assert endpoint.secret not in reloaded.content.decode()
+    assert WebhookEndpoint.objects.count() == 1
     assert endpoint.secret.startswith("whsec_")
     assert endpoint.secret in response.content.decode()
     assert "no-store" in response["Cache-Control"]
@@ -66,9 +74,13 @@ def test_a_managing_editor_adds_an_endpoint_and_sees_its_secret_once(client, peo
     assert endpoint.secret in client.post(button("secret", endpoint)).content.decode()
 
     old = endpoint.secret
-    rotated = client.post(button("rotate", endpoint))
+    rotated = client.post(button("rotate", endpoint), follow=True)
+    assert rotated.redirect_chain == [(shown, 302)]
     endpoint.refresh_from_db()
     assert endpoint.secret != old and endpoint.secret in rotated.content.decode()
+    # A reload of the new secret's page replaces nothing.
+    client.get(shown)
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == endpoint.secret
 
 
 @pytest.mark.parametrize(
