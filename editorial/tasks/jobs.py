@@ -31,6 +31,8 @@ from editorial.models import FINISHED_STATES, Job, JobKind, JobState
 
 # The advisory lock's first key: jobs, apart from any other lock taken by number.
 _LOCK_CLASS = 0x4A4F42  # "JOB"
+# What a job does before a worker takes it.
+WAITING = "Waiting for a worker to take it"
 # Jobs listed on the managing editor's home.
 RECENT_JOBS = 8
 
@@ -245,6 +247,8 @@ def status(job: Job) -> dict:
     live = cache.get(_live_key(job.pk)) if job.state == JobState.RUNNING else None
     if live is not None and live["answers_done"] >= answers_done:
         answers_done, doing = live["answers_done"], live["doing"]
+    if job.state == JobState.QUEUED:
+        doing = WAITING
     return {
         "id": job.pk,
         "state": job.state,

@@ -106,3 +106,15 @@ def test_a_running_job_whose_worker_lives_stays_running(client, managing):
         alive.kill()
         alive.wait()
     assert status["state"] == "running"
+
+
+@pytest.mark.parametrize("kind", [JobKind.IMPORT, JobKind.EXPORT])
+def test_a_waiting_job_says_what_it_waits_for_and_what_cancel_does(client, managing, kind):
+    job = Job.objects.create(kind=kind, created_by=managing, files_total=1)
+    client.force_login(managing)
+    status = client.get(reverse("admin:editorial_job_status", args=[job.pk])).json()
+    assert status["doing"] == "Waiting for a worker to take it"
+    html = client.get(reverse("admin:editorial_job_change", args=[job.pk])).content.decode()
+    assert '<dd data-job-field="doing">Waiting for a worker to take it</dd>' in html
+    import_help = "An import stops between files"
+    assert (import_help in html) == (kind == JobKind.IMPORT)
