@@ -103,9 +103,12 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'editorial.sqlite3'}")
-}
+EMBEDDED_DATABASE = BASE_DIR / "var" / "editorial.sqlite3"
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{EMBEDDED_DATABASE}")}
+if DATABASES["default"]["NAME"] == str(EMBEDDED_DATABASE):
+    # SQLite makes its file but not the folder: a fresh clone's first `manage.py migrate`
+    # said only "unable to open database file".
+    EMBEDDED_DATABASE.parent.mkdir(exist_ok=True)
 # PostgreSQL with two roles (manage.py create_db_roles): the service connects with
 # DATABASE_URL as a role that owns nothing and may only read and insert the history;
 # migrations run as the tables' owner, DATABASE_MIGRATE_URL, which `dev.py serve` (and anyone
