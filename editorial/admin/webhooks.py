@@ -2,7 +2,7 @@
 made, revealed again or replaced by a button), the outbox of events with redelivery, and
 every attempt with its status and timing.
 
-Every view and action asks editorial.webhooks.can_manage on the server (so does every
+Every view and action asks workflow.can_manage_webhooks on the server (so does every
 service it calls); a typed URL is refused like a link never shown.
 """
 
@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from editorial import webhooks
+from editorial import webhooks, workflow
 from editorial.admin import shown_once
 from editorial.admin.answer_list import CappedCountPaginator
 from editorial.models import (
@@ -37,10 +37,10 @@ class ManagersOnly:
     """Seen and used by holders of editorial.manage_webhooks (managing editors) alone."""
 
     def has_module_permission(self, request) -> bool:
-        return webhooks.can_manage(request.user)
+        return workflow.can_manage_webhooks(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return webhooks.can_manage(request.user)
+        return workflow.can_manage_webhooks(request.user)
 
 
 class EndpointForm(forms.ModelForm):
@@ -79,16 +79,16 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
     change_form_template = "admin/editorial/webhookendpoint/change_form.html"
 
     def has_add_permission(self, request) -> bool:
-        return webhooks.can_manage(request.user)
+        return workflow.can_manage_webhooks(request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return webhooks.can_manage(request.user)
+        return workflow.can_manage_webhooks(request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # One that was sent events is disabled instead: its events and attempts are its log.
         if obj is not None and obj.messages.exists():
             return False
-        return webhooks.can_manage(request.user)
+        return workflow.can_manage_webhooks(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -191,7 +191,7 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
         ] + super().get_urls()
 
     def _endpoint(self, request, object_id) -> WebhookEndpoint:
-        if not webhooks.can_manage(request.user):
+        if not workflow.can_manage_webhooks(request.user):
             raise PermissionDenied
         try:
             return WebhookEndpoint.objects.get(pk=int(unquote(object_id)))
@@ -333,7 +333,7 @@ class WebhookMessageAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description="Redeliver (same webhook-id, from the first attempt)")
     def redeliver_selected(self, request, queryset):
-        if not webhooks.can_manage(request.user):
+        if not workflow.can_manage_webhooks(request.user):
             raise PermissionDenied
         count = webhooks.redeliver(messages=queryset, user=request.user)
         self.message_user(request, f"{count} events queued for redelivery.", messages.SUCCESS)

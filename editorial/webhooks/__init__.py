@@ -29,7 +29,6 @@ from editorial.webhooks.delivery import (
     total_span,
 )
 from editorial.webhooks.endpoints import (
-    can_manage,
     change_endpoint,
     create_endpoint,
     disable,
@@ -49,7 +48,6 @@ __all__ = [
     "Delivered",
     "WebhookError",
     "approved_records",
-    "can_manage",
     "change_endpoint",
     "check_url",
     "create_endpoint",

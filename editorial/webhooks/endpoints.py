@@ -29,12 +29,8 @@ from editorial.webhooks.errors import WebhookError
 SECRET_BYTES = 32
 
 
-def can_manage(user) -> bool:
-    return bool(user.is_active and user.has_perm("editorial.manage_webhooks"))
-
-
 def _check(user) -> None:
-    if not can_manage(user):
+    if not workflow.can_manage_webhooks(user):
         raise WebhookError("Only managing editors may manage webhooks.")
 
 

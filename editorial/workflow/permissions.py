@@ -48,6 +48,11 @@ def can_import(user) -> bool:
     return user.is_active and user.has_perm("editorial.import_documents")
 
 
+def can_manage_webhooks(user) -> bool:
+    """Endpoints, their secrets and redelivery: managing editors (editorial.manage_webhooks)."""
+    return user.is_active and user.has_perm("editorial.manage_webhooks")
+
+
 def is_responsible_editor(answer: Answer, user) -> bool:
     """The answer's editor; an unassigned answer belongs to the first editor who claims it."""
     if not is_editor(user):
