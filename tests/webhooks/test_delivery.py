@@ -141,11 +141,10 @@ def test_events_of_an_answer_arrive_in_order_each_exactly_once(people, seeds, ho
         accepted_at = next(r.at for r in receiver.accepted if r.webhook_id == earlier)
         assert min(r.at for r in receiver.requests if r.webhook_id == later) > accepted_at
     withdrawn = next(r for r in receiver.accepted if r.payload["type"] == "answer.withdrawn")
+    archived_at = first.events.get(action="archive").created_at
     assert withdrawn.payload["data"] == {
         "id": first.pk,
-        "document": first.document.name,
-        "position": first.position,
-        "withdrawn": True,
+        "deleted_at": archived_at.isoformat(),
         "reason": "archived",
     }
     last = receiver.accepted[-1].payload
