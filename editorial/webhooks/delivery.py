@@ -275,10 +275,13 @@ def _record(message: WebhookMessage, result: Result, now: datetime, done: Delive
                 message.state = DeliveryState.FAILED
                 message.next_attempt_at = None
                 done.exhausted.append(message.webhook_id)
-                first = message.tries.get(number=logged + 2 - message.attempts).attempted_at
+                # This round's first attempt (a redelivery started a new round).
+                first = message.tries.filter(number__gt=logged + 1 - message.attempts).aggregate(
+                    at=Min("attempted_at")
+                )["at"]
                 reason = (
                     f"Every one of the {len(SCHEDULE)} attempts to deliver {message.event_type} "
-                    f"{message.webhook_id} failed, over {_span(now - first)}; the last: "
+                    f"{message.webhook_id} failed, over {_span(now - (first or now))}; the last: "
                     f"{message.last_error}."
                 )
                 if disable(endpoint, reason=reason, now=now):
