@@ -65,7 +65,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     change_form_template = "admin/editorial/apikey/change_form.html"
 
     class Media:
-        css = {"all": ["editorial/integrations.css"]}
+        css = {"all": ["editorial/editorial.css", "editorial/integrations.css"]}
+        js = ["editorial/select2_labels.js"]
 
     def _refuse_unless_allowed(self, request) -> None:
         # Said on the refusal page (handler403), where Django's own views say nothing.

@@ -115,7 +115,7 @@ class WebhookEndpointAdmin(ManagersPages, admin.ModelAdmin):
     change_form_template = "admin/editorial/webhookendpoint/change_form.html"
 
     class Media:
-        css = {"all": ["editorial/integrations.css"]}
+        css = {"all": ["editorial/editorial.css", "editorial/integrations.css"]}
 
     def has_add_permission(self, request) -> bool:
         return workflow.can_manage_webhooks(request.user)
