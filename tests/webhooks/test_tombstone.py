@@ -8,6 +8,8 @@ import json
 
 import pytest
 from django.core.cache import cache
+from jsonschema import ValidationError
+from openapi_schema_validator import OAS31Validator
 from standardwebhooks import Webhook
 
 from editorial import webhooks, workflow
@@ -71,3 +73,18 @@ def test_a_withdrawal_is_the_same_tombstone_in_the_sync_and_in_the_webhook(
     }
     # The event is timed by the withdrawal, as an approval's is by its approval.
     assert verified["timestamp"] == tombstone["deleted_at"]
+    # There is no webhook payload schema of its own: its data fits the API's published
+    # Tombstone (and an approval's the AnswerRecord), from the OpenAPI document.
+    components = client.get("/api/v1/schema").json()["components"]
+
+    def check(name: str, instance) -> None:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": components}
+        OAS31Validator(schema).validate(instance)
+
+    check("Tombstone", verified["data"])
+    approved = [r for r in receiver.accepted if r.payload["type"] == "answer.approved"]
+    assert len(approved) == 2
+    for event in approved:
+        check("AnswerRecord", event.payload["data"])
+    with pytest.raises(ValidationError, match="required"):
+        check("Tombstone", {"id": withdrawn.pk, "withdrawn": True})
