@@ -183,7 +183,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def issued_view(self, request, object_id):
         key = self.get_object(request, unquote(object_id))
-        if key is None or not self.has_change_permission(request, key):
+        # Asked of the model, not the key: a key revoked meanwhile is still shown its page.
+        if key is None or not self.has_change_permission(request):
             raise PermissionDenied("Only managing editors may see a new API key.")
         kept = shown_once.take(request, kind="apikey", object_id=key.pk)
         change_url = reverse("admin:editorial_apikey_change", args=[key.pk])
