@@ -264,6 +264,11 @@ EDITORIAL_FLUSH_ERASES_HISTORY = env.bool("EDITORIAL_FLUSH_ERASES_HISTORY", defa
 # Webhooks go to public addresses only (server-side request forgery: editorial.webhooks.
 # addresses); on, a development machine may send them to 127.0.0.1 or its own network.
 EDITORIAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("EDITORIAL_WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Webhooks to https:// URLs always verify the receiver's certificate and host name against
+# the system's trusted CAs. A PEM file of further CAs to trust (a company's own CA for its
+# internal receivers, or a test's) may be named here; it is added to the system's, never
+# replaces them, and nothing turns verification off.
+EDITORIAL_WEBHOOKS_CA_BUNDLE = env.str("EDITORIAL_WEBHOOKS_CA_BUNDLE", default="")
 
 LOGGING = {
     "version": 1,

@@ -14,3 +14,5 @@ urlpatterns = [
 
 # An import over Django's cap on files is the import page's form error, not a bare 400.
 handler400 = "editorial.admin.documents.bad_request"
+# A refusal inside the admin is the admin's page with the reason, not Django's bare 403.
+handler403 = "editorial.admin.refusals.permission_denied"

@@ -7,6 +7,7 @@ A wrong value is a sentence with an id when the site starts (`manage.py check`, 
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -124,6 +125,11 @@ HISTORY_IN_REACH = "editorial.W011"
 # The backends that seal the history chain (editorial.storage.backends).
 SEALING_BACKENDS = ("editorial.storage.backends.postgresql", "editorial.storage.backends.sqlite3")
 
+# A PEM file of further CAs webhooks to https:// receivers trust (editorial.webhooks.
+# addresses): named but unreadable, every https delivery would fail, so it is said at start.
+CA_BUNDLE = "EDITORIAL_WEBHOOKS_CA_BUNDLE"
+CA_BUNDLE_UNREADABLE = "editorial.E021"
+
 _UNSET = object()
 
 
@@ -135,7 +141,33 @@ def check_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
     # A size that is itself wrong or unlikely is reported alone, not compared as well.
     if not {error.id[-3:] for error in errors} & {FILE_MB.id[-3:], UPLOAD_MB.id[-3:]}:
         errors += _check_file_fits_upload()
+    errors += _check_ca_bundle()
     return errors
+
+
+def _check_ca_bundle() -> list[CheckMessage]:
+    value = getattr(settings, CA_BUNDLE, _UNSET)
+    if value == "":
+        return []  # the usual case: the system's CAs alone
+    hint = (
+        f"Set {CA_BUNDLE} to the path of a PEM file of CA certificates that webhook receivers' "
+        "certificates are verified against besides the system's, or to nothing."
+    )
+    if not isinstance(value, str):
+        return [Error(f"{_what(CA_BUNDLE, value)}; it must be a path.", hint=hint,
+                      id=CA_BUNDLE_UNREADABLE)]  # fmt: skip
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=value)
+    except (OSError, ssl.SSLError) as error:
+        return [
+            Error(
+                f"{CA_BUNDLE} is {value!r}, which could not be read as PEM certificates "
+                f"({error}): every webhook to an https:// URL would fail.",
+                hint=hint,
+                id=CA_BUNDLE_UNREADABLE,
+            )
+        ]
+    return []
 
 
 def _check_switch(switch: _Switch) -> Error | None:

@@ -526,7 +526,7 @@ def test_two_tabs_editing_different_sentences_keep_both_edits_after_one_confirm(
 
     # Not refused and not overwritten: merged, and shown against what is stored, to confirm.
     page = second.page
-    heading = "Changed by someone else while you had this page open"
+    heading = "Changed by you, in another tab or window, while you had this page open"
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     expect(page.locator(".merge-intro")).to_contain_text("changed different passages")
     expect(page.locator("input[type=radio]")).to_have_count(0)

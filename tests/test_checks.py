@@ -1,6 +1,8 @@
 """Django system checks of the EDITORIAL_* settings: each wrong value gives its id, with a
 message and a hint that name the setting; right values give none."""
 
+import ssl
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.checks import WARNING, run_checks
@@ -19,7 +21,8 @@ def editorial_errors() -> list:
 
 def test_every_editorial_setting_is_checked_once_with_an_id_of_its_own():
     named = {name for name in dir(django_settings) if name.startswith("EDITORIAL_")}
-    assert named == SWITCHES.keys() | NUMBERS.keys()
+    assert named == SWITCHES.keys() | NUMBERS.keys() | {checks.CA_BUNDLE}
+    assert checks.CA_BUNDLE_UNREADABLE == "editorial.E021"
     ids = [*SWITCHES.values(), *(number.id for number in NUMBERS.values())]
     assert len(set(ids)) == len(ids) == 10
     assert all(id_.startswith("editorial.E") for id_ in ids)
@@ -176,3 +179,29 @@ def test_a_service_that_could_rewrite_history_is_warned_about_on_postgresql():
     assert warning.id == checks.HISTORY_IN_REACH == "editorial.W011"
     assert "a superuser" in warning.msg and "create_db_roles" in warning.hint
     assert checks.check_service_role(databases=None) == []
+
+
+def test_a_ca_bundle_that_cannot_be_read_is_an_error(settings, tmp_path):
+    settings.EDITORIAL_WEBHOOKS_CA_BUNDLE = str(tmp_path / "missing.pem")
+    [error] = editorial_errors()
+    assert error.id == "editorial.E021"
+    assert error.msg.startswith(
+        f"EDITORIAL_WEBHOOKS_CA_BUNDLE is '{tmp_path / 'missing.pem'}', which could not be read"
+    )
+    assert "every webhook to an https:// URL would fail" in error.msg
+    not_pem = tmp_path / "notes.txt"
+    not_pem.write_text("not a certificate\n")
+    settings.EDITORIAL_WEBHOOKS_CA_BUNDLE = str(not_pem)
+    assert [error.id for error in editorial_errors()] == ["editorial.E021"]
+    settings.EDITORIAL_WEBHOOKS_CA_BUNDLE = None
+    assert [error.id for error in editorial_errors()] == ["editorial.E021"]
+
+
+def test_no_ca_bundle_or_a_readable_one_passes(settings):
+    settings.EDITORIAL_WEBHOOKS_CA_BUNDLE = ""
+    assert editorial_errors() == []
+    system = ssl.get_default_verify_paths().cafile
+    if system is None:
+        pytest.skip("no system CA file to read as a bundle")
+    settings.EDITORIAL_WEBHOOKS_CA_BUNDLE = system
+    assert editorial_errors() == []

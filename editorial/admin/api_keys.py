@@ -2,7 +2,9 @@
 
 Who may is Django's model permissions on ApiKey, which the data migration gives managing
 editors (view, add, change; never delete: a key is revoked, and its row says when and by
-whom). Every view asks them on the server, as the ModelAdmin does.
+whom). Every view asks them on the server, as the ModelAdmin does. A revoked key is read
+only: what it could read is the record of what was handed out, and changing its scope
+would change nothing the API does.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from editorial.admin import shown_once
 from editorial.api import keys
@@ -59,6 +62,35 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at",
                        "revoked_by"]  # fmt: skip
     actions = ["revoke_selected"]
+    change_form_template = "admin/editorial/apikey/change_form.html"
+
+    class Media:
+        css = {"all": ["editorial/editorial.css", "editorial/integrations.css"]}
+        js = ["editorial/select2_labels.js"]
+
+    def _refuse_unless_allowed(self, request) -> None:
+        # Said on the refusal page (handler403), where Django's own views say nothing.
+        if not self.has_view_permission(request):
+            raise PermissionDenied("Only managing editors may see or manage API keys.")
+
+    def changelist_view(self, request, extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().history_view(request, object_id, extra_context)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A revoked key is shown, not changed: Django renders its page read-only and
+        # refuses a POST to it on the server.
+        if obj is not None and obj.revoked:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # revoked, not deleted: the row says who could read what, and until when
@@ -74,7 +106,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, key: ApiKey) -> str:
-        return f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked else "active"
+        if key.revoked:
+            return render_to_string(
+                "admin/editorial/_state_chip.html",
+                {"state": "revoked", "label": "Revoked", "when": key.revoked_at},
+            )
+        return render_to_string(
+            "admin/editorial/_state_chip.html", {"state": "active", "label": "Active"}
+        )
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -107,12 +146,46 @@ class ApiKeyAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(require_GET(self.issued_view)),
             name="editorial_apikey_issued",
         )
-        return [issued, *super().get_urls()]
+        revoke = path(
+            "<path:object_id>/revoke/",
+            self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.revoke_view)),
+            name="editorial_apikey_revoke",
+        )
+        return [issued, revoke, *super().get_urls()]
+
+    def revoke_view(self, request, object_id):
+        """The key's own Revoke button: asks once (it cannot be undone), then revokes."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied("Only managing editors may revoke API keys.")
+        key = self.get_object(request, unquote(object_id))
+        if key is None:
+            raise Http404
+        change_url = reverse("admin:editorial_apikey_change", args=[key.pk])
+        if key.revoked:
+            self.message_user(request, f"{key.name}: this key was already revoked.", messages.INFO)
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            keys.revoke(key=key, user=request.user)
+            self.message_user(
+                request,
+                f"{key.name}: key {key.prefix}… revoked; the API refuses it from now on.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Revoke the API key of {key.name}?",
+            "key": key,
+            "opts": self.model._meta,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/editorial/apikey/revoke.html", context)
 
     def issued_view(self, request, object_id):
         key = self.get_object(request, unquote(object_id))
-        if key is None or not self.has_change_permission(request, key):
-            raise PermissionDenied
+        # Asked of the model, not the key: a key revoked meanwhile is still shown its page.
+        if key is None or not self.has_change_permission(request):
+            raise PermissionDenied("Only managing editors may see a new API key.")
         kept = shown_once.take(request, kind="apikey", object_id=key.pk)
         change_url = reverse("admin:editorial_apikey_change", args=[key.pk])
         if kept is None:

@@ -31,6 +31,15 @@ from editorial.models import (
 
 # Attempts listed on an endpoint's page (all are one link away).
 RECENT_ATTEMPTS = 20
+# An event as the list of endpoints names it (the form says what each means).
+EVENT_CHIPS = (
+    (WebhookEvent.APPROVED, "approved"),
+    (WebhookEvent.REAPPROVED, "re-approved"),
+    (WebhookEvent.WITHDRAWN, "withdrawn"),
+)
+
+
+REFUSED = "Only managing editors may see or manage webhooks."
 
 
 class ManagersOnly:
@@ -43,6 +52,31 @@ class ManagersOnly:
         return workflow.can_manage_webhooks(request.user)
 
 
+class ManagersPages(ManagersOnly):
+    """Django's own pages of a model, refused with the reason (handler403 shows it) before
+    Django refuses them without one."""
+
+    def _refuse_unless_allowed(self, request) -> None:
+        if not workflow.can_manage_webhooks(request.user):
+            raise PermissionDenied(REFUSED)
+
+    def changelist_view(self, request, extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._refuse_unless_allowed(request)
+        return super().delete_view(request, object_id, extra_context)
+
+
 class EndpointForm(forms.ModelForm):
     url = forms.URLField(
         label="URL",
@@ -53,7 +87,9 @@ class EndpointForm(forms.ModelForm):
     )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices,
-        widget=forms.CheckboxSelectMultiple,
+        # The admin's class for a list of choices: each label its whole width, not the
+        # 160 px of a field's label (which broke "Re-approved (approved again, …)" in three).
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "radiolist"}),
         help_text="What this endpoint is sent.",
     )
 
@@ -71,12 +107,15 @@ class EndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
+class WebhookEndpointAdmin(ManagersPages, admin.ModelAdmin):
     form = EndpointForm
     list_display = ["__str__", "url", "subscribed", "state", "consecutive_failures", "waiting"]
     list_filter = ["is_active"]
     actions = ["send_test_event", "enable_selected", "disable_selected"]
     change_form_template = "admin/editorial/webhookendpoint/change_form.html"
+
+    class Media:
+        css = {"all": ["editorial/editorial.css", "editorial/integrations.css"]}
 
     def has_add_permission(self, request) -> bool:
         return workflow.can_manage_webhooks(request.user)
@@ -97,13 +136,25 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     @admin.display(description="events")
     def subscribed(self, obj):
-        return ", ".join(obj.events)
+        # Each event a chip of its short name, whole (a list of dotted names broke mid-way).
+        labels = dict(EVENT_CHIPS)
+        return render_to_string(
+            "admin/editorial/webhookendpoint/_events.html",
+            {"events": [(event, labels.get(event, event)) for event in obj.events]},
+        )
 
     @admin.display(description="state")
     def state(self, obj):
         if obj.is_active:
-            return "Active"
-        return f"Disabled {obj.disabled_at:%Y-%m-%d %H:%M} UTC: {obj.disabled_reason}"
+            context = {"state": "active", "label": "Active"}
+        else:
+            context = {
+                "state": "disabled",
+                "label": "Disabled",
+                "when": obj.disabled_at,
+                "reason": obj.disabled_reason,
+            }
+        return render_to_string("admin/editorial/_state_chip.html", context)
 
     @admin.display(description="waiting")
     def waiting(self, obj):
@@ -192,7 +243,7 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     def _endpoint(self, request, object_id) -> WebhookEndpoint:
         if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied
+            raise PermissionDenied(REFUSED)
         try:
             return WebhookEndpoint.objects.get(pk=int(unquote(object_id)))
         except (WebhookEndpoint.DoesNotExist, ValueError):
@@ -242,11 +293,7 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
     def enable_view(self, request, object_id):
         endpoint = self._endpoint(request, object_id)
         requeued = webhooks.enable(endpoint=endpoint, user=request.user)
-        self.message_user(
-            request,
-            f"Enabled; {requeued} failed event{'s' if requeued != 1 else ''} sent again first.",
-            messages.SUCCESS,
-        )
+        self.message_user(request, f"Enabled; {resent_note(requeued)}", messages.SUCCESS)
         return self._back(endpoint)
 
     def disable_view(self, request, object_id):
@@ -261,6 +308,8 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     @admin.action(description="Send a test event")
     def send_test_event(self, request, queryset):
+        if not workflow.can_manage_webhooks(request.user):
+            raise PermissionDenied(REFUSED)
         active = [endpoint for endpoint in queryset if endpoint.is_active]
         for endpoint in active:
             webhooks.send_test(endpoint=endpoint, user=request.user)
@@ -272,15 +321,32 @@ class WebhookEndpointAdmin(ManagersOnly, admin.ModelAdmin):
 
     @admin.action(description="Enable (failed events are sent again first)")
     def enable_selected(self, request, queryset):
-        for endpoint in queryset:
-            webhooks.enable(endpoint=endpoint, user=request.user)
-        self.message_user(request, f"{queryset.count()} endpoints enabled.", messages.SUCCESS)
+        if not workflow.can_manage_webhooks(request.user):
+            raise PermissionDenied(REFUSED)
+        chosen = list(queryset)
+        requeued = sum(webhooks.enable(endpoint=e, user=request.user) for e in chosen)
+        count = len(chosen)
+        self.message_user(
+            request,
+            f"{count} endpoint{'s' if count != 1 else ''} enabled; {resent_note(requeued)}",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Disable")
     def disable_selected(self, request, queryset):
+        if not workflow.can_manage_webhooks(request.user):
+            raise PermissionDenied(REFUSED)
         for endpoint in queryset:
             webhooks.disable(endpoint=endpoint, user=request.user)
         self.message_user(request, f"{queryset.count()} endpoints disabled.", messages.SUCCESS)
+
+
+def resent_note(requeued: int) -> str:
+    """What enabling did with failed events ("0 failed events sent again" read as a fault)."""
+    if not requeued:
+        return "there were no failed events to send again."
+    plural = "s" if requeued != 1 else ""
+    return f"{requeued} failed event{plural} sent again first, in order."
 
 
 class AttemptsInline(ManagersOnly, admin.TabularInline):
@@ -298,7 +364,7 @@ class AttemptsInline(ManagersOnly, admin.TabularInline):
         return False
 
 
-class ReadOnly(ManagersOnly):
+class ReadOnly(ManagersPages):
     """The outbox and the attempts are written by the delivery only."""
 
     paginator = CappedCountPaginator
@@ -334,9 +400,13 @@ class WebhookMessageAdmin(ReadOnly, admin.ModelAdmin):
     @admin.action(description="Redeliver (same webhook-id, from the first attempt)")
     def redeliver_selected(self, request, queryset):
         if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied
+            raise PermissionDenied("Only managing editors may redeliver webhook events.")
         count = webhooks.redeliver(messages=queryset, user=request.user)
-        self.message_user(request, f"{count} events queued for redelivery.", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"{count} event{'s' if count != 1 else ''} queued for redelivery.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(WebhookAttempt)

@@ -70,6 +70,7 @@ from editorial.exporters.streaming import (
     ExportError,
     read_ahead,
 )
+from editorial.exporters.withdrawn import tombstones
 
 __all__ = [
     "BUFFER_CHARS",
@@ -104,6 +105,7 @@ __all__ = [
     "record_schema",
     "records",
     "schema_bytes",
+    "tombstones",
     "utc_iso",
     "words_changed",
     "write_csv",

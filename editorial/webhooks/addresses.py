@@ -7,7 +7,9 @@ endpoint reach what only the server can. So the host is resolved at each request
 address it resolves to must be global (not loopback, private, link-local, reserved,
 multicast or shared), and the connection is made to the address that was checked, never
 resolved again (a DNS answer that changes in between, "DNS rebinding", gains nothing).
-TLS still checks the certificate against the host name.
+TLS still checks the certificate against the host name, and against the system's trusted
+CAs plus those of EDITORIAL_WEBHOOKS_CA_BUNDLE (a PEM file, for a private CA): there is no
+switch to skip it.
 
 EDITORIAL_WEBHOOKS_ALLOW_PRIVATE lets a development machine or the tests send to
 127.0.0.1; a production site leaves it off.
@@ -104,13 +106,26 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates verified, host names checked: the system's CAs and the bundle's."""
+    context = ssl.create_default_context()
+    bundle = getattr(settings, "EDITORIAL_WEBHOOKS_CA_BUNDLE", "")
+    if bundle:
+        try:
+            context.load_verify_locations(cafile=bundle)
+        except (OSError, ssl.SSLError) as error:
+            raise WebhookError(
+                f"EDITORIAL_WEBHOOKS_CA_BUNDLE ({bundle}) could not be read as PEM "
+                f"certificates: {error}."
+            ) from error
+    return context
+
+
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to the checked address; the certificate is checked against the host name."""
 
     def __init__(self, target: Target, timeout: float):
-        super().__init__(
-            target.host, target.port, timeout=timeout, context=ssl.create_default_context()
-        )
+        super().__init__(target.host, target.port, timeout=timeout, context=tls_context())
         self._address = target.address
 
     def connect(self) -> None:

@@ -8,7 +8,7 @@ written here; the HTTP requests are made by a task queued once the step has comm
 
 What leaves the export is what an event says: an approval's `data` is the very record the
 jsonl export writes for that answer (exporters.approved_versions, records), and a
-withdrawal's a tombstone naming the answer.
+withdrawal's the tombstone the API's sync lists for it (exporters.tombstones).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from editorial import workflow
-from editorial.exporters import approved_versions, dumps, records
+from editorial.exporters import approved_versions, dumps, records, tombstones
 from editorial.models import (
     Answer,
     ApprovedVersion,
@@ -52,32 +52,20 @@ def approved_records(answer_ids: Iterable[int]) -> dict[int, dict]:
     return {record["id"]: record for record in records(rows)}
 
 
-def tombstone(answer_id: int, document: str, position: int, reason: str) -> dict:
-    """What a consumer needs to remove an answer it holds: which one, and why."""
-    return {
-        "id": answer_id,
-        "document": document,
-        "position": position,
-        "withdrawn": True,
-        "reason": reason,
-    }
-
-
 def events_of(step: str, answers: list[Answer]) -> list[tuple[int, str, str, dict]]:
     """(answer id, event type, timestamp, data) of each event the step causes, in order."""
     ids = [answer.pk for answer in answers]
-    now = timezone.now().isoformat()
     if step == "archive":
         # Out of the export only if it was in it: it has an approval (archived is excluded).
-        withdrawn = Answer.objects.filter(pk__in=ids, approved__isnull=False).values_list(
-            "pk", "document__name", "position"
+        # Its data is the tombstone the API's sync lists for it, timed by the archive.
+        withdrawn = set(
+            Answer.objects.filter(pk__in=ids, approved__isnull=False).values_list("pk", flat=True)
         )
-        found = {pk: (document, position) for pk, document, position in withdrawn}
         return [
-            (pk, WebhookEvent.WITHDRAWN, now, tombstone(pk, *found[pk], reason="archived"))
-            for pk in ids
-            if pk in found
+            (stone["id"], WebhookEvent.WITHDRAWN, stone["deleted_at"], stone)
+            for stone in tombstones(pk for pk in ids if pk in withdrawn)
         ]
+    now = timezone.now().isoformat()
     held = approved_records(ids)
     if step == "restore":
         # Back in the export, its approved record as before: consumers upsert it again.

@@ -97,7 +97,7 @@ def test_the_second_of_two_tabs_cannot_overwrite_the_first(answer, people):
     assert Answer.objects.get(pk=answer.pk).text == "First tab: the Registry shares data."
     html = refused.content.decode()
     assert f"{escape(typed)}</textarea>" in html  # the typing is kept
-    assert "Changed by someone else while you had this page open" in html
+    assert "Changed by you, in another tab or window, while you had this page open" in html
     # Both tabs rewrote the one sentence: the second chooses, yours or theirs.
     form = MergeForm(html)
     assert form.radios == {"text-1": ["yours", "theirs"]} and form.checked == {}

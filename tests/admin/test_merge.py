@@ -92,6 +92,24 @@ def edit_events(answer: Answer) -> list[WorkflowEvent]:
 # --- different passages: merged, confirmed, one version naming both -------------------------
 
 
+def test_the_merge_page_names_who_saved_meanwhile(draft, people):
+    editor, other = people["editor"], people["superuser"]
+    mine = tab(editor)
+    opened = open_page(mine, draft)
+    base = Answer.objects.get(pk=draft.pk).text
+    theirs = edited(base, FIRST, "every week.")
+    assert save(tab(other), draft, opened, text=theirs).status_code == 302
+
+    shown = save(mine, draft, opened, text=edited(base, FOURTH, "in enforcing the law."))
+
+    merge_page(shown)
+    html = shown.content.decode()
+    name = workflow.display_name(other)
+    heading = f"Changed by {escape(name)} while you had this page open"
+    assert f'<h2 id="merge-heading">{heading}</h2>' in html
+    assert "someone else" not in html
+
+
 def test_a_stale_save_of_another_sentence_is_merged_and_saved_once_confirmed(draft, people):
     editor = people["editor"]
     first, second = tab(editor), tab(editor)
@@ -109,7 +127,8 @@ def test_a_stale_save_of_another_sentence_is_merged_and_saved_once_confirmed(dra
     form = merge_page(shown)
     assert snapshot(draft) == before
     html = shown.content.decode()
-    assert "Changed by someone else while you had this page open" in html
+    # The same editor saved from another tab: said so, not "someone else".
+    assert "Changed by you, in another tab or window, while you had this page open" in html
     assert f"You typed on version {opened}; version {opened + 1} is stored now" in html
     assert form.radios == {}  # nothing to choose
     result = html.split('aria-label="The merged text"', 1)[1]

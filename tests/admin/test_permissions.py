@@ -200,6 +200,10 @@ EXPECTED_URLS: dict[str, Expect] = {
     "admin/editorial/apikey/<path:object_id>/": Expect(get=302, post=NOBODY),
     # The key once, after its POST redirected here; with none kept, back to the key's page.
     "admin:editorial_apikey_issued": Expect(get={"managing", "superuser"}, post=NOBODY, opened=302),
+    # The key's own Revoke button: a page asking once (GET), the revocation (POST).
+    "admin:editorial_apikey_revoke": Expect(
+        get={"managing", "superuser"}, post={"managing", "superuser"}
+    ),
     # Webhooks: managing editors' alone (editorial.manage_webhooks). The endpoint's buttons
     # are POSTs; revealing the secret writes nothing, the others do.
     "admin:editorial_webhookendpoint_changelist": Expect(get=MANAGERS, post=NOBODY),

@@ -5,6 +5,7 @@ failing the first `fail_first` requests of each webhook-id, as a flaky consumer 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections import Counter
@@ -41,6 +42,8 @@ class Receiver:
     status: int = 204
     # Sent with every failure (a 503's "come back in N seconds").
     retry_after: int | None = None
+    # Serve HTTPS with this context (its certificate and key loaded) instead of HTTP.
+    tls: ssl.SSLContext | None = None
     requests: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,6 +66,10 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            # Each accepted connection shakes hands first; one the client refuses (an
+            # untrusted certificate) is dropped there, and no request is recorded.
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -74,7 +81,8 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/editorial?source=test"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{host}:{port}/hooks/editorial?source=test"
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
         verified = False

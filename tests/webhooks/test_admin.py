@@ -4,10 +4,13 @@ attempts of an endpoint, redelivery."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import TestCase
 from django.urls import reverse
 
+from editorial import webhooks
 from editorial.models import DeliveryState, Status, WebhookEndpoint, WebhookMessage
 from tests.conftest import page_text, put_in_state
 
@@ -134,11 +137,20 @@ def test_redeliver_from_the_event_list(client, people, answer, hooked):
             {"action": "redeliver_selected", "_selected_action": [message.pk]},
             follow=True,
         )
-    assert "1 events queued for redelivery." in page_text(response)
+    assert "1 event queued for redelivery." in page_text(response)
     assert [r.webhook_id for r in receiver.accepted] == [message.webhook_id] * 2
     detail = client.get(reverse("admin:editorial_webhookmessage_change", args=[message.pk]))
     assert detail.status_code == 200
     assert message.webhook_id in detail.content.decode()
+    # The redelivery is attempt 2, not a second attempt 1, on the event's page and the
+    # endpoint's.
+    numbers = re.findall(r'<td class="field-number">\s*<p>(\d+)</p>', detail.content.decode())
+    assert sorted(numbers) == ["1", "2"]
+    endpoint_page = client.get(
+        reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk])
+    )
+    rows = re.findall(r"<td>(\d+)</td>\s*<td>HTTP 204</td>", endpoint_page.content.decode())
+    assert rows == ["2", "1"]  # newest first
 
 
 def test_redelivery_is_refused_to_others(client, people, answer, hooked):
@@ -191,3 +203,67 @@ def test_a_disabled_endpoint_is_sent_no_test_event(client, people, hooked):
     response = client.post(button("test", endpoint), follow=True)
     assert "This endpoint is disabled: enable it to send it a test event." in page_text(response)
     assert not WebhookMessage.objects.exists()
+
+
+def test_enabling_says_what_was_sent_again_or_that_nothing_was(client, people, answer, hooked):
+    receiver, endpoint = hooked(fail_first=100)
+    client.force_login(people["managing"])
+    client.post(button("disable", endpoint))
+    response = client.post(button("enable", endpoint), follow=True)
+    assert "Enabled; there were no failed events to send again." in page_text(response)
+    assert "0 failed" not in page_text(response)
+
+    # An event that failed every attempt disabled it: enabling puts that one back.
+    put_in_state(answer, Status.APPROVED, people)
+    while (at := webhooks.next_due_at()) is not None:
+        webhooks.deliver_due(now=at)
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(button("enable", endpoint), follow=True)
+    assert "Enabled; 1 failed event sent again first, in order." in page_text(response)
+
+    client.post(button("disable", endpoint))
+    response = client.post(
+        ENDPOINTS, {"action": "enable_selected", "_selected_action": [endpoint.pk]}, follow=True
+    )
+    assert "1 endpoint enabled; there were no failed events to send again." in (page_text(response))
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer"])
+def test_a_refused_webhook_page_is_the_admins_page_with_the_reason(client, people, hooked, role):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people[role])
+    change = reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk])
+    for method, url in (
+        ("get", ENDPOINTS),
+        ("get", change),
+        ("get", EVENTS),
+        ("get", ATTEMPTS),
+        ("post", button("rotate", endpoint)),
+        ("post", button("enable", endpoint)),
+    ):
+        response = getattr(client, method)(url)
+        assert response.status_code == 403, url
+        page = response.content.decode()
+        assert (
+            '<p class="errornote" role="alert" id="refusal-reason">'
+            "Only managing editors may see or manage webhooks.</p>"
+        ) in page, url
+        assert 'id="site-name"' in page  # the admin's page, with its header
+        assert endpoint.secret not in page
+
+
+def test_the_list_shows_states_and_events_as_whole_chips(client, people, hooked):
+    receiver, endpoint = hooked(fail_first=0)
+    client.force_login(people["managing"])
+    client.post(button("disable", endpoint))
+    page = client.get(ENDPOINTS).content.decode()
+    assert '<span class="state-chip state-disabled">Disabled</span>' in page
+    assert '<span class="state-reason">Disabled by managing.</span>' in page
+    chips = re.findall(r'<span class="event-chip"[^>]*>([^<]+)</span>', page)
+    assert chips == ["approved", "re-approved", "withdrawn"]
+    assert 'href="/static/editorial/integrations.css"' in page
+    # The form's event choices are a list of choices (labels their whole width).
+    form = client.get(reverse("admin:editorial_webhookendpoint_change", args=[endpoint.pk]))
+    assert '<div id="id_events" class="radiolist">' in form.content.decode()

@@ -7,6 +7,7 @@ for that time would run it (no sleeping through a backoff)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
@@ -66,11 +67,13 @@ def test_an_approval_reaches_a_flaky_receiver_once_signed_with_its_jsonl_record(
         endpoint,
     )
     t0 = message.next_attempt_at
+    second = t0 + webhooks.retry_wait(1, endpoint_id=endpoint.pk)
+    third = second + webhooks.retry_wait(2, endpoint_id=endpoint.pk)
     webhooks.deliver_due(now=t0)
-    webhooks.deliver_due(now=t0 + timedelta(seconds=4))  # not due yet: nothing sent
+    webhooks.deliver_due(now=second - timedelta(milliseconds=1))  # not due yet: nothing sent
     assert len(receiver.requests) == 1
-    webhooks.deliver_due(now=t0 + timedelta(seconds=5))
-    webhooks.deliver_due(now=t0 + timedelta(seconds=5, minutes=5))
+    webhooks.deliver_due(now=second)
+    webhooks.deliver_due(now=third)
 
     assert [r.status for r in receiver.requests] == [500, 500, 204]
     assert receiver.accepted_counts() == {message.webhook_id: 1}
@@ -92,8 +95,8 @@ def test_an_approval_reaches_a_flaky_receiver_once_signed_with_its_jsonl_record(
     attempts = list(WebhookAttempt.objects.filter(message=message).order_by("number"))
     assert [(a.number, a.status_code, a.attempted_at) for a in attempts] == [
         (1, 500, t0),
-        (2, 500, t0 + timedelta(seconds=5)),
-        (3, 204, t0 + timedelta(seconds=5, minutes=5)),
+        (2, 500, second),
+        (3, 204, third),
     ]
     assert all(a.duration_ms >= 0 and a.endpoint_id == endpoint.pk for a in attempts)
     endpoint.refresh_from_db()
@@ -138,11 +141,10 @@ def test_events_of_an_answer_arrive_in_order_each_exactly_once(people, seeds, ho
         accepted_at = next(r.at for r in receiver.accepted if r.webhook_id == earlier)
         assert min(r.at for r in receiver.requests if r.webhook_id == later) > accepted_at
     withdrawn = next(r for r in receiver.accepted if r.payload["type"] == "answer.withdrawn")
+    archived_at = first.events.get(action="archive").created_at
     assert withdrawn.payload["data"] == {
         "id": first.pk,
-        "document": first.document.name,
-        "position": first.position,
-        "withdrawn": True,
+        "deleted_at": archived_at.isoformat(),
         "reason": "archived",
     }
     last = receiver.accepted[-1].payload
@@ -163,7 +165,34 @@ def test_the_schedule_is_the_standard_one_and_spans_more_than_a_day():
         0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400,
     ]  # fmt: skip
     assert webhooks.total_span() == timedelta(hours=75, minutes=35, seconds=5)
-    assert webhooks.total_span() >= timedelta(hours=24)
+    assert webhooks.shortest_span() >= timedelta(hours=24)
+
+
+def test_retries_are_jittered_apart_between_endpoints_and_keep_a_day_of_retries():
+    endpoints = range(1, 201)
+    for place, nominal in enumerate(webhooks.SCHEDULE):
+        waits = [webhooks.retry_wait(place, endpoint_id=pk) for pk in endpoints]
+        # Within the jitter's bounds, and the same draw every time it is asked.
+        assert all(
+            nominal * (1 - webhooks.JITTER) <= wait <= nominal * (1 + webhooks.JITTER)
+            for wait in waits
+        )
+        assert waits == [webhooks.retry_wait(place, endpoint_id=pk) for pk in endpoints]
+        if nominal:
+            # Not in lock-step: 200 endpoints failing together come back spread over the
+            # jitter's window (most of it), not at one time.
+            assert max(Counter(waits).values()) <= 3
+            assert max(waits) - min(waits) >= nominal * webhooks.JITTER * 1.8
+            # Neither all early nor all late.
+            assert 60 <= sum(wait < nominal for wait in waits) <= 140
+        else:
+            assert set(waits) == {timedelta(0)}  # the first attempt is at once
+    # Each endpoint's whole schedule still retries for more than a day.
+    for pk in endpoints:
+        span = sum(
+            (webhooks.retry_wait(place, endpoint_id=pk) for place in range(10)), timedelta(0)
+        )
+        assert span >= webhooks.shortest_span() >= timedelta(hours=24)
 
 
 def test_an_endpoint_down_for_good_is_tried_for_three_days_then_disabled_with_a_notice(
@@ -179,19 +208,22 @@ def test_an_endpoint_down_for_good_is_tried_for_three_days_then_disabled_with_a_
 
     offsets = [at - t0 for at in times]
     expected, elapsed = [], timedelta(0)
-    for wait in webhooks.SCHEDULE:
-        elapsed += wait
+    for place in range(len(webhooks.SCHEDULE)):
+        elapsed += webhooks.retry_wait(place, endpoint_id=endpoint.pk)
         expected.append(elapsed)
-    assert offsets == expected  # each attempt at its time; the last 75 h 35 min 5 s on
+    assert offsets == expected  # each attempt at its (jittered) time
+    assert webhooks.shortest_span() <= offsets[-1] <= webhooks.total_span() * 1.2
     assert len(receiver.requests) == len(webhooks.SCHEDULE) == 10
     message.refresh_from_db()
     endpoint.refresh_from_db()
     assert message.state == DeliveryState.FAILED and message.attempts == 10
     assert not endpoint.is_active
     assert endpoint.consecutive_failures == 10
-    assert f"Every one of the 10 attempts to deliver answer.approved {message.webhook_id}" in (
-        endpoint.disabled_reason
-    )
+    hours, rest = divmod(int(offsets[-1].total_seconds()), 3600)
+    assert (
+        f"Every one of the 10 attempts to deliver answer.approved {message.webhook_id} failed, "
+        f"over {hours} h {rest // 60} min; the last: HTTP 500."
+    ) == endpoint.disabled_reason
     (notice,) = mailoutbox
     assert notice.to == [people["managing"].email]
     assert notice.subject == f"Webhook endpoint disabled: {endpoint}"
@@ -303,8 +335,8 @@ def test_a_rolled_back_step_owes_no_event(answer, people, hooked):
     assert not WebhookMessage.objects.exists()  # ... and gone with it
 
 
-def test_redelivery_sends_the_same_event_again(answer, people, hooked):
-    receiver, endpoint = hooked(fail_first=0)
+def test_redelivery_sends_the_same_event_again_its_attempts_numbered_on(answer, people, hooked):
+    receiver, endpoint = hooked(fail_first=1)
     put_in_state(answer, Status.APPROVED, people)
     walk()
     (message,) = WebhookMessage.objects.all()
@@ -313,10 +345,15 @@ def test_redelivery_sends_the_same_event_again(answer, people, hooked):
     first, again = receiver.accepted
     assert (first.webhook_id, first.body) == (again.webhook_id, again.body)
     assert first.headers["webhook-signature"] and again.verified
+    # The log counts on (a third attempt, not a second "attempt 1")...
     assert list(message.tries.order_by("id").values_list("number", "status_code")) == [
-        (1, 204),
-        (1, 204),
+        (1, 500),
+        (2, 204),
+        (3, 204),
     ]
+    # ...while the schedule started again: a failure now would wait its first delay.
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.state == DeliveryState.DELIVERED
 
 
 def test_the_command_delivers_what_is_due(answer, people, hooked):

@@ -1,0 +1,32 @@
+"""handler403: a refusal inside the admin is an admin page saying why, not a bare 403.
+
+A person signed in to the admin who follows a link (or types an address) their role does
+not reach is shown the admin's own page, with its navigation, the reason the view gave
+(PermissionDenied's message) or a general one, and who to ask. Everyone else, and the API
+(which answers JSON refusals of its own), gets Django's page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.views import defaults
+
+GENERAL_REASON = "Your account may not open this page or take this action."
+
+
+def permission_denied(request, exception=None):
+    """The 403 page: styled and explained for the admin's signed-in people."""
+    match = getattr(request, "resolver_match", None)
+    in_admin = match is not None and match.namespace == admin.site.name
+    if not in_admin or not admin.site.has_permission(request):
+        return defaults.permission_denied(request, exception)
+    reason = str(exception or "").strip() or GENERAL_REASON
+    context = {
+        **admin.site.each_context(request),
+        "title": "Not allowed",
+        "reason": reason,
+        "username": request.user.get_username(),
+    }
+    response = TemplateResponse(request, "admin/editorial/refused.html", context, status=403)
+    return response.render()
