@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from editorial.admin import shown_once
+from editorial.admin.refusals import RefusedWithReason
 from editorial.api import keys
 from editorial.models import ApiKey, Document
 
@@ -53,7 +54,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(RefusedWithReason, admin.ModelAdmin):
     form = ApiKeyForm
     list_display = ["name", "prefix", "reach", "created_by", "created_at", "last_used_at", "state"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
@@ -63,27 +64,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
                        "revoked_by"]  # fmt: skip
     actions = ["revoke_selected"]
     change_form_template = "admin/editorial/apikey/change_form.html"
+    refusal = "Only managing editors may see or manage API keys."
 
     class Media:
         css = {"all": ["editorial/editorial.css", "editorial/integrations.css"]}
         js = ["editorial/select2_labels.js"]
-
-    def _refuse_unless_allowed(self, request) -> None:
-        # Said on the refusal page (handler403), where Django's own views say nothing.
-        if not self.has_view_permission(request):
-            raise PermissionDenied("Only managing editors may see or manage API keys.")
-
-    def changelist_view(self, request, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().changelist_view(request, extra_context)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().history_view(request, object_id, extra_context)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A revoked key is shown, not changed: Django renders its page read-only and

@@ -9,6 +9,7 @@ not reach is shown the admin's own page, with its navigation, the reason the vie
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.views import defaults
 
@@ -30,3 +31,30 @@ def permission_denied(request, exception=None):
     }
     response = TemplateResponse(request, "admin/editorial/refused.html", context, status=403)
     return response.render()
+
+
+class RefusedWithReason:
+    """A model admin whose own pages are refused with its `refusal` (which the 403 page
+    shows) before Django refuses them without a word: whoever may not view the model."""
+
+    refusal: str = GENERAL_REASON
+
+    def refuse_unless_allowed(self, request) -> None:
+        if not self.has_view_permission(request):
+            raise PermissionDenied(self.refusal)
+
+    def changelist_view(self, request, extra_context=None):
+        self.refuse_unless_allowed(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self.refuse_unless_allowed(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.refuse_unless_allowed(request)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self.refuse_unless_allowed(request)
+        return super().delete_view(request, object_id, extra_context)

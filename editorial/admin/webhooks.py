@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from editorial import webhooks, workflow
 from editorial.admin import shown_once
 from editorial.admin.answer_list import CappedCountPaginator
+from editorial.admin.refusals import RefusedWithReason
 from editorial.models import (
     DeliveryState,
     WebhookAttempt,
@@ -52,29 +53,11 @@ class ManagersOnly:
         return workflow.can_manage_webhooks(request.user)
 
 
-class ManagersPages(ManagersOnly):
-    """Django's own pages of a model, refused with the reason (handler403 shows it) before
-    Django refuses them without one."""
+class ManagersPages(ManagersOnly, RefusedWithReason):
+    """Django's own pages of a model, refused with the reason before Django refuses them
+    without one."""
 
-    def _refuse_unless_allowed(self, request) -> None:
-        if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied(REFUSED)
-
-    def changelist_view(self, request, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().changelist_view(request, extra_context)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().history_view(request, object_id, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        self._refuse_unless_allowed(request)
-        return super().delete_view(request, object_id, extra_context)
+    refusal = REFUSED
 
 
 class EndpointForm(forms.ModelForm):
