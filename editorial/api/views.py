@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from datetime import datetime
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from ninja import NinjaAPI, Query
@@ -26,7 +24,7 @@ from ninja.errors import AuthenticationError, Throttled, ValidationError
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
-from editorial.api import keys, reading
+from editorial.api import keys, rate, reading
 from editorial.api.errors import ApiRefusal
 from editorial.api.schemas import AnswerPage, AnswerRecord, ApiError, DocumentPage, SyncPage
 from editorial.api.scope import Scope
@@ -46,27 +44,16 @@ class BearerKey(HttpBearer):
 
 
 class KeyRate(BaseThrottle):
-    """A fixed window of a minute per key, counted in the cache.
+    """A fixed window of a minute per key, counted in the shared cache (editorial.api.rate)."""
 
-    An atomic increment per request (Redis, Memcached, the database cache and the local
-    memory cache all increment in one step), where ninja's own throttles read and rewrite a
-    list of timestamps: two workers at once could both write, and each request copies the
-    list. Several gunicorn workers need a shared cache (CACHE_URL) to share the count.
-    """
+    def __init__(self) -> None:
+        self.rates = rate.KeyRates()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        key = request.auth
-        counter = f"editorial-api-rate:{key.pk}:{int(time.time() // 60)}"
-        cache.add(counter, 0, timeout=120)
-        try:
-            count = cache.incr(counter)
-        except ValueError:  # evicted between the two calls
-            cache.set(counter, 1, timeout=120)
-            count = 1
-        return count <= key.requests_per_minute
+        return self.rates.allows(request.auth)
 
     def wait(self) -> float:
-        return 60 - time.time() % 60
+        return rate.wait()
 
 
 api = NinjaAPI(
