@@ -59,9 +59,10 @@ def exported(scope: Scope) -> QuerySet[Answer]:
 def _lines(answers: QuerySet[Answer]) -> dict[int, str]:
     """The export line (without its newline) of each of these answers, by id: one query.
 
-    A page is asked as a slice of the answers, ordered and limited, within the one query
-    of its records: neither a second query for the page's ids nor a list of a thousand ids
-    as literals (PostgreSQL took longer to plan those than to read the rows).
+    A page of answers or of an initial sync is asked as a slice of the answers, ordered and
+    limited, within the one query of its records (_page_after): neither a second query for
+    the page's ids nor a list of a thousand ids as literals, which PostgreSQL took longer to
+    plan than to read the rows. A delta's answers come from its events, as a list of ids.
     """
     read = list(records(approved_versions(answers=answers)))
     # write_jsonl writes a line per record, in order, each ending with its newline.
