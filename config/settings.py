@@ -187,7 +187,7 @@ TASKS = {
 }
 
 # The cache holds what processes must share without a write to the database: the read
-# API's rate counts per key (editorial.api.views.KeyRate). The default is files under
+# API's rate counts per key (editorial.api.rate). The default is files under
 # var/cache, shared by every gunicorn worker and task worker on this machine (gunicorn
 # starts several); workers on several machines share it through CACHE_URL=redis://… (or
 # dbcache://editorial_cache after `manage.py createcachetable`).

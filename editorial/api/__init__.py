@@ -9,6 +9,7 @@ never decides itself what may leave the system.
 - tokens: opaque, signed cursors and sync tokens
 - scope: what a key may read, as filters and a fingerprint
 - reading: the answers, documents and sync pages a key may read
+- rate: each key's requests a minute, counted in the shared cache
 - views: the endpoints, their ETags, rate limit and OpenAPI document (schemas: its shapes)
 - urls: mounted at /api/v1/ by config/urls.py
 """

@@ -9,17 +9,19 @@ rotating that key leaves every consumer's key working.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from editorial.api.errors import ApiRefusal
 from editorial.models import ApiKey, Document
+from editorial.storage import chain
 
 PREFIX = "ed"
 # Last use is written at most this often per key: a request need not write.
@@ -57,11 +59,14 @@ def revoke(*, key: ApiKey, user) -> bool:
 
 
 def authenticate(token: str) -> ApiKey:
-    """The key this bearer token is, with its document scope read; refused with a reason."""
+    """The key this bearer token is, refused with a reason; with the history chain's head
+    read in the same statement (`chain_head`): the pages' ETags start from it, and a
+    revalidation is then one query."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
         raise ApiRefusal(401, "invalid_key", "This is not an API key of this service.")
-    key = ApiKey.objects.filter(prefix=parts[1]).first()
+    sql, params, at = _by_prefix(connection.vendor)
+    key = next(iter(ApiKey.objects.raw(sql, [*params[:at], parts[1], *params[at + 1 :]])), None)
     if key is None or not hmac.compare_digest(key.key_hash, _hash(token)):
         raise ApiRefusal(401, "invalid_key", "No such API key: check it was copied whole.")
     if key.revoked_at is not None:
@@ -70,6 +75,19 @@ def authenticate(token: str) -> ApiKey:
         )
     _note_use(key)
     return key
+
+
+_PREFIX_MARK = "\x00prefix"
+
+
+@functools.cache
+def _by_prefix(vendor: str) -> tuple[str, list, int]:
+    """The SQL of the key by its prefix, with the chain's head: compiled once per database
+    vendor, where Django compiled it for each request (0.4 of a 304's 1.3 ms of Python).
+    Its parameters, and where the prefix goes among them."""
+    query = ApiKey.objects.filter(prefix=_PREFIX_MARK).annotate(chain_head=chain.head_position())
+    sql, params = query.order_by()[:1].query.sql_with_params()
+    return sql, list(params), list(params).index(_PREFIX_MARK)
 
 
 def _note_use(key: ApiKey) -> None:

@@ -56,30 +56,25 @@ def exported(scope: Scope) -> QuerySet[Answer]:
     return scope.answers(Answer.objects.approved())
 
 
-def _lines(answer_ids: list[int], among: QuerySet[Answer] | None = None) -> dict[int, str]:
-    """Each answer's export line (without its newline), by answer id: one query.
+def _lines(answers: QuerySet[Answer]) -> dict[int, str]:
+    """The export line (without its newline) of each of these answers, by id: one query.
 
-    `among`: the answers the ids were read from, in id order. Their range is then asked
-    of it instead of a list of ids: a thousand literals cost PostgreSQL more to plan (10 ms)
-    than the rows cost to read. (An answer approved in the range meanwhile is read too and
-    left out by the caller, as if approved a moment later.)
+    A page of answers or of an initial sync is asked as a slice of the answers, ordered and
+    limited, within the one query of its records (_page_after): neither a second query for
+    the page's ids nor a list of a thousand ids as literals, which PostgreSQL took longer to
+    plan than to read the rows. A delta's answers come from its events, as a list of ids.
     """
-    if not answer_ids:
-        return {}
-    if among is not None:
-        answers = among.filter(pk__gte=answer_ids[0], pk__lte=answer_ids[-1])
-    else:
-        answers = Answer.objects.filter(pk__in=answer_ids)
     read = list(records(approved_versions(answers=answers)))
     # write_jsonl writes a line per record, in order, each ending with its newline.
     return {record["id"]: line[:-1] for record, line in zip(read, write_jsonl(read), strict=True)}
 
 
-def _ids_after(answers: QuerySet[Answer], after: int, limit: int) -> list[int]:
-    """The ids of a page and one more (is there a next page?), keyed on the id."""
-    return list(
-        answers.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1]
-    )
+def _page_after(answers: QuerySet[Answer], after: int, limit: int) -> tuple[list[int], dict]:
+    """The ids of the page after `after` and one more (is there a next page?), with the
+    page's lines. Keyed on the id; answers and records read in one statement, so they
+    agree."""
+    lines = _lines(answers.filter(pk__gt=after).order_by("pk")[: limit + 1])
+    return sorted(lines), lines
 
 
 def answer_line(scope: Scope, answer_id: int) -> str:
@@ -93,7 +88,7 @@ def answer_line(scope: Scope, answer_id: int) -> str:
         )
     if not scope.covers(answer.document):
         raise ApiRefusal(403, "out_of_scope", f"This key may not read answer {answer_id}.")
-    line = _lines([answer_id]).get(answer_id)
+    line = _lines(Answer.objects.filter(pk=answer_id)).get(answer_id)
     if line is None:  # archived between the two reads
         raise ApiRefusal(404, "not_found", f"Answer {answer_id} was withdrawn.")
     return line
@@ -126,10 +121,9 @@ def answers_page(
                 400, "invalid_token", "This cursor belongs to other filters or another key's scope."
             )
         after = int(payload["a"])
-    ids = _ids_after(answers, after, limit)
+    ids, lines = _page_after(answers, after, limit)
     more, ids = len(ids) > limit, ids[:limit]
-    lines = _lines(ids, answers)
-    page = Page(lines=[lines[pk] for pk in ids if pk in lines])
+    page = Page(lines=[lines[pk] for pk in ids])
     if more:
         page.next = tokens.make("cursor", a=ids[-1], f=filters, s=scope.fingerprint)
     return page
@@ -206,10 +200,9 @@ def _initial(scope: Scope, *, horizon: int, after: int, limit: int) -> Page:
     Changes sealed after the horizon while the pages are read may already show in a later
     page: the deltas from the horizon carry them again, and applying one twice is harmless.
     """
-    ids = _ids_after(exported(scope), after, limit)
+    ids, lines = _page_after(exported(scope), after, limit)
     more, ids = len(ids) > limit, ids[:limit]
-    lines = _lines(ids, exported(scope))
-    page = Page(lines=[lines[pk] for pk in ids if pk in lines])
+    page = Page(lines=[lines[pk] for pk in ids])
     if more:
         page.next = _sync_token(scope, m="initial", h=horizon, a=ids[-1])
     else:
@@ -241,7 +234,7 @@ def _delta(scope: Scope, *, since: int, horizon: int, after, limit: int) -> Page
     )
     more, found = len(found) > limit, found[:limit]
     answer_ids = list(dict.fromkeys(answer_id for _, _, answer_id in found))
-    lines = _lines(answer_ids)
+    lines = _lines(Answer.objects.filter(pk__in=answer_ids)) if answer_ids else {}
     gone = [pk for pk in answer_ids if pk not in lines]
     page = Page(lines=[lines[pk] for pk in answer_ids if pk in lines], deleted=_tombstones(gone))
     if more:

@@ -24,18 +24,29 @@ def dumps(value: Any) -> str:
 _string = json.encoder.encode_basestring
 
 
-def _objects_json(objects: list[dict[str, str]], keys: list[str]) -> str:
-    """dumps(objects) of a record's sources or claims, written directly: every object has
-    the same string-valued keys, written here in sorted order."""
-    keys = sorted(keys)
-    return (
-        "["
-        + ", ".join(
-            "{" + ", ".join(f'"{key}": {_string(item[key])}' for key in keys) + "}"
-            for item in objects
+class _Objects:
+    """dumps() of a list of objects that all have these string-valued keys, written from
+    a template of the keys in sorted order: a third of the time of joining each key's text
+    for every object (a sync page of the read API writes a thousand records' sources)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = sorted(keys)
+        # %s only: keys are fixed names, and values are inserted, never read as a format.
+        self.template = "{" + ", ".join(f'"{key}": %s' for key in self.keys) + "}"
+
+    def __call__(self, objects: list[dict[str, str]]) -> str:
+        if not objects:
+            return "[]"
+        template, keys = self.template, self.keys
+        return (
+            "["
+            + ", ".join(template % tuple([_string(item[key]) for key in keys]) for item in objects)
+            + "]"
         )
-        + "]"
-    )
+
+
+_sources_json = _Objects(SOURCE_FIELDS)
+_claims_json = _Objects(CLAIM_FIELDS)
 
 
 def _record_json(record: Record) -> str:
@@ -50,7 +61,7 @@ def _record_json(record: Record) -> str:
         f'{{"answer": {_string(record["answer"])}, '
         f'"approved_at": {_string(record["approved_at"])}, '
         f'"approved_by": {_string(record["approved_by"])}, '
-        f'"claims": {_objects_json(record["claims"], CLAIM_FIELDS)}, '
+        f'"claims": {_claims_json(record["claims"])}, '
         f'"correction": {_string(record["correction"])}, '
         f'"digitalSourceType": {_string(record["digitalSourceType"])}, '
         f'"document": {_string(record["document"])}, '
@@ -58,7 +69,7 @@ def _record_json(record: Record) -> str:
         f'"id": {int(record["id"])}, "position": {int(record["position"])}, '
         f'"question": {_string(record["question"])}, '
         f'"review_by": {"null" if review_by is None else _string(review_by)}, '
-        f'"sources": {_objects_json(record["sources"], SOURCE_FIELDS)}, '
+        f'"sources": {_sources_json(record["sources"])}, '
         f'"subject": {_string(record["subject"])}, "version": {int(record["version"])}}}'
     )
 
@@ -109,10 +120,10 @@ def write_csv(records: Iterable[Record]) -> Iterator[str]:
     for record in records:
         row = {
             **record,
-            "sources": _objects_json(record["sources"], SOURCE_FIELDS),
+            "sources": _sources_json(record["sources"]),
             "editors": dumps(record["editors"]),
             "review_by": record["review_by"] or "",
-            "claims": _objects_json(record["claims"], CLAIM_FIELDS),
+            "claims": _claims_json(record["claims"]),
         }
         yield writer.writerow([neutralise_cell(row[field]) for field in FIELDS])
 

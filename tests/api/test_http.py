@@ -37,6 +37,32 @@ def test_etag_and_304(client, approved, token, people, path):
     assert changed.get("ETag") != etag
 
 
+@pytest.mark.parametrize("path", ["answers", "sync", "answers/{ma1}"])
+def test_a_reapproval_on_the_page_changes_its_etag_and_record(
+    client, approved, token, people, path
+):
+    """A revalidation builds no record: what it compares must still change when an answer on
+    the page is approved again with new text, and the page then served holds that text."""
+    path = path.format(ma1=approved["ma1"].pk)
+    headers = {"Authorization": f"Bearer {token}"}
+    first = client.get(f"/api/v1/{path}", headers=headers)
+    etag = first["ETag"]
+    assert (
+        client.get(f"/api/v1/{path}", headers={**headers, "If-None-Match": etag}).status_code == 304
+    )
+    text = "Since 2004 the RMV shares records with ICE only under a judge's warrant."
+    approve(approved["ma1"], people["editor"], people["reviewer"], text=text)
+    changed = client.get(f"/api/v1/{path}", headers={**headers, "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    served = body(changed)
+    records = served.get("answers", [served])
+    assert [r["answer"] for r in records if r["id"] == approved["ma1"].pk] == [text]
+    assert text not in first.content.decode()
+    again = client.get(f"/api/v1/{path}", headers={**headers, "If-None-Match": changed["ETag"]})
+    assert again.status_code == 304
+
+
 def test_documents_list(client, approved, token):
     listed = body(get(client, "documents", token))
     assert listed["next"] is None

@@ -2,12 +2,14 @@
 with a reason."""
 
 import hashlib
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
-from editorial.api import keys
+from editorial.api import keys, rate
 from editorial.models import ApiKey
 from tests.api.conftest import MASSACHUSETTS, MISSISSIPPI, body, documents_named, get, make_key
 
@@ -106,6 +108,39 @@ def test_rate_limited_per_key(client, approved, managing):
     assert 1 <= int(refused["Retry-After"]) <= 60
     # Another key has its own count.
     assert get(client, "documents", other).status_code == 200
+
+
+def _a_fresh_minute() -> int:
+    """The current minute, waited for if this one is nearly over (the count starts anew)."""
+    if rate.wait() < 10:
+        time.sleep(rate.wait())
+    return int(time.time() // 60)
+
+
+def test_a_busy_key_is_counted_in_blocks_shared_by_workers(managing):
+    """Each worker takes numbers from the shared count a block at a time: no number is
+    handed out twice, and past the rate every worker refuses."""
+    key, _ = make_key(managing, everything=True, requests_per_minute=200)
+    block = rate.block_for(200)
+    assert block == 4 and rate.block_for(100) == 2 and rate.block_for(99) == 1
+    minute = _a_fresh_minute()
+    first, second = rate.KeyRates(), rate.KeyRates()  # two workers' processes
+    numbers = [worker.number(key) for _ in range(30) for worker in (first, second)]
+    assert len(set(numbers)) == len(numbers) == 60
+    # Each worker's numbers run on within its block, then jump past the other's.
+    assert numbers[:4] == [1, 5, 2, 6]
+    counted = cache.get(f"editorial-api-rate:{key.pk}:{minute}")
+    assert counted == 64  # each worker is into its eighth block of 4
+    allowed = [first.allows(key) for _ in range(250)]
+    # All the numbers up to 200 but the 60 used and the 2 the second worker holds unspent.
+    assert allowed == [True] * (200 - 60 - 2) + [False] * (250 - 138)
+
+
+def test_a_busy_key_is_refused_past_its_rate_over_http(client, approved, managing):
+    _, busy = make_key(managing, everything=True, requests_per_minute=120)
+    _a_fresh_minute()
+    statuses = [get(client, "documents", busy).status_code for _ in range(121)]
+    assert statuses[:120] == [200] * 120 and statuses[120] == 429
 
 
 def test_unknown_paths_are_json_404(client, token):

@@ -50,6 +50,7 @@ from editorial.storage.chain.links import (
 )
 from editorial.storage.chain.sealing import (
     head,
+    head_position,
     note,
     note_copies,
     noted,
@@ -68,6 +69,7 @@ __all__ = [
     "content",
     "digest",
     "head",
+    "head_position",
     "keys",
     "note",
     "note_copies",

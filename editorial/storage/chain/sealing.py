@@ -7,9 +7,11 @@ import hashlib
 import operator
 from collections.abc import Iterable, Sequence
 
+from django.apps import apps as global_apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from editorial.storage.backends import PENDING as _PENDING
 from editorial.storage.backends import WRITTEN as _WRITTEN
@@ -182,3 +184,12 @@ def seal_existing(apps, using: str) -> int:
 def head(using: str = DEFAULT_DB_ALIAS) -> Head:
     """The chain's last link as committed (or as this transaction sealed it)."""
     return Tables(using).head()
+
+
+def head_position() -> Coalesce:
+    """head().position as an expression (0: no link yet), to read it in the same statement as
+    something else: the read API reads it with the request's key, so a revalidation costs
+    one query."""
+    link = global_apps.get_model("editorial", "HistoryLink")
+    last = link._base_manager.order_by("-position").values("position")[:1]
+    return Coalesce(Subquery(last), 0)
