@@ -22,12 +22,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from editorial.api import tokens
 from editorial.api.errors import ApiRefusal
 from editorial.api.scope import Scope
-from editorial.exporters import approved_versions, dumps, records, write_jsonl
+from editorial.exporters import approved_versions, dumps, records, tombstones, write_jsonl
 from editorial.models import Answer, Document, HistoryLink, WorkflowEvent
 
 Action = WorkflowEvent.Action
@@ -236,32 +236,12 @@ def _delta(scope: Scope, *, since: int, horizon: int, after, limit: int) -> Page
     answer_ids = list(dict.fromkeys(answer_id for _, _, answer_id in found))
     lines = _lines(Answer.objects.filter(pk__in=answer_ids)) if answer_ids else {}
     gone = [pk for pk in answer_ids if pk not in lines]
-    page = Page(lines=[lines[pk] for pk in answer_ids if pk in lines], deleted=_tombstones(gone))
+    page = Page(lines=[lines[pk] for pk in answer_ids if pk in lines], deleted=tombstones(gone))
     if more:
         page.next = _sync_token(scope, m="delta", p=since, h=horizon, a=list(found[-1][:2]))
     else:
         page.next_sync_token = _sync_token(scope, m="delta", p=horizon)
     return page
-
-
-def _tombstones(answer_ids: list[int]) -> list[dict]:
-    """The answers taken out of the export, each with when it was archived."""
-    if not answer_ids:
-        return []
-    archived = dict(
-        WorkflowEvent.objects.filter(answer_id__in=answer_ids, action=Action.ARCHIVE)
-        .order_by()
-        .values_list("answer_id")
-        .annotate(Max("created_at"))
-    )
-    return [
-        {
-            "id": pk,
-            "deleted_at": archived[pk].isoformat() if pk in archived else None,
-            "reason": "archived",
-        }
-        for pk in answer_ids
-    ]
 
 
 def answers_json(page: Page) -> str:
