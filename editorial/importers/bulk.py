@@ -21,7 +21,7 @@ from editorial.importers.results import FileResult
 from editorial.importers.rows import new_answer, new_document
 from editorial.models import Answer, Document, Status, WorkflowEvent
 from editorial.storage import events, search, versioning
-from editorial.storage.bulk import insert_copies
+from editorial.storage.bulk import checked_as_written, insert_copies
 
 # The fields in which one imported answer differs from another, as create_documents lists them.
 _ANSWER_VARYING = (
@@ -45,6 +45,9 @@ def bulk_new_documents() -> bool:
 # work), not only once it is all written. A step costs a handful of statements, so a file
 # of up to this many answers is written in the fewest.
 ANSWERS_PER_STEP = 2_000
+# Texts looked up for earlier copies in one go (a report between): each is an index
+# lookup, a statement per 200 on SQLite, one for all on PostgreSQL.
+COPIES_PER_LOOKUP = 10_000
 
 
 def create_documents(
@@ -64,12 +67,16 @@ def create_documents(
     """
     report = report or silent
     total = sum(len(file.items) for file in files)
+    checked_as_written()
     documents = Document.objects.bulk_create(
         [new_document(file, user=user, now=now) for file in files]
     )
-    report(0, f"looking for earlier copies of {total:,} answers")
     prints = [print_ for file in files for print_ in file.prints if print_]
-    earlier = flags.first_copies(prints)
+    distinct = sorted(set(prints))
+    earlier = []
+    for start in range(0, len(distinct), COPIES_PER_LOOKUP):
+        report(0, f"looking for earlier copies: {start:,} of {len(distinct):,} texts")
+        earlier.extend(flags.first_copies(distinct[start : start + COPIES_PER_LOOKUP]))
     count = Counter(print_ for _, _, print_ in earlier) + Counter(prints)
     varying = []
     for document, file in zip(documents, files, strict=True):

@@ -101,10 +101,14 @@ def parse_numbered_text(
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
     warnings = [] if warnings is None else warnings
+    if report is not None:
+        report(0, f"{len(lines):,} lines to read")
 
     # Line numbers of the lines reading as question N, by N: the look-ahead below is a
     # binary search, so no file makes the parser slower than linear (times a log).
     numbered = [(_NUMBERED_LINE.match(line), line) for line in lines]
+    if report is not None:
+        report(0, f"{sum(1 for match, _ in numbered if match):,} numbered lines found")
     # A numbered line here that asks nothing has no answer after it: an item of the answer.
     last_text = max(number for number, line in enumerate(lines, start=1) if line.strip())
     asking: dict[int, list[int]] = defaultdict(list)

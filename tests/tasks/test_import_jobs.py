@@ -203,8 +203,13 @@ def test_progress_moves_while_one_large_file_is_read_and_written(
     reading = [row for row in shown if row[3].startswith("Reading large.txt: ")]
     writing = [row for row in shown if row[3].startswith("Writing large.txt: ")]
     assert len(reading) + len(writing) == len(shown)
-    # Parsing: the answers found so far ("found so far" on the page), every `step`.
-    found = [(total, doing) for _, done, total, doing in reading if doing.endswith(" found")]
+    # Parsing: the lines first, then the answers found so far ("found so far" on the
+    # page), every `step`.
+    assert [doing for *_, doing in reading[:2]] == [
+        f"Reading large.txt: {3 * answers + 1:,} lines to read",
+        f"Reading large.txt: {answers:,} numbered lines found",
+    ]
+    found = [(total, doing) for *_, total, doing in reading if doing.endswith(" answers found")]
     assert [total for total, _ in found] == [*range(0, answers, step), answers]
     assert found[-1][1] == f"Reading large.txt: {answers:,} answers found"
     # Checking: every `step` answers, the total found standing.
@@ -219,7 +224,16 @@ def test_progress_moves_while_one_large_file_is_read_and_written(
     assert len(done) == len(writing)
     assert sorted(set(done)) == [*range(0, answers, ANSWERS_PER_STEP), answers]
     assert done == sorted(done)
-    assert writing[-1][3] == f"Writing large.txt: {answers:,} of {answers:,} answers written"
+    assert f"Writing large.txt: {answers:,} of {answers:,} answers written" in [
+        doing for *_, doing in writing
+    ]
+    # Then the history is sealed before the commit, saying so: the revision, then its
+    # versions and events (an answer's each), then the link.
+    sealing = [doing for *_, doing in writing if "sealing the history" in doing]
+    assert sealing[-1] == (
+        f"Writing large.txt: sealing the history: linking {2 * answers + 1:,} rows into the history"
+    )
+    assert len(sealing) >= 3
     # Once the job ends, its row speaks: the notes are gone.
     final = client.get(status_url).json()
     assert (final["state"], final["answers_done"]) == ("succeeded", answers)
