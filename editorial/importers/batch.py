@@ -221,6 +221,7 @@ def import_prepared(
             # (seconds for a large file; the commit then has nothing left to seal).
             written = sum(result.created for result in results)
             chain.seal(report=lambda what: report(written, f"sealing the history: {what}"))
+            report(written, "committing")
     return results
 
 

@@ -14,6 +14,7 @@ untouched, and the person decides whether to upload the rest again.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 import uuid
@@ -118,21 +119,24 @@ class LiveProgress:
 
     The importers report every few hundred answers (editorial.importers.progress); a note
     is written when LIVE_EVERY seconds of `clock` have passed since the last, so about
-    twice a second whatever the file's size. While a file is read the answers reported are
-    those found so far (the page's "found so far"); while it is written, those written
-    (`found=False`).
+    twice a second whatever the file's size, and whenever the step changes (its words
+    without their numbers): a step's first report is never dropped for following another
+    closely, to leave the page naming the step before for the seconds this one takes.
+    While a file is read the answers reported are those found so far (the page's "found
+    so far"); while it is written, those written (`found=False`).
     """
 
     def __init__(self, job: Job, *, doing: str, found: bool = False, clock=time.monotonic) -> None:
         self.job, self.doing, self.found, self.clock = job, doing, found, clock
         self.written = float("-inf")
+        self.step = ""
         self.notes = 0
 
     def __call__(self, answers: int, what: str) -> None:
-        now = self.clock()
-        if now - self.written < LIVE_EVERY:
+        now, step = self.clock(), _NUMBERS.sub("", what)
+        if now - self.written < LIVE_EVERY and step == self.step:
             return
-        self.written = now
+        self.written, self.step = now, step
         self.notes += 1
         done, total = self.job.answers_done, self.job.answers_total
         if self.found:
@@ -141,6 +145,9 @@ class LiveProgress:
             done += answers
         note = {"answers_done": done, "answers_total": total, "doing": f"{self.doing}: {what}"}
         cache.set(_live_key(self.job.pk), note, timeout=3600)
+
+
+_NUMBERS = re.compile(r"[\d,]+")
 
 
 def _live_key(job_id: int) -> str:

@@ -260,9 +260,13 @@ def test_the_live_note_is_written_once_per_interval_of_its_clock(
         now[0] = at
         live(answers, f"{answers} of 150 answers written")
         shown.append(client.get(status_url).json()["answers_done"])
+    # A new step is said at once, however soon after the last note.
+    now[0] = 1.3
+    live(150, "committing")
+    shown.append(client.get(status_url).json()["answers_done"])
 
-    assert live.notes == 3
-    assert shown == [100, 100, 100, 130, 130, 150]
+    assert live.notes == 4
+    assert shown == [100, 100, 100, 130, 130, 150, 250]
     reading = jobs.LiveProgress(job, doing="Reading y.txt", found=True, clock=lambda: now[0])
     reading(70, "70 answers found")
     status = client.get(status_url).json()
