@@ -78,6 +78,7 @@ def create_documents(
         report(0, f"looking for earlier copies: {start:,} of {len(distinct):,} texts")
         earlier.extend(flags.first_copies(distinct[start : start + COPIES_PER_LOOKUP]))
     count = Counter(print_ for _, _, print_ in earlier) + Counter(prints)
+    report(0, f"{len(earlier):,} earlier copies found; preparing {total:,} rows")
     varying = []
     for document, file in zip(documents, files, strict=True):
         for item, print_, found in zip(file.items, file.prints, file.flags, strict=True):

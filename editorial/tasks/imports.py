@@ -106,6 +106,7 @@ def _import_files(job: Job) -> None:
             answers_done=job.answers_done + (0 if result.error else found),
         )
         default_storage.delete(upload["stored_as"])
+    jobs.progress(job, doing="Refreshing the database's statistics of what was written")
     refresh_statistics(written)  # the planner hears of a large upload, as of a command's
     jobs.finish(job, JobState.SUCCEEDED)
 

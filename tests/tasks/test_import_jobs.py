@@ -230,10 +230,13 @@ def test_progress_moves_while_one_large_file_is_read_and_written(
     # Then the history is sealed before the commit, saying so: the revision, then its
     # versions and events (an answer's each), then the link.
     sealing = [doing for *_, doing in writing if "sealing the history" in doing]
-    assert sealing[-1] == (
-        f"Writing large.txt: sealing the history: linking {2 * answers + 1:,} rows into the history"
-    )
-    assert len(sealing) >= 3
+    assert sealing[-2:] == [
+        f"Writing large.txt: sealing the history: linking {2 * answers + 1:,} rows into the "
+        "history",
+        "Writing large.txt: sealing the history: writing 1 links of the history",
+    ]
+    assert len(sealing) >= 4
+    assert writing[-1][3] == "Writing large.txt: committing"
     # Once the job ends, its row speaks: the notes are gone.
     final = client.get(status_url).json()
     assert (final["state"], final["answers_done"]) == ("succeeded", answers)

@@ -81,7 +81,10 @@ def seal_on(connection, *, report: Callable[[str], None] | None = None) -> int:
     rows = tables.of_revisions([pk for pk in pending if pk not in linked], written, report=report)
     if report is not None:
         report(f"linking {sum(map(len, rows.values())):,} rows into the history")
-    return _append(tables, ((pk, rows_text(rows[pk])) for pk in sorted(rows)))
+    texts = [(pk, rows_text(rows[pk])) for pk in sorted(rows)]
+    if report is not None:
+        report(f"writing {len(texts):,} links of the history")
+    return _append(tables, texts)
 
 
 def note_copies(template, varying: Sequence[str], rows: Sequence[tuple], using: str) -> None:
