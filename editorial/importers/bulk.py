@@ -1,4 +1,5 @@
-"""New documents in bulk: a handful of statements for any number of files.
+"""New documents in bulk: a handful of statements for any number of files, per 2,000
+answers (ANSWERS_PER_STEP, so that a job page can follow a large file as it is written).
 
 Rows are inserted directly (storage.bulk.insert_copies), so neither signals nor
 reversion see them: the revisions, versions and events the per-file writer gets from
