@@ -68,7 +68,10 @@ def create_documents(
     """
     report = report or silent
     total = sum(len(file.items) for file in files)
-    checked_as_written()
+    if total > ANSWERS_PER_STEP:
+        # Its foreign keys checked step by step, not all at the commit (seconds when large;
+        # for a few answers, one more statement for nothing).
+        checked_as_written()
     documents = Document.objects.bulk_create(
         [new_document(file, user=user, now=now) for file in files]
     )
