@@ -45,7 +45,7 @@ from editorial.importers.prepare import PreparedFile, prepare_content, prepare_f
 from editorial.importers.results import FileResult, ImportFileError, ImportSummary
 from editorial.importers.write import write_file
 from editorial.models import Answer, Document, WorkflowEvent
-from editorial.storage import statistics
+from editorial.storage import chain, statistics
 
 T = TypeVar("T")
 
@@ -216,6 +216,12 @@ def import_prepared(
                 except Exception as error:  # noqa: BLE001
                     # write_file's savepoint has rolled back whatever the file wrote.
                     results.append(_failed(file.path, error))
+        if report is not None:
+            # Sealed here, not as it commits, so that a job page hears how far it has got
+            # (seconds for a large file; the commit then has nothing left to seal).
+            written = sum(result.created for result in results)
+            chain.seal(report=lambda what: report(written, f"sealing the history: {what}"))
+            report(written, "committing")
     return results
 
 

@@ -1,4 +1,5 @@
-"""New documents in bulk: a handful of statements for any number of files.
+"""New documents in bulk: a handful of statements for any number of files, per 2,000
+answers (ANSWERS_PER_STEP, so that a job page can follow a large file as it is written).
 
 Rows are inserted directly (storage.bulk.insert_copies), so neither signals nor
 reversion see them: the revisions, versions and events the per-file writer gets from
@@ -9,17 +10,19 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.db.models import Q
 from reversion.models import Revision
 
 from editorial import flags
 from editorial.importers.prepare import PreparedFile
+from editorial.importers.progress import Report, silent
 from editorial.importers.results import FileResult
 from editorial.importers.rows import new_answer, new_document
 from editorial.models import Answer, Document, Status, WorkflowEvent
 from editorial.storage import events, search, versioning
-from editorial.storage.bulk import insert_copies
+from editorial.storage.bulk import checked_as_written, insert_copies
 
 # The fields in which one imported answer differs from another, as create_documents lists them.
 _ANSWER_VARYING = (
@@ -38,8 +41,14 @@ def bulk_new_documents() -> bool:
     return BULK_NEW_DOCUMENTS
 
 
-# How often create_documents says how far it has got, in answers.
-REPORT_EVERY = 2_000
+# Answers written together, rows, versions and events, before the next ones: a large
+# file's answers done then move as it is written (a step is a few tenths of a second of
+# work), not only once it is all written. A step costs a handful of statements, so a file
+# of up to this many answers is written in the fewest.
+ANSWERS_PER_STEP = 2_000
+# Texts looked up for earlier copies in one go (a report between): each is an index
+# lookup, a statement per 200 on SQLite, one for all on PostgreSQL.
+COPIES_PER_LOOKUP = 10_000
 
 
 def create_documents(
@@ -47,23 +56,33 @@ def create_documents(
     *,
     user,
     now: datetime.datetime,
-    report: Callable[[int, str], None] | None = None,
+    report: Report | None = None,
 ) -> list[FileResult]:
     """New documents and their answers in bulk, with all the per-answer path writes.
 
     That is, for each answer: its quality flags (and the duplicate flag of earlier
     copies), one version in one reversion revision per file, and an import event tied to
     that revision, serialised as reversion serialises them. The files' names must be new
-    and distinct. `report(answers, what)` hears how far it has got, inside its transaction
-    (a job page shows it while a large file is written).
+    and distinct. `report(answers, what)` hears how many answers are written, inside its
+    transaction (a job page shows it while a large file is written).
     """
-    report = report or _silent
+    report = report or silent
+    total = sum(len(file.items) for file in files)
+    if total > ANSWERS_PER_STEP:
+        # Its foreign keys checked step by step, not all at the commit (seconds when large;
+        # for a few answers, one more statement for nothing).
+        checked_as_written()
     documents = Document.objects.bulk_create(
         [new_document(file, user=user, now=now) for file in files]
     )
     prints = [print_ for file in files for print_ in file.prints if print_]
-    earlier = flags.first_copies(prints)
+    distinct = sorted(set(prints))
+    earlier = []
+    for start in range(0, len(distinct), COPIES_PER_LOOKUP):
+        report(0, f"looking for earlier copies: {start:,} of {len(distinct):,} texts")
+        earlier.extend(flags.first_copies(distinct[start : start + COPIES_PER_LOOKUP]))
     count = Counter(print_ for _, _, print_ in earlier) + Counter(prints)
+    report(0, f"{len(earlier):,} earlier copies found; preparing {total:,} rows")
     varying = []
     for document, file in zip(documents, files, strict=True):
         for item, print_, found in zip(file.items, file.prints, file.flags, strict=True):
@@ -73,54 +92,39 @@ def create_documents(
             varying.append(
                 (document.pk, item.position, question, text, question, text, codes, level, print_)
             )
-    answer = new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now)
-    report(0, f"storing {len(varying):,} answers")
-    with search.indexed_in_bulk():
-        insert_copies(answer, _ANSWER_VARYING, varying)
-    ids = {
-        (document, position): pk
-        for document, position, pk in Answer.objects.filter(document__in=documents)
-        .order_by()
-        .values_list("document", "position", "pk")
-    }
     revisions = versioning.create_revisions(
         [
             Revision(date_created=now, user=user, comment=f"Imported from {document.name}")
             for document in documents
         ]
     )
-    revision_of = {
-        document.pk: revision.pk for document, revision in zip(documents, revisions, strict=True)
-    }
-    by_pk = {document.pk: document for document in documents}
-    # Every version is Django's own serialisation of the first answer with the fields that
-    # differ between answers put in: values as the serializer writes them.
-    serialised = versioning.Copies(answer, _ANSWER_VARYING)
-    versions, entries, entry_revisions = [], [], []
-    for done, row in enumerate(varying):
-        if done % REPORT_EVERY == 0:
-            report(done, "recording each answer's first version")
-        document, position = row[0], row[1]
-        answer.pk = ids[document, position]
-        answer.document, answer.position, answer.question = by_pk[document], position, row[2]
-        versions.append(
-            (revision_of[document], answer.pk, serialised.data(answer.pk, row), str(answer))
-        )
-        entries.append(
-            events.Entry(
-                answer.pk,
-                WorkflowEvent.Action.IMPORT,
-                Status.DRAFT,
-                Status.DRAFT,
-                f"From {by_pk[document].name}",
+    answer = new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now)
+    step = _Step(
+        template=answer,
+        # Every version is Django's own serialisation of the first answer with the fields
+        # that differ between answers put in: values as the serializer writes them.
+        serialised=versioning.Copies(answer, _ANSWER_VARYING),
+        answer=new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now),
+        revision_of={
+            document.pk: revision.pk
+            for document, revision in zip(documents, revisions, strict=True)
+        },
+        by_pk={document.pk: document for document in documents},
+        user=user,
+        now=now,
+    )
+    # Earlier answers with a text these files repeat are duplicates now: a share of them
+    # marked with each step, so that no step is much longer than another.
+    copies = [(pk, stored) for pk, stored, _ in earlier]
+    steps = -(-len(varying) // ANSWERS_PER_STEP)
+    with search.indexed_in_bulk():
+        for number, start in enumerate(range(0, len(varying), ANSWERS_PER_STEP)):
+            report(start, f"{start:,} of {total:,} answers written")
+            step.write(varying[start : start + ANSWERS_PER_STEP])
+            flags.add_duplicate_flag(
+                copies[len(copies) * number // steps : len(copies) * (number + 1) // steps]
             )
-        )
-        entry_revisions.append(revision_of[document])
-    report(len(varying), "storing the versions and events")
-    versioning.write_versions(versioning.version_rows(Answer, versions))
-    events.log(entries, actor=user, revisions=entry_revisions, at=now)
-    # Earlier answers with a text these files repeat are duplicates now.
-    flags.add_duplicate_flag((pk, stored) for pk, stored, _ in earlier)
+        report(total, f"{total:,} of {total:,} answers written")
     return [
         FileResult(
             path=str(file.path), document=document, created=len(file.items), warnings=file.warnings
@@ -129,5 +133,59 @@ def create_documents(
     ]
 
 
-def _silent(answers: int, what: str) -> None:
-    """No one is following."""
+@dataclass
+class _Step:
+    """What every step of create_documents writes its answers with."""
+
+    template: Answer  # the answers' columns alike in every row
+    serialised: versioning.Copies
+    answer: Answer  # each answer in turn, to serialise its version
+    revision_of: dict[int, int]  # document id: its revision's id
+    by_pk: dict[int, Document]
+    user: object
+    now: datetime.datetime
+
+    def write(self, rows: list[tuple]) -> None:
+        """These answers' rows, then their versions and events (the ids are read back)."""
+        insert_copies(self.template, _ANSWER_VARYING, rows)
+        ids = _ids_of(rows)
+        serialised, answer = self.serialised, self.answer
+        versions, entries, entry_revisions = [], [], []
+        for row in rows:
+            document, position = row[0], row[1]
+            revision = self.revision_of[document]
+            answer.pk = ids[document, position]
+            answer.document, answer.position, answer.question = (
+                self.by_pk[document], position, row[2]
+            )  # fmt: skip
+            versions.append((revision, answer.pk, serialised.data(answer.pk, row), str(answer)))
+            entries.append(
+                events.Entry(
+                    answer.pk,
+                    WorkflowEvent.Action.IMPORT,
+                    Status.DRAFT,
+                    Status.DRAFT,
+                    f"From {self.by_pk[document].name}",
+                )
+            )
+            entry_revisions.append(revision)
+        versioning.write_versions(versioning.version_rows(Answer, versions))
+        events.log(entries, actor=self.user, revisions=entry_revisions, at=self.now)
+
+
+def _ids_of(rows: list[tuple]) -> dict[tuple[int, int], int]:
+    """The ids of the answers just written, by (document, position): each document's
+    positions in the rows are a range, read through the (document, position) index."""
+    spans: dict[int, list[int]] = {}
+    for document, position, *_ in rows:
+        span = spans.setdefault(document, [position, position])
+        span[0], span[1] = min(span[0], position), max(span[1], position)
+    where = Q()
+    for document, (low, high) in spans.items():
+        where |= Q(document=document, position__range=(low, high))
+    return {
+        (document, position): pk
+        for document, position, pk in Answer.objects.filter(where)
+        .order_by()
+        .values_list("document", "position", "pk")
+    }

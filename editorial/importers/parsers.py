@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from editorial.importers.progress import REPORT_EVERY, Report
 from editorial.importers.results import ImportFileError, ParsedAnswer
 
 # "12. Question text" – the number, a dot or bracket, then text (trailing space is
@@ -81,7 +82,7 @@ def decode(raw: bytes, path: str | Path) -> str:
 
 
 def parse_numbered_text(
-    text: str, path: str | Path, warnings: list[str] | None = None
+    text: str, path: str | Path, warnings: list[str] | None = None, *, report: Report | None = None
 ) -> list[ParsedAnswer]:
     """Split `N. question` lines from the answer text that follows each.
 
@@ -93,16 +94,21 @@ def parse_numbered_text(
     question after it, is preferred: one ambiguous list item never shifts the rest of the
     file. A numbered line that ends the file without asking anything stays in the answer
     before it (a question with nothing after it would be an empty answer). Each place
-    where a choice was made is added to `warnings` ("path:line: why").
+    where a choice was made is added to `warnings` ("path:line: why"); `report` hears
+    the answers found so far (progress).
     """
     lines = text.split("\n")
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
     warnings = [] if warnings is None else warnings
+    if report is not None:
+        report(0, f"{len(lines):,} lines to read")
 
     # Line numbers of the lines reading as question N, by N: the look-ahead below is a
     # binary search, so no file makes the parser slower than linear (times a log).
     numbered = [(_NUMBERED_LINE.match(line), line) for line in lines]
+    if report is not None:
+        report(0, f"{sum(1 for match, _ in numbered if match):,} numbered lines found")
     # A numbered line here that asks nothing has no answer after it: an item of the answer.
     last_text = max(number for number, line in enumerate(lines, start=1) if line.strip())
     asking: dict[int, list[int]] = defaultdict(list)
@@ -158,6 +164,8 @@ def parse_numbered_text(
                     )
             if takes:
                 close()
+                if report is not None and len(items) % REPORT_EVERY == 0:
+                    _found(report, len(items))
                 current = {"position": value, "question": rest, "line": number}
                 answer_lines = []
                 previous_item_number = None
@@ -204,7 +212,7 @@ def _checked_pair(question: object, answer: object, path: str | Path, line: int)
 
 
 def parse_jsonl(
-    text: str, path: str | Path, warnings: list[str] | None = None
+    text: str, path: str | Path, warnings: list[str] | None = None, *, report: Report | None = None
 ) -> list[ParsedAnswer]:
     """One object a line; blank lines are skipped, so a file may end with any number."""
     items: list[ParsedAnswer] = []
@@ -223,12 +231,16 @@ def parse_jsonl(
             raise ImportFileError(path, number, 'expected an object {"question": …, "answer": …}')
         question, answer = _checked_pair(record.get("question"), record.get("answer"), path, number)
         items.append(ParsedAnswer(len(items) + 1, question, answer, number))
+        if report is not None and len(items) % REPORT_EVERY == 0:
+            _found(report, len(items))
     if not items:
         raise ImportFileError(path, 1, "the file is empty")
     return items
 
 
-def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) -> list[ParsedAnswer]:
+def parse_csv(
+    text: str, path: str | Path, warnings: list[str] | None = None, *, report: Report | None = None
+) -> list[ParsedAnswer]:
     """Columns found by name, in any case and order: spreadsheets add and reorder them."""
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
@@ -260,6 +272,8 @@ def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) ->
                 normalised.get("question"), normalised.get("answer"), path, reader.line_num
             )
             items.append(ParsedAnswer(len(items) + 1, question, answer, reader.line_num))
+            if report is not None and len(items) % REPORT_EVERY == 0:
+                _found(report, len(items))
     except csv.Error as error:
         # DictReader counts lines only after a good row: the bad one starts on the next line.
         raise ImportFileError(path, reader.line_num + 1, f"invalid CSV: {error}") from None
@@ -268,7 +282,12 @@ def parse_csv(text: str, path: str | Path, warnings: list[str] | None = None) ->
     return items
 
 
-# Each takes the text, the path for messages and a list to add warnings to.
+def _found(report: Report, answers: int) -> None:
+    report(answers, f"{answers:,} answers found")
+
+
+# Each takes the text, the path for messages, a list to add warnings to and (keyword)
+# who hears the answers found so far.
 PARSERS: dict[str, Callable[..., list[ParsedAnswer]]] = {
     ".txt": parse_numbered_text,
     ".jsonl": parse_jsonl,
@@ -329,9 +348,11 @@ def parse_content(
     warnings: list[str] | None = None,
     *,
     max_chars: int = MAX_FIELD_CHARS,
+    report: Report | None = None,
 ) -> list[ParsedAnswer]:
-    """The answers of a file's bytes; `path` names it (its suffix says the format)."""
-    items = parser_for(path)(decode(raw, path), path, warnings)
+    """The answers of a file's bytes; `path` names it (its suffix says the format);
+    `report` hears the answers found so far."""
+    items = parser_for(path)(decode(raw, path), path, warnings, report=report)
     check_sizes(items, path, max_chars)
     return items
 

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from editorial import flags
 from editorial.importers.parsers import derive_title, detect_subject, parse_content, parser_for
+from editorial.importers.progress import Report, reporting, silent
 from editorial.importers.results import ImportFileError, ParsedAnswer
 from editorial.models import Document
 from editorial.wording import counted
@@ -61,15 +62,22 @@ def prepare_file(path: str | Path) -> PreparedFile:
     return prepare_content(path, read_bytes(path))
 
 
-def prepare_content(path: Path, raw: bytes) -> PreparedFile:
-    """A file's bytes parsed and checked; `path` names it (an upload has no folder)."""
+def prepare_content(path: Path, raw: bytes, *, report: Report | None = None) -> PreparedFile:
+    """A file's bytes parsed and checked; `path` names it (an upload has no folder).
+
+    `report(answers, what)` hears the answers found so far while it parses, then how many
+    are checked (a 119,000-answer file takes seconds of each: editorial.importers.progress).
+    """
+    report = report or silent
     parser_for(path)
     if len(path.name) > NAME_LENGTH:
         raise ImportFileError(
             path, 1, f"the file name is longer than {NAME_LENGTH} characters; shorten it"
         )
     warnings: list[str] = []
-    items = parse_content(path, raw, warnings, max_chars=settings.EDITORIAL_IMPORT_MAX_FIELD_CHARS)
+    items = parse_content(
+        path, raw, warnings, max_chars=settings.EDITORIAL_IMPORT_MAX_FIELD_CHARS, report=report
+    )
     if items and not any(item.answer.strip() for item in items):
         # Questions alone are nothing to correct: refused whole, before anything is written.
         raise ImportFileError(
@@ -78,8 +86,18 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
             f"every answer is blank ({counted(len(items), 'question')}, no answer text); "
             "nothing was imported",
         )
+    found = len(items)
+    report(found, f"{found:,} answers found")
     subject = detect_subject(items)
-    folded = [flags.fold(item.answer) for item in items]
+    prints, found_flags = [], []
+    for item in reporting(
+        items, report, lambda n: f"{n:,} of {found:,} answers checked", answers=found
+    ):
+        fold = flags.fold(item.answer)
+        prints.append(flags.fingerprint(item.answer, folded=fold))
+        found_flags.append(
+            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False, folded=fold)
+        )
     return PreparedFile(
         path=path,
         warnings=warnings,
@@ -87,12 +105,6 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
         items=items,
         subject=subject,
         title=derive_title(path.name, subject, items),
-        prints=[
-            flags.fingerprint(item.answer, folded=fold)
-            for item, fold in zip(items, folded, strict=True)
-        ],
-        flags=[
-            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False, folded=fold)
-            for item, fold in zip(items, folded, strict=True)
-        ],
+        prints=prints,
+        flags=found_flags,
     )

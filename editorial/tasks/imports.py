@@ -87,7 +87,8 @@ def _import_files(job: Job) -> None:
         with default_storage.open(upload["stored_as"], "rb") as stored:
             raw = stored.read()
         path = Path(name)
-        prepared = prepare_or_fail(path, partial(prepare_content, path, raw))
+        reading = jobs.LiveProgress(job, doing=f"Reading {name}", found=True)
+        prepared = prepare_or_fail(path, partial(prepare_content, path, raw, report=reading))
         found = 0 if isinstance(prepared, FileResult) else len(prepared.items)
         jobs.progress(
             job,
@@ -105,6 +106,7 @@ def _import_files(job: Job) -> None:
             answers_done=job.answers_done + (0 if result.error else found),
         )
         default_storage.delete(upload["stored_as"])
+    jobs.progress(job, doing="Refreshing the database's statistics of what was written")
     refresh_statistics(written)  # the planner hears of a large upload, as of a command's
     jobs.finish(job, JobState.SUCCEEDED)
 

@@ -162,18 +162,30 @@ def test_others_cannot_see_or_cancel_an_import_job(
     assert (job.state, job.cancel_requested) == (JobState.QUEUED, False)
 
 
-def test_answers_done_move_while_a_file_is_written(
+def numbered(name: str, answers: int) -> SimpleUploadedFile:
+    """A file of `answers` numbered questions, each answer its own text."""
+    text = "".join(
+        f"{n}. Question {n} of {name}?\nAnswer {n} of {name}, as written in 2004.\n\n"
+        for n in range(1, answers + 1)
+    )
+    return SimpleUploadedFile(name, text.encode())
+
+
+def test_progress_moves_while_one_large_file_is_read_and_written(
     client, managing, db_tasks, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """Inside a file's transaction the job's row cannot change for others to see; the live
-    note in the cache can, and the status URL reads it (a large file takes a minute)."""
-    from editorial.importers import bulk
+    """Inside one file the job's row cannot change for others to see (the file commits
+    whole); the live note in the cache can, and the status URL reads it. The importer
+    reports every REPORT_EVERY answers while it parses, checks and writes; here every
+    report is kept (LIVE_EVERY 0) and the page's status read as it is written."""
+    from editorial.importers import progress
+    from editorial.importers.bulk import ANSWERS_PER_STEP
     from editorial.tasks import jobs
 
-    monkeypatch.setattr(bulk, "REPORT_EVERY", 5)
+    answers = 2 * ANSWERS_PER_STEP + 700
     monkeypatch.setattr(jobs, "LIVE_EVERY", 0)
     client.force_login(managing)
-    upload(client, seed(0), seed(1), capture=django_capture_on_commit_callbacks)
+    upload(client, numbered("large.txt", answers), capture=django_capture_on_commit_callbacks)
     job = Job.objects.get()
     status_url = reverse("admin:editorial_job_status", args=[job.pk])
     seen = []
@@ -186,17 +198,81 @@ def test_answers_done_move_while_a_file_is_written(
     monkeypatch.setattr(jobs.LiveProgress, "__call__", look)
     db_tasks()
 
-    first = Answer.objects.filter(document__name=SEED_FILES[0].name).count()
-    second = Answer.objects.filter(document__name=SEED_FILES[1].name).count()
-    done = [(s["files_done"], s["answers_done"]) for s in seen]
-    # Every few answers of each file, before the file commits; the second file counted on
-    # from the first's.
-    assert done[: len(done) // 2] == [(0, n) for n in (0, 0, 5, 10, 15, first)]
-    assert done[len(done) // 2 :] == [(1, first + n) for n in (0, 0, 5, 10, 15, second)]
-    assert (
-        seen[1]["doing"] == f"Writing {SEED_FILES[0].name}: recording each answer's first version"
-    )
-    assert seen[-1]["doing"] == f"Writing {SEED_FILES[1].name}: storing the versions and events"
+    step = progress.REPORT_EVERY
+    shown = [(s["files_done"], s["answers_done"], s["answers_total"], s["doing"]) for s in seen]
+    reading = [row for row in shown if row[3].startswith("Reading large.txt: ")]
+    writing = [row for row in shown if row[3].startswith("Writing large.txt: ")]
+    assert len(reading) + len(writing) == len(shown)
+    # Parsing: the lines first, then the answers found so far ("found so far" on the
+    # page), every `step`.
+    assert [doing for *_, doing in reading[:2]] == [
+        f"Reading large.txt: {3 * answers + 1:,} lines to read",
+        f"Reading large.txt: {answers:,} numbered lines found",
+    ]
+    found = [(total, doing) for *_, total, doing in reading if doing.endswith(" answers found")]
+    assert [total for total, _ in found] == [*range(0, answers, step), answers]
+    assert found[-1][1] == f"Reading large.txt: {answers:,} answers found"
+    # Checking: every `step` answers, the total found standing.
+    checked = [doing for _, _, total, doing in reading if doing.endswith(" checked")]
+    assert checked == [
+        f"Reading large.txt: {n:,} of {answers:,} answers checked" for n in range(0, answers, step)
+    ]
+    assert {(files, done) for files, done, *_ in reading} == {(0, 0)}
+    # Writing: the answers written so far, a step of ANSWERS_PER_STEP at a time, before
+    # the file commits.
+    done = [done for files, done, total, _ in writing if (files, total) == (0, answers)]
+    assert len(done) == len(writing)
+    assert sorted(set(done)) == [*range(0, answers, ANSWERS_PER_STEP), answers]
+    assert done == sorted(done)
+    assert f"Writing large.txt: {answers:,} of {answers:,} answers written" in [
+        doing for *_, doing in writing
+    ]
+    # Then the history is sealed before the commit, saying so: the revision, then its
+    # versions and events (an answer's each), then the link.
+    sealing = [doing for *_, doing in writing if "sealing the history" in doing]
+    assert sealing[-2:] == [
+        f"Writing large.txt: sealing the history: linking {2 * answers + 1:,} rows into the "
+        "history",
+        "Writing large.txt: sealing the history: writing 1 links of the history",
+    ]
+    assert len(sealing) >= 4
+    assert writing[-1][3] == "Writing large.txt: committing"
     # Once the job ends, its row speaks: the notes are gone.
     final = client.get(status_url).json()
-    assert (final["state"], final["answers_done"]) == ("succeeded", first + second)
+    assert (final["state"], final["answers_done"]) == ("succeeded", answers)
+    assert Answer.objects.filter(document__name="large.txt").count() == answers
+
+
+def test_the_live_note_is_written_once_per_interval_of_its_clock(
+    client, managing, db_tasks, django_capture_on_commit_callbacks
+):
+    """The importer reports by answers counted; the job's note is kept by its clock (a
+    clock given here), so a fast machine does not write the cache a thousand times a second
+    and a slow one still says something every LIVE_EVERY seconds."""
+    from editorial.tasks import jobs
+
+    client.force_login(managing)
+    upload(client, seed(0), capture=django_capture_on_commit_callbacks)
+    job = jobs.claim(Job.objects.get().pk)
+    job.answers_done, job.answers_total = 100, 250
+    now = [0.0]
+    live = jobs.LiveProgress(job, doing="Writing x.txt", clock=lambda: now[0])
+    status_url = reverse("admin:editorial_job_status", args=[job.pk])
+    shown = []
+    for at, answers in ((0.0, 0), (0.1, 10), (0.2, 20), (0.5, 30), (0.6, 40), (1.2, 50)):
+        now[0] = at
+        live(answers, f"{answers} of 150 answers written")
+        shown.append(client.get(status_url).json()["answers_done"])
+    # A new step is said at once, however soon after the last note.
+    now[0] = 1.3
+    live(150, "committing")
+    shown.append(client.get(status_url).json()["answers_done"])
+
+    assert live.notes == 4
+    assert shown == [100, 100, 100, 130, 130, 150, 250]
+    reading = jobs.LiveProgress(job, doing="Reading y.txt", found=True, clock=lambda: now[0])
+    reading(70, "70 answers found")
+    status = client.get(status_url).json()
+    assert (status["answers_done"], status["answers_total"]) == (100, 320)
+    assert status["doing"] == "Reading y.txt: 70 answers found"
+    jobs.finish(job, JobState.SUCCEEDED)

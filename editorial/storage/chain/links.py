@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.apps import apps as global_apps
@@ -165,17 +165,24 @@ class Tables:
         return self._content_types.get(pk, f"unknown {pk}")
 
     def of_revisions(
-        self, revision_ids: list[int], written: dict | None = None
+        self,
+        revision_ids: list[int],
+        written: dict | None = None,
+        *,
+        report: Callable[[str], None] | None = None,
     ) -> dict[int, list[tuple[str, int, str]]]:
         """Each revision's rows, as a link lists them: (kind, id, sha256).
 
         Rows noted as written in bulk (`note_copies`) are finished from their hashes with
-        the ids read back; every other row is read whole and hashed here.
+        the ids read back; every other row is read whole and hashed here. `report` hears
+        each kind as it is read.
         """
         found: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
         for start in range(0, len(revision_ids), _BATCH):
             ids = revision_ids[start : start + _BATCH]
             for kind, _, column in KINDS:
+                if report is not None:
+                    report(f"reading the {kind} rows of {len(revision_ids):,} revisions")
                 where = {f"{column}__in": ids}
                 hashed = (written or {}).get(kind)
                 if hashed:
