@@ -79,7 +79,7 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
             "nothing was imported",
         )
     subject = detect_subject(items)
-    folded = [flags.fold(item.answer) for item in items]
+    checks = [flags.new_answer_checks(item.answer) for item in items]
     return PreparedFile(
         path=path,
         warnings=warnings,
@@ -87,12 +87,6 @@ def prepare_content(path: Path, raw: bytes) -> PreparedFile:
         items=items,
         subject=subject,
         title=derive_title(path.name, subject, items),
-        prints=[
-            flags.fingerprint(item.answer, folded=fold)
-            for item, fold in zip(items, folded, strict=True)
-        ],
-        flags=[
-            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False, folded=fold)
-            for item, fold in zip(items, folded, strict=True)
-        ],
+        prints=[print_ for print_, _ in checks],
+        flags=[list(found) for _, found in checks],
     )
