@@ -17,7 +17,7 @@ from editorial import flags
 from editorial.importers.prepare import PreparedFile
 from editorial.importers.results import FileResult
 from editorial.importers.rows import new_answer, new_document
-from editorial.models import Answer, Document, Status, WorkflowEvent
+from editorial.models import Answer, Document, Status, WorkflowEvent, answer_name
 from editorial.storage import events, search, versioning
 from editorial.storage.bulk import insert_copies
 
@@ -92,30 +92,29 @@ def create_documents(
     revision_of = {
         document.pk: revision.pk for document, revision in zip(documents, revisions, strict=True)
     }
-    by_pk = {document.pk: document for document in documents}
+    # Each version's object_repr is str() of its answer, made without an instance each.
+    labels = {document.pk: document.label for document in documents}
+    comments = {document.pk: f"From {document.name}" for document in documents}
     # Every version is Django's own serialisation of the first answer with the fields that
     # differ between answers put in: values as the serializer writes them.
     serialised = versioning.Copies(answer, _ANSWER_VARYING)
+    imported, draft, entry = WorkflowEvent.Action.IMPORT, Status.DRAFT, events.Entry
     versions, entries, entry_revisions = [], [], []
     for done, row in enumerate(varying):
         if done % REPORT_EVERY == 0:
             report(done, "recording each answer's first version")
         document, position = row[0], row[1]
-        answer.pk = ids[document, position]
-        answer.document, answer.position, answer.question = by_pk[document], position, row[2]
+        pk, revision = ids[document, position], revision_of[document]
         versions.append(
-            (revision_of[document], answer.pk, serialised.data(answer.pk, row), str(answer))
-        )
-        entries.append(
-            events.Entry(
-                answer.pk,
-                WorkflowEvent.Action.IMPORT,
-                Status.DRAFT,
-                Status.DRAFT,
-                f"From {by_pk[document].name}",
+            (
+                revision,
+                pk,
+                serialised.data(pk, row),
+                answer_name(labels[document], position, row[2]),
             )
         )
-        entry_revisions.append(revision_of[document])
+        entries.append(entry(pk, imported, draft, draft, comments[document]))
+        entry_revisions.append(revision)
     report(len(varying), "storing the versions and events")
     versioning.write_versions(versioning.version_rows(Answer, versions))
     events.log(entries, actor=user, revisions=entry_revisions, at=now)
