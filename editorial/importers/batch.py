@@ -49,7 +49,6 @@ from editorial.importers.results import FileResult, ImportFileError, ImportSumma
 from editorial.importers.write import write_file
 from editorial.models import Answer, Document, WorkflowEvent
 from editorial.storage import statistics
-from editorial.storage.bulk import compress_quickly
 
 T = TypeVar("T")
 
@@ -208,7 +207,6 @@ def import_prepared(
     """
     results: list[FileResult] = []
     with transaction.atomic():
-        compress_quickly()
         written = _create_new_documents(prepared, user=user, report=report)
         for file in prepared:
             if isinstance(file, FileResult):

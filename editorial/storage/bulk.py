@@ -10,41 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db import connections, models, router
 
 # PostgreSQL takes the rows through COPY (psycopg 3's cursor.copy): the INSERTs an import
 # sent one row at a time, pipelined, took a third of its client's CPU time and more of the
 # server's. False sends INSERTs there too, which the tests compare COPY against.
 COPY_ON_POSTGRESQL = True
-
-
-def compress_quickly(using: str = DEFAULT_DB_ALIAS) -> None:
-    """PostgreSQL: the rest of this transaction compresses long values with LZ4, not pglz.
-
-    A row longer than about 2 kB is compressed as it is stored (TOAST): an import's answers
-    (their text twice) and versions (that text serialised twice again) all are. pglz was a
-    quarter of the server's time for an import's inserts; LZ4 stores the same values, read
-    back the same, several times faster (2,000 bench files at load 8: answers 6.4 → 4.9 s,
-    versions 0.83 → 0.51 s per 10,000, by the clock). Only where the server has LZ4
-    (PostgreSQL 14 and later, built with it); SET LOCAL ends with the transaction.
-    """
-    connection = connections[using]
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        if not hasattr(connection, _HAS_LZ4):
-            cursor.execute(
-                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
-                "WHERE name = 'default_toast_compression'"
-            )
-            found = cursor.fetchone()
-            setattr(connection, _HAS_LZ4, bool(found and found[0]))
-        if getattr(connection, _HAS_LZ4):
-            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
-
-
-# The connection's attribute saying whether its server compresses with LZ4.
-_HAS_LZ4 = "editorial_has_lz4"
 
 
 def insert_copies(template: models.Model, varying: Sequence[str], rows: Iterable[tuple]) -> None:
