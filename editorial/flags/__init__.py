@@ -16,6 +16,7 @@ from editorial.flags.duplicates import (
     add_duplicate_flag,
     fingerprint,
     first_copies,
+    new_answer_checks,
     refresh_flags,
 )
 from editorial.flags.marks import CLAIM_PASSAGE, HEDGE_PASSAGE, PLAIN_PASSAGE, Passage, highlight
@@ -73,6 +74,7 @@ __all__ = [
     "highlight",
     "is_stale",
     "level_of",
+    "new_answer_checks",
     "refresh_flags",
     "stale_before",
     "stored",

@@ -7,6 +7,7 @@ import find and mark the copies of its texts without reading every copy.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, Min
 
 from editorial.flags.patterns import fold
-from editorial.flags.quality import DUPLICATE, FLAGS, evaluate, level_of, with_duplicate
+from editorial.flags.quality import DUPLICATE, FLAGS, Flag, evaluate, level_of, with_duplicate
 from editorial.models import Answer
 
 
@@ -25,6 +26,33 @@ def fingerprint(text: str, *, folded: str | None = None) -> str:
     `folded`, if given, is patterns.fold(text), made once for this and the hedge test."""
     normalised = fold(text) if folded is None else folded
     return hashlib.sha1(normalised.encode("utf-8")).hexdigest() if normalised else ""
+
+
+# The texts new_answer_checks keeps: how long one may be, and how many.
+_CHECKED_CHARS = 8_192
+_CHECKED_TEXTS = 2_048
+
+
+def new_answer_checks(text: str) -> tuple[str, tuple[Flag, ...]]:
+    """A new answer's fingerprint and its flags from its text alone (no source, no copy
+    known yet): what an import finds for every answer before anything is written.
+
+    Machine-written files repeat texts (the copies the duplicate flag is for): a text seen
+    lately is not folded, hashed and checked again. Only texts up to _CHECKED_CHARS are
+    kept, so the memory held is bounded (_CHECKED_TEXTS of them at most).
+    """
+    if len(text) > _CHECKED_CHARS:
+        return _new_answer_checks(text)
+    return _new_answer_checks_kept(text)
+
+
+def _new_answer_checks(text: str) -> tuple[str, tuple[Flag, ...]]:
+    folded = fold(text)
+    found = evaluate(text=text, source_count=0, is_duplicate=False, folded=folded)
+    return fingerprint(text, folded=folded), tuple(found)
+
+
+_new_answer_checks_kept = functools.lru_cache(maxsize=_CHECKED_TEXTS)(_new_answer_checks)
 
 
 def refresh_flags(answer_ids: Iterable[int]) -> None:

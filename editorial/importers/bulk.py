@@ -20,7 +20,7 @@ from editorial.importers.prepare import PreparedFile
 from editorial.importers.progress import Report, silent
 from editorial.importers.results import FileResult
 from editorial.importers.rows import new_answer, new_document
-from editorial.models import Answer, Document, Status, WorkflowEvent
+from editorial.models import Answer, Document, Status, WorkflowEvent, answer_name
 from editorial.storage import events, search, versioning
 from editorial.storage.bulk import checked_as_written, insert_copies
 
@@ -104,12 +104,13 @@ def create_documents(
         # Every version is Django's own serialisation of the first answer with the fields
         # that differ between answers put in: values as the serializer writes them.
         serialised=versioning.Copies(answer, _ANSWER_VARYING),
-        answer=new_answer(documents[0], files[0].items[0], created_at=now, updated_at=now),
         revision_of={
             document.pk: revision.pk
             for document, revision in zip(documents, revisions, strict=True)
         },
-        by_pk={document.pk: document for document in documents},
+        # Each version's object_repr is str() of its answer, made without an instance each.
+        labels={document.pk: document.label for document in documents},
+        comments={document.pk: f"From {document.name}" for document in documents},
         user=user,
         now=now,
     )
@@ -139,9 +140,9 @@ class _Step:
 
     template: Answer  # the answers' columns alike in every row
     serialised: versioning.Copies
-    answer: Answer  # each answer in turn, to serialise its version
     revision_of: dict[int, int]  # document id: its revision's id
-    by_pk: dict[int, Document]
+    labels: dict[int, str]  # document id: its label, in each answer's name
+    comments: dict[int, str]  # document id: its answers' import event comment
     user: object
     now: datetime.datetime
 
@@ -149,25 +150,15 @@ class _Step:
         """These answers' rows, then their versions and events (the ids are read back)."""
         insert_copies(self.template, _ANSWER_VARYING, rows)
         ids = _ids_of(rows)
-        serialised, answer = self.serialised, self.answer
+        serialised, labels, comments = self.serialised, self.labels, self.comments
+        imported, draft, entry = WorkflowEvent.Action.IMPORT, Status.DRAFT, events.Entry
         versions, entries, entry_revisions = [], [], []
         for row in rows:
             document, position = row[0], row[1]
-            revision = self.revision_of[document]
-            answer.pk = ids[document, position]
-            answer.document, answer.position, answer.question = (
-                self.by_pk[document], position, row[2]
-            )  # fmt: skip
-            versions.append((revision, answer.pk, serialised.data(answer.pk, row), str(answer)))
-            entries.append(
-                events.Entry(
-                    answer.pk,
-                    WorkflowEvent.Action.IMPORT,
-                    Status.DRAFT,
-                    Status.DRAFT,
-                    f"From {self.by_pk[document].name}",
-                )
-            )
+            pk, revision = ids[document, position], self.revision_of[document]
+            name = answer_name(labels[document], position, row[2])
+            versions.append((revision, pk, serialised.data(pk, row), name))
+            entries.append(entry(pk, imported, draft, draft, comments[document]))
             entry_revisions.append(revision)
         versioning.write_versions(versioning.version_rows(Answer, versions))
         events.log(entries, actor=self.user, revisions=entry_revisions, at=self.now)

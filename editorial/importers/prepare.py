@@ -89,15 +89,12 @@ def prepare_content(path: Path, raw: bytes, *, report: Report | None = None) -> 
     found = len(items)
     report(found, f"{found:,} answers found")
     subject = detect_subject(items)
-    prints, found_flags = [], []
-    for item in reporting(
-        items, report, lambda n: f"{n:,} of {found:,} answers checked", answers=found
-    ):
-        fold = flags.fold(item.answer)
-        prints.append(flags.fingerprint(item.answer, folded=fold))
-        found_flags.append(
-            flags.evaluate(text=item.answer, source_count=0, is_duplicate=False, folded=fold)
+    checks = [
+        flags.new_answer_checks(item.answer)
+        for item in reporting(
+            items, report, lambda n: f"{n:,} of {found:,} answers checked", answers=found
         )
+    ]
     return PreparedFile(
         path=path,
         warnings=warnings,
@@ -105,6 +102,6 @@ def prepare_content(path: Path, raw: bytes, *, report: Report | None = None) -> 
         items=items,
         subject=subject,
         title=derive_title(path.name, subject, items),
-        prints=prints,
-        flags=found_flags,
+        prints=[print_ for print_, _ in checks],
+        flags=[list(found_flags) for _, found_flags in checks],
     )

@@ -10,6 +10,7 @@ from editorial.models.content import (
     FlagLevel,
     Source,
     Status,
+    answer_name,
 )
 from editorial.models.jobs import FINISHED_STATES, Job, JobKind, JobState
 from editorial.models.records import (
@@ -67,6 +68,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEvent",
     "WebhookMessage",
+    "answer_name",
     "WorkflowEvent",
     "normalise_web_url",
     "validate_web_url",

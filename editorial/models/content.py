@@ -82,6 +82,17 @@ class Document(models.Model):
 QUESTION_IN_NAME = 60
 
 
+def answer_name(label: str, position: int, question: str) -> str:
+    """An answer's str(): its document's label, its position and its question shortened.
+
+    Also what reversion records as a version's object_repr, so a bulk import names its
+    versions with this, from the document's label, without an Answer instance each."""
+    question = " ".join(question.split())
+    if len(question) > QUESTION_IN_NAME:
+        question = question[: QUESTION_IN_NAME - 1].rstrip() + "…"
+    return f"{label} · Q{position} · {question}"
+
+
 class Answer(models.Model):
     """A question and its answer, corrected by staff from the imported machine text."""
 
@@ -209,10 +220,7 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        question = " ".join(self.question.split())
-        if len(question) > QUESTION_IN_NAME:
-            question = question[: QUESTION_IN_NAME - 1].rstrip() + "…"
-        return f"{self.document.label} · Q{self.position} · {question}"
+        return answer_name(self.document.label, self.position, self.question)
 
     @property
     def has_import_conflict(self) -> bool:

@@ -39,3 +39,23 @@ def test_first_copies_reads_at_most_two_active_copies_of_each_text(seeds, editor
     # Archived copies do not count.
     Answer.objects.filter(pk__in=[a.pk for a in answers[:3]]).update(status="archived")
     assert [pk for pk, _, _ in flags.first_copies([print_])] == [answers[3].pk]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As of my last update, the FBI   handles this",
+        "ÉTAT: Straße ends",  # not ASCII: case folded, not lowercased
+        "A plain, finished answer.",
+        "   ",
+        "x" * 9_000 + " see § 12",  # longer than the texts kept: checked each time
+    ],
+)
+def test_a_new_answers_checks_are_its_fingerprint_and_flags_asked_again_or_not(text):
+    expected = (
+        flags.fingerprint(text),
+        tuple(flags.evaluate(text=text, source_count=0, is_duplicate=False)),
+    )
+    assert flags.new_answer_checks(text) == expected
+    # Asked again for an equal text (another object): the same answer.
+    assert flags.new_answer_checks("".join(list(text))) == expected

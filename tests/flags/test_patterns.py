@@ -99,3 +99,11 @@ def test_an_answer_folded_once_checks_as_it_checks_alone(pieces, noise):
     assert flags.evaluate(text=text, source_count=0, is_duplicate=False, folded=folded) == (
         flags.evaluate(text=text, source_count=0, is_duplicate=False)
     )
+
+
+@given(st.lists(st.sampled_from(_PIECES + _FOLDING)), st.text())
+@settings(max_examples=300)
+def test_a_folded_text_is_its_words_case_folded_whether_ascii_or_not(pieces, noise):
+    # Copies are found by the fingerprint of this: it must not change for stored answers.
+    text = " ".join(pieces) + noise
+    assert flags.fold(text) == " ".join(text.split()).casefold()
