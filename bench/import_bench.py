@@ -397,10 +397,11 @@ def main() -> None:
         print(json.dumps(figures))
         return
 
-    from corpus import generate
+    from corpus import VERSION, generate
 
     WORK.mkdir(parents=True, exist_ok=True)
-    corpus, extra = WORK / f"corpus-{args.files}", WORK / f"more-{args.files}+{args.more}"
+    corpus = WORK / f"corpus-v{VERSION}-{args.files}"
+    extra = WORK / f"more-v{VERSION}-{args.files}+{args.more}"
     if not corpus.exists():
         generate(args.files, corpus)
     if not extra.exists():
