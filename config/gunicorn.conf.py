@@ -39,6 +39,11 @@ forwarded_allow_ips = _declared
 # upload before imports moved to tasks; up to 0.2 s behind job-status polls during one).
 # WEB_CONCURRENCY still decides where it is set.
 workers = env.int("WEB_CONCURRENCY", default=2 * (os.cpu_count() or 1) + 1)
+# Each worker tells the master it lives by touching a file between requests; gunicorn's
+# docs warn that on a disk-backed folder this may block a worker "for arbitrary time",
+# which is what a big import's commit does to the disk. In memory where the system has it.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
 # The one header the proxy is documented to set (.env.example); gunicorn's other defaults
 # (X-Forwarded-Ssl, X-Forwarded-Protocol) are headers nobody here promised to overwrite.
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
