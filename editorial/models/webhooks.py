@@ -107,7 +107,9 @@ class WebhookAttempt(models.Model):
 
     message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="tries")
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField(help_text="Its place in the retry schedule.")
+    number = models.PositiveSmallIntegerField(
+        help_text="The event's attempts counted from its first, redeliveries by hand included."
+    )
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
     error = models.TextField(blank=True)
