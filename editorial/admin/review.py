@@ -133,6 +133,7 @@ class ReviewPagesMixin:
             context["stale_days"] = settings.EDITORIAL_SOURCE_STALE_DAYS
         if stale is not None:
             context["stale_diff"] = self.stale_diff(answer, stale.loaded)
+            context["stale_saver"] = self.latest_saver(answer)
         return context
 
     def stale_diff(self, answer: Answer, loaded: int) -> ContentDiff | None:
@@ -141,6 +142,11 @@ class ReviewPagesMixin:
         if version is None:
             return None
         return diff_content(version_snapshot(version), current_snapshot(answer))
+
+    def latest_saver(self, answer: Answer):
+        """Who saved the answer's newest version: the person a stale page names."""
+        latest = Version.objects.get_for_object(answer).select_related("revision__user").first()
+        return latest.revision.user if latest else None
 
     def _side(self, answer: Answer, key: str) -> Snapshot:
         if key == CURRENT:
@@ -266,6 +272,7 @@ class ReviewPagesMixin:
             "revert_diff": (revert_diff := diff_content(current_snapshot(answer), snapshot)),
             "can_revert": revert_diff.changed and workflow.can_edit(answer, request.user),
             "stale_diff": self.stale_diff(answer, stale.loaded) if stale else None,
+            "stale_saver": self.latest_saver(answer) if stale else None,
         }
         return TemplateResponse(request, "admin/editorial/answer/version.html", context)
 

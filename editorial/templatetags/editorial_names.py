@@ -23,6 +23,19 @@ def person(user, nobody: str = "—") -> str:
     return user if isinstance(user, str) else workflow.display_name(user)
 
 
+@register.simple_tag(takes_context=True)
+def changed_by(context, saver) -> str:
+    """The heading of a page left open while the answer was saved: who saved, named (you,
+    from another tab, or the newest version's author); "someone else" only if unknown."""
+    if not saver:
+        who = "Changed by someone else"
+    elif saver.pk == context["request"].user.pk:
+        who = "Changed by you, in another tab or window,"
+    else:
+        who = f"Changed by {workflow.display_name(saver)}"
+    return f"{who} while you had this page open"
+
+
 @register.simple_tag
 def person_choice(user) -> str:
     """A person in a list to choose from: the full name with the username to tell two
