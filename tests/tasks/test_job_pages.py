@@ -49,6 +49,20 @@ def test_the_job_page_follows_its_job_with_a_script_not_inline(client, managing)
     assert 'value="Cancel this job"' in html
 
 
+def test_the_job_page_writes_large_counts_grouped_as_the_progress_line_does(client, managing):
+    job = Job.objects.create(
+        kind=JobKind.IMPORT, created_by=managing, files_total=3, answers_done=14_000,
+        answers_total=119_114,
+    )  # fmt: skip
+    client.force_login(managing)
+
+    html = client.get(reverse("admin:editorial_job_change", args=[job.pk])).content.decode()
+
+    # The page's script keeps the grouping as it follows the job (data-job-number).
+    assert '<span data-job-field="answers_done" data-job-number>14,000</span>' in html
+    assert '<span data-job-field="answers_total" data-job-number>119,114</span>' in html
+
+
 def test_a_running_job_whose_worker_process_is_gone_is_failed_with_the_reason(client, managing):
     """SQLite's case (one machine): the worker's process id is asked."""
     gone = subprocess.Popen(["true"])

@@ -13,7 +13,13 @@
   function show(status) {
     root.querySelectorAll("[data-job-field]").forEach(function (element) {
       var value = status[element.dataset.jobField];
-      element.textContent = value === null || value === undefined ? "" : String(value);
+      if (value === null || value === undefined) {
+        element.textContent = "";
+      } else if ("jobNumber" in element.dataset && typeof value === "number") {
+        element.textContent = value.toLocaleString("en-US"); // 119,114, as the server writes it
+      } else {
+        element.textContent = String(value);
+      }
     });
     var bar = root.querySelector("progress[data-job-bar]");
     if (bar && status.files_total) {
