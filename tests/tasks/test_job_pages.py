@@ -63,6 +63,18 @@ def test_the_job_page_writes_large_counts_grouped_as_the_progress_line_does(clie
     assert '<span data-job-field="answers_total" data-job-number>119,114</span>' in html
 
 
+def test_the_home_pages_recent_jobs_write_large_counts_grouped(client, managing):
+    Job.objects.create(
+        kind=JobKind.IMPORT, created_by=managing, files_total=1, files_done=1,
+        answers_done=119_114, answers_total=119_114,
+    )  # fmt: skip
+    client.force_login(managing)
+
+    html = client.get("/admin/").content.decode()
+
+    assert "1 of 1 file, 119,114 answers" in html
+
+
 def test_a_running_job_whose_worker_process_is_gone_is_failed_with_the_reason(client, managing):
     """SQLite's case (one machine): the worker's process id is asked."""
     gone = subprocess.Popen(["true"])
