@@ -3,7 +3,8 @@
 One module per model or page family: site and home (each person's work), answers (the
 answer list and change page), steps (workflow buttons and bulk actions), review (history,
 diffs, revert), documents (with import), exports, records (logs), access (sign-in
-lockouts), api_keys (the read API's keys), webhooks (endpoints, their events and attempts).
+lockouts), api_keys (the read API's keys), webhooks (endpoints) and
+webhook_log (their events and attempts).
 Importing them registers the ModelAdmins.
 """
 
@@ -16,5 +17,6 @@ from editorial.admin import (  # noqa: F401  (registration, e-mail)
     mail,
     people,
     records,
+    webhook_log,
     webhooks,
 )

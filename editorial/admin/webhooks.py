@@ -1,6 +1,6 @@
-"""Webhooks in the admin, for managing editors only: endpoints (their secret shown once when
-made, revealed again or replaced by a button), the outbox of events with redelivery, and
-every attempt with its status and timing.
+"""Webhook endpoints in the admin, for managing editors only: their secret shown once when
+made, revealed again or replaced by a button, tests, enabling and disabling. The outbox of
+events and the attempts are in webhook_log.
 
 Every view and action asks workflow.can_manage_webhooks on the server (so does every
 service it calls); a typed URL is refused like a link never shown.
@@ -20,14 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from editorial import webhooks, workflow
 from editorial.admin import shown_once
-from editorial.admin.answer_list import CappedCountPaginator
 from editorial.admin.refusals import RefusedWithReason
 from editorial.models import (
     DeliveryState,
-    WebhookAttempt,
     WebhookEndpoint,
     WebhookEvent,
-    WebhookMessage,
 )
 
 # Attempts listed on an endpoint's page (all are one link away).
@@ -225,8 +222,7 @@ class WebhookEndpointAdmin(ManagersPages, admin.ModelAdmin):
         ] + super().get_urls()
 
     def _endpoint(self, request, object_id) -> WebhookEndpoint:
-        if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied(REFUSED)
+        self.refuse_unless_allowed(request)
         try:
             return WebhookEndpoint.objects.get(pk=int(unquote(object_id)))
         except (WebhookEndpoint.DoesNotExist, ValueError):
@@ -291,8 +287,7 @@ class WebhookEndpointAdmin(ManagersPages, admin.ModelAdmin):
 
     @admin.action(description="Send a test event")
     def send_test_event(self, request, queryset):
-        if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied(REFUSED)
+        self.refuse_unless_allowed(request)
         active = [endpoint for endpoint in queryset if endpoint.is_active]
         for endpoint in active:
             webhooks.send_test(endpoint=endpoint, user=request.user)
@@ -304,8 +299,7 @@ class WebhookEndpointAdmin(ManagersPages, admin.ModelAdmin):
 
     @admin.action(description="Enable (failed events are sent again first)")
     def enable_selected(self, request, queryset):
-        if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied(REFUSED)
+        self.refuse_unless_allowed(request)
         chosen = list(queryset)
         requeued = sum(webhooks.enable(endpoint=e, user=request.user) for e in chosen)
         count = len(chosen)
@@ -317,8 +311,7 @@ class WebhookEndpointAdmin(ManagersPages, admin.ModelAdmin):
 
     @admin.action(description="Disable")
     def disable_selected(self, request, queryset):
-        if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied(REFUSED)
+        self.refuse_unless_allowed(request)
         for endpoint in queryset:
             webhooks.disable(endpoint=endpoint, user=request.user)
         self.message_user(request, f"{queryset.count()} endpoints disabled.", messages.SUCCESS)
@@ -330,76 +323,3 @@ def resent_note(requeued: int) -> str:
         return "there were no failed events to send again."
     plural = "s" if requeued != 1 else ""
     return f"{requeued} failed event{plural} sent again first, in order."
-
-
-class AttemptsInline(ManagersOnly, admin.TabularInline):
-    model = WebhookAttempt
-    fk_name = "message"
-    fields = ["number", "attempted_at", "status_code", "error", "duration_ms", "response_excerpt"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnly(ManagersPages):
-    """The outbox and the attempts are written by the delivery only."""
-
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(WebhookMessage)
-class WebhookMessageAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = [
-        "webhook_id", "event_type", "endpoint", "answer", "state", "attempts",
-        "next_attempt_at", "delivered_at", "last_error",
-    ]  # fmt: skip
-    list_filter = ["state", "event_type", "endpoint"]
-    list_select_related = ["endpoint", "answer__document"]
-    search_fields = ["=webhook_id"]
-    actions = ["redeliver_selected"]
-    inlines = [AttemptsInline]
-    fields = [
-        "webhook_id", "event_type", "endpoint", "answer", "state", "attempts",
-        "next_attempt_at", "delivered_at", "last_error", "created_at", "body",
-    ]  # fmt: skip
-    readonly_fields = fields
-
-    @admin.action(description="Redeliver (same webhook-id, from the first attempt)")
-    def redeliver_selected(self, request, queryset):
-        if not workflow.can_manage_webhooks(request.user):
-            raise PermissionDenied("Only managing editors may redeliver webhook events.")
-        count = webhooks.redeliver(messages=queryset, user=request.user)
-        self.message_user(
-            request,
-            f"{count} event{'s' if count != 1 else ''} queued for redelivery.",
-            messages.SUCCESS,
-        )
-
-
-@admin.register(WebhookAttempt)
-class WebhookAttemptAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = [
-        "attempted_at", "endpoint", "event", "number", "status_code", "error", "duration_ms",
-    ]  # fmt: skip
-    list_filter = ["endpoint", "status_code"]
-    list_select_related = ["endpoint", "message"]
-
-    @admin.display(description="event")
-    def event(self, obj):
-        return f"{obj.message.event_type} {obj.message.webhook_id}"
