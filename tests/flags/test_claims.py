@@ -241,3 +241,11 @@ def test_the_quick_test_agrees_with_the_finder_on_the_corpus():
             assert flags.has_specific_claim(text) == bool(flags.find_claims(text))
             for sentence in text.split(". "):
                 assert flags.has_specific_claim(sentence) == bool(flags.find_claims(sentence))
+
+
+def test_every_listed_acronym_is_a_word_the_quick_test_looks_at():
+    # has_specific_claim looks at the words of capitals, then for the listed ones among them.
+    from editorial.flags.claims.names import KNOWN_NAME_OF
+    from editorial.flags.claims.quick import _MAYBE_SURE
+
+    assert [acronym for acronym in KNOWN_NAME_OF if not _MAYBE_SURE.fullmatch(acronym)] == []

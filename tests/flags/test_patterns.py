@@ -1,6 +1,8 @@
 """Hedges and specific claims in a text: made-up rephrasings, and the quick checks against
 the full patterns."""
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,7 +87,8 @@ def test_the_quick_checks_agree_with_the_full_patterns(pieces, noise, glue):
     assert flags.has_specific_claim(text) == bool(flags.find_claims(text))
 
 
-_FOLDING = ["ß", "ſ", "ﬁ", "İ", "K", "\u00a0", "\u2028"]  # case or space folded unlike lower()
+# Case or space folded unlike lower(), and spacing fold() takes apart from spaces and breaks.
+_FOLDING = ["ß", "ſ", "ﬁ", "İ", "K", "\u00a0", "\u2028", "\u3000", "\t", "\r\n", "\n\n", "   "]
 
 
 @given(st.lists(st.sampled_from(_PIECES + _FOLDING)), st.text())
@@ -107,3 +110,10 @@ def test_a_folded_text_is_its_words_case_folded_whether_ascii_or_not(pieces, noi
     # Copies are found by the fingerprint of this: it must not change for stored answers.
     text = " ".join(pieces) + noise
     assert flags.fold(text) == " ".join(text.split()).casefold()
+
+
+def test_no_whitespace_lies_above_what_fold_lists():
+    # fold() lists the whitespace it must split on below U+3001 (str.split's, all of it).
+    from editorial.flags.patterns import _SPACES_BELOW
+
+    assert not [c for c in map(chr, range(_SPACES_BELOW, sys.maxunicode + 1)) if c.isspace()]

@@ -15,11 +15,10 @@ import re
 from editorial.flags.claims.finder import find_claims
 from editorial.flags.claims.names import KNOWN_ACRONYMS_OF, KNOWN_NAME_OF
 
-_SURE = re.compile(
-    r"§\s*\d|(?<![\w(’'&.-])(?:"
-    + "|".join(sorted((re.escape(a) for a in KNOWN_NAME_OF), key=len, reverse=True))
-    + r")(?![\w)&-]|\.\w)"
-)
+# Where a listed acronym may stand: a word of capitals alone, as the finder reads one; which
+# of them is listed is a set lookup. One alternative per listed acronym took a third longer.
+_ACRONYM_LETTERS = max(map(len, KNOWN_NAME_OF))
+_MAYBE_SURE = re.compile(rf"§\s*\d|(?<![\w(’'&.-])[A-Z]{{2,{_ACRONYM_LETTERS}}}(?![\w)&-]|\.\w)")
 # A listed agency defined by its own acronym: "Immigration and Customs Enforcement (ICE)".
 _SURE_DEFINITION = re.compile(
     "|".join(
@@ -38,9 +37,8 @@ _SURE_DEFINITION = re.compile(
 
 def has_specific_claim(text: str) -> bool:
     """Whether find_claims(text) finds anything, mostly without running it."""
-    sure = _SURE.search(text)
-    if sure:
-        acronym = sure.group()
+    acronym = _sure(text)
+    if acronym:
         definition = f"({acronym})"
         if (
             acronym.startswith("§")
@@ -51,3 +49,12 @@ def has_specific_claim(text: str) -> bool:
     if "(" in text and _SURE_DEFINITION.search(text):
         return True
     return bool(find_claims(text))
+
+
+def _sure(text: str) -> str:
+    """The first section sign before a number or listed agency acronym, or ""."""
+    for found in _MAYBE_SURE.finditer(text):
+        candidate = found.group()
+        if candidate[0] == "§" or candidate in KNOWN_NAME_OF:
+            return candidate
+    return ""
