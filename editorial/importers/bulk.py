@@ -12,7 +12,6 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Q
 from reversion.models import Revision
 
 from editorial import flags
@@ -22,7 +21,7 @@ from editorial.importers.results import FileResult
 from editorial.importers.rows import new_answer, new_document
 from editorial.models import Answer, Document, Status, WorkflowEvent, answer_name
 from editorial.storage import events, search, versioning
-from editorial.storage.bulk import checked_as_written, insert_copies
+from editorial.storage.bulk import checked_as_written, insert_copies, reserve_ids
 
 # The fields in which one imported answer differs from another, as create_documents lists them.
 _ANSWER_VARYING = (
@@ -147,36 +146,23 @@ class _Step:
     now: datetime.datetime
 
     def write(self, rows: list[tuple]) -> None:
-        """These answers' rows, then their versions and events (the ids are read back)."""
-        insert_copies(self.template, _ANSWER_VARYING, rows)
-        ids = _ids_of(rows)
+        """These answers' rows with ids reserved for them, and their versions and events,
+        made as each row is written (on PostgreSQL while the server takes in the rows)."""
+        ids = reserve_ids(Answer, len(rows))
         serialised, labels, comments = self.serialised, self.labels, self.comments
         imported, draft, entry = WorkflowEvent.Action.IMPORT, Status.DRAFT, events.Entry
         versions, entries, entry_revisions = [], [], []
-        for row in rows:
-            document, position = row[0], row[1]
-            pk, revision = ids[document, position], self.revision_of[document]
-            name = answer_name(labels[document], position, row[2])
-            versions.append((revision, pk, serialised.data(pk, row), name))
-            entries.append(entry(pk, imported, draft, draft, comments[document]))
-            entry_revisions.append(revision)
+
+        def with_their_history():
+            for pk, row in zip(ids, rows, strict=True):
+                document, position = row[0], row[1]
+                revision = self.revision_of[document]
+                name = answer_name(labels[document], position, row[2])
+                versions.append((revision, pk, serialised.data(pk, row), name))
+                entries.append(entry(pk, imported, draft, draft, comments[document]))
+                entry_revisions.append(revision)
+                yield (pk, *row)
+
+        insert_copies(self.template, ("id", *_ANSWER_VARYING), with_their_history())
         versioning.write_versions(versioning.version_rows(Answer, versions))
         events.log(entries, actor=self.user, revisions=entry_revisions, at=self.now)
-
-
-def _ids_of(rows: list[tuple]) -> dict[tuple[int, int], int]:
-    """The ids of the answers just written, by (document, position): each document's
-    positions in the rows are a range, read through the (document, position) index."""
-    spans: dict[int, list[int]] = {}
-    for document, position, *_ in rows:
-        span = spans.setdefault(document, [position, position])
-        span[0], span[1] = min(span[0], position), max(span[1], position)
-    where = Q()
-    for document, (low, high) in spans.items():
-        where |= Q(document=document, position__range=(low, high))
-    return {
-        (document, position): pk
-        for document, position, pk in Answer.objects.filter(where)
-        .order_by()
-        .values_list("document", "position", "pk")
-    }

@@ -24,12 +24,17 @@ def insert_copies(template: models.Model, varying: Sequence[str], rows: Iterable
     bulk_create builds a model instance per row and prepares every field of each in
     Python, which was most of an import's time. Here the template's values are prepared
     for the database once; the varying values must be ready as they are (text, integers,
-    ids). Nothing is returned and no signal is sent.
+    ids), the primary key among them if its ids were reserved. Nothing is returned and no
+    signal is sent. `rows` is read as it is written: on PostgreSQL what a generator does
+    for each row is done while the server takes in the rows before it.
     """
     meta = template._meta
     database = router.db_for_write(type(template))
     connection = connections[database]
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    # The primary key only where the rows bring it (ids reserved by reserve_ids).
+    fields = [
+        field for field in meta.concrete_fields if not field.primary_key or field.name in varying
+    ]
     where = {name: index for index, name in enumerate(meta.get_field(n).name for n in varying)}
     constant = [
         field.get_db_prep_save(getattr(template, field.attname), connection) for field in fields
@@ -45,6 +50,39 @@ def insert_copies(template: models.Model, varying: Sequence[str], rows: Iterable
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         cursor.executemany(sql, list(values))
+
+
+def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
+    """Ids for `count` rows of `model` about to be written in this transaction, so that what
+    refers to them (their versions, events) is made as they are written, not after reading
+    the ids back.
+
+    PostgreSQL takes them from the table's sequence, as an insert would. SQLite gives the
+    next ids after the largest ever given (AUTOINCREMENT): its write lock is held from the
+    start of the transaction (transaction_mode IMMEDIATE), so no other writer can take them.
+    """
+    if count == 0:
+        return []
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    if not connection.in_atomic_block:
+        raise RuntimeError("Ids are reserved inside the transaction that writes them.")
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"coalesce((SELECT max({connection.ops.quote_name(meta.pk.column)}) FROM {table}), 0))",
+            [meta.db_table],
+        )
+        last = cursor.fetchone()[0]
+    return range(last + 1, last + 1 + count)
 
 
 def checked_as_written(using: str = DEFAULT_DB_ALIAS) -> None:

@@ -96,3 +96,31 @@ def test_copies_are_byte_for_byte_what_json_dumps_writes(seeds):
             [{"model": "editorial.answer", "pk": pk, "fields": fields}], ensure_ascii=False
         )
         assert copies.data(pk, values) == expected
+
+
+def test_reserved_ids_are_never_given_again_not_even_those_of_deleted_rows(answer):
+    from django.db import transaction
+
+    from editorial.storage.bulk import insert_copies, reserve_ids
+
+    # The newest answer deleted: its id must not come back (it may be in the history).
+    newest = Answer.objects.create(document=answer.document, position=999, question="Q", text="A")
+    newest_pk = newest.pk
+    newest.delete()
+    with transaction.atomic():
+        reserved = list(reserve_ids(Answer, 3))
+        assert len(set(reserved)) == 3
+        assert min(reserved) > newest_pk
+        now = timezone.now()
+        template = Answer(
+            document=answer.document, question="Q?", text="A.", created_at=now, updated_at=now
+        )
+        rows = [(pk, 1000 + index) for index, pk in enumerate(reserved)]
+        insert_copies(template, ("id", "position"), rows)
+    assert (
+        list(Answer.objects.filter(pk__in=reserved).order_by("pk").values_list("pk", "position"))
+        == rows
+    )
+    # An ordinary insert after them takes an id after theirs.
+    later = Answer.objects.create(document=answer.document, position=2000, question="Q", text="A")
+    assert later.pk > max(reserved)
