@@ -53,3 +53,41 @@ def test_a_hostile_jsonl_file_is_that_files_error_and_the_others_import(tmp_path
     assert "b_huge.jsonl:1: invalid JSON:" in errors["b_huge.jsonl"]
     assert summary.total("created") == 1
     assert list(Document.objects.values_list("name", flat=True)) == ["c_good.jsonl"]
+
+
+def test_an_import_stores_long_values_compressed_with_lz4_where_the_server_has_it(tmp_path):
+    # Migration 0026: the server's default (pglz) was most of an import's server time.
+    from django.db import connection
+    from reversion.models import Version
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's TOAST compression")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this server was built without LZ4")
+    # Long and compressible: stored compressed, and read back as written.
+    text = "The office renews a licence by mail. " * 200
+    write(tmp_path, "long.csv", f'question,answer\nHow long?,"{text}"\n')
+
+    summary = import_paths([tmp_path])
+
+    assert summary.total("created") == 1
+    answer = Answer.objects.get()
+    assert answer.text == text
+    version = Version.objects.get_for_object(answer).get()
+    assert version.field_dict["text"] == text
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(text), pg_column_compression(imported_text) "
+            "FROM editorial_answer WHERE id = %s",
+            [answer.pk],
+        )
+        assert cursor.fetchone() == ("lz4", "lz4")
+        cursor.execute(
+            "SELECT pg_column_compression(serialized_data) FROM reversion_version WHERE id = %s",
+            [version.pk],
+        )
+        assert cursor.fetchone()[0] == "lz4"
