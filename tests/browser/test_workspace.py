@@ -280,3 +280,47 @@ def test_a_stale_settlement_in_place_keeps_the_typing(demo, people):
     assert page.locator('input[name="loaded_version"][form="answer_form"]').input_value() != (
         page.locator("#claims").get_attribute("data-version")
     )
+
+
+def open_with_scripts_held(person: Person, link):
+    """From the home page to an answer whose page script (workspace.js) has not arrived yet:
+    a slow machine or network, held here. Returns what lets it arrive and run."""
+    held = []
+    person.page.route("**/editorial/workspace*.js", lambda route: held.append(route))
+    person.page.get_by_role("link", name=link).click()
+    expect(person.page.locator("#id_text")).to_be_editable()  # shown, and typed in already
+
+    def run_scripts() -> None:
+        while not held:  # the script's request is under way: its route comes as we wait
+            person.page.wait_for_timeout(20)
+        held.pop().continue_()
+        person.page.wait_for_load_state("domcontentloaded")  # after the deferred scripts ran
+
+    return run_scripts
+
+
+def test_typing_begun_before_the_page_scripts_ran_stays_as_typed(demo, people):
+    # The script put the caret at the start of the text when it ran, wherever the person had
+    # put it: the rest of the typing went to the start, and a text selected to be typed over
+    # stayed after the new one (CI's two-tab merge showed a whole answer typed twice).
+    over, _ = sign_in(people, demo, "editor")
+    run_scripts = open_with_scripts_held(over, Q1_LINK)
+    text = over.page.locator("#id_text")
+    new = corrected(text.input_value())
+    text.focus()
+    over.page.keyboard.press("Control+A")  # the person (or Playwright's fill) selects it all
+    run_scripts()
+    over.page.keyboard.insert_text(new)
+    expect(text).to_have_value(new)
+
+    after, _ = sign_in(people, demo, "editor")
+    run_scripts = open_with_scripts_held(after, Q1_LINK)
+    text = after.page.locator("#id_text")
+    original = text.input_value()
+    text.focus()
+    after.page.keyboard.press("Control+End")
+    after.page.keyboard.insert_text(" Checked")
+    run_scripts()
+    after.page.keyboard.insert_text(" twice.")
+    expect(text).to_have_value(original + " Checked twice.")
+    expect(text).to_be_focused()

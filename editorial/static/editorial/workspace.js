@@ -388,9 +388,12 @@
 
   // --- on opening -------------------------------------------------------------------------------
 
-  function opened() {
+  function opened(personFirst) {
     keptMessages();
     prepareExcerpts(document);
+    if (personFirst) {
+      return; // already typing (or elsewhere on the page): the focus and caret stay theirs
+    }
     if (document.querySelector(".errornote, .errorlist, .messagelist .error")) {
       return; // the page says what went wrong: the person reads it from the top
     }
@@ -409,9 +412,18 @@
     }
   }
 
+  // The scripts come after the page is shown (defer), later on a slow machine or network, and
+  // the person may have begun by then. Moving the caret to the start of the text then sent
+  // the rest of their typing there, and a text selected to be typed over stayed after the new
+  // one (a stale save then merged the whole answer in twice).
+  function openedOnLoad() {
+    var active = document.activeElement;
+    opened(active !== null && active !== document.body && active !== document.documentElement);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", opened);
+    document.addEventListener("DOMContentLoaded", openedOnLoad);
   } else {
-    opened();
+    openedOnLoad();
   }
 })();
