@@ -44,7 +44,9 @@ def two_sides_editing(draw, *, apart: bool = True, mixed: bool = True, repeated:
         side = draw(st.sampled_from([None, None, None, YOURS, THEIRS]))
         if side is None or (not mixed and (side == first) != (index < split)):
             continue
-        kind = draw(st.sampled_from(KINDS))
+        # A sentence deleted from a run of the same sentence is any of them, in the text itself:
+        # where the merge puts the other side's edit beside it is then not one place.
+        kind = draw(st.sampled_from(KINDS[:1] + KINDS[2:] if repeated and apart else KINDS))
         other = THEIRS if side == YOURS else YOURS
         if apart and touched(kind, index) & near[other]:
             continue
