@@ -11,16 +11,17 @@ set aside, the commit), and groups of 20 files instead of 100 took a fifth more 
 the bytes bound keeps a group of large files to a short write lock (8 MiB: about a second
 of writing on the loaded two-core machine of issue 22).
 
-Reading, parsing and checking need no database and were 45 % of an import's time: a second
-process can prepare the next group while this one writes the last (`prepared_groups`). It
-is off by default: on the shared two-core machine of issue 22 it never paid (2,000 files at
-load 6: 17.1 s against 16.4 s by the clock, and 6-9 % more CPU time for handing the files
-over), and no idle core was there to measure it with. PARALLEL_PREPARE = None uses it while
-a core is idle (the load average no higher than the cores but one), True always. It is
-forked, so it has the settings and code already and starts in milliseconds. It never uses
-the database connections it inherits: it lets go of their sockets without a word to the
-server (a close would end this process's session) and dies with this process, so a killed
-import leaves no process holding its connection, and its transaction, open.
+Reading, parsing and checking need no database and are a third of an import's time: a
+second process prepares the next group while this one writes the last (`prepared_groups`),
+unless every core is busy. On the two-core machine of issue 22, 2,000 files: with a core
+idle (load 0.8-1.2), 9.5 → 6.9-7.3 s on SQLite and 17.3-19.3 → 15.4-16.9 s on PostgreSQL
+(whose server then has the other core) for 2-9 % more CPU time; at load 6 it never paid
+(17.1 s against 16.4 s). PARALLEL_PREPARE = None decides by the load average (below the
+number of cores), True and False always and never. It is forked, so it has the settings and
+code already and starts in milliseconds. It never uses the database connections it
+inherits: it lets go of their sockets without a word to the server (a close would end this
+process's session) and dies with this process, so a killed import leaves no process holding
+its connection, and its transaction, open.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ T = TypeVar("T")
 FILES_PER_COMMIT = 200
 BYTES_PER_COMMIT = 8 * 1024 * 1024
 
-# Files from paths are prepared in a second process: False never (the default: see the
-# module's docstring), None where a core is idle, True always (the tests compare them).
-PARALLEL_PREPARE: bool | None = False
+# Files from paths are prepared in a second process: None unless every core is busy (the
+# default: see the module's docstring), False never, True always (the tests compare them).
+PARALLEL_PREPARE: bool | None = None
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -138,11 +139,11 @@ def prepared_groups(
 
 
 def _second_process() -> bool:
-    """Whether a second process may prepare files: as set, or where a core is idle."""
+    """Whether a second process may prepare files: as set, or unless every core is busy."""
     if PARALLEL_PREPARE is not None:
         return PARALLEL_PREPARE
     cores = os.cpu_count() or 1
-    return cores > 1 and os.getloadavg()[0] <= cores - 1
+    return cores > 1 and os.getloadavg()[0] < cores
 
 
 def _second_process_started() -> None:
