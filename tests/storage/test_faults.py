@@ -161,8 +161,9 @@ def files_to_import(folder: Path, count: int) -> Path:
     return folder
 
 
-# The import command as it is, and with a second process preparing files (off by default,
-# importers.batch): killed, it must leave no process holding its connection.
+# The import command as it is (a second process prepares files unless every core is busy,
+# importers.batch), and with one always: killed, it must leave no process holding its
+# connection.
 _WITH_SECOND_PROCESS = (
     "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
     "django.setup(); from django.core.management import call_command; "
@@ -199,7 +200,7 @@ def test_an_import_killed_mid_write_leaves_whole_files_and_the_next_import_finis
     chain_lock.release()
     chain_lock.wait_until_gone(backend)
     # A process it started (the second one preparing files) dies with it.
-    assert children or how[0] != "-c"  # the command as it is prepares in its own process
+    assert children or how[0] != "-c"  # the command as it is may prepare in its own process
     deadline = time.monotonic() + 30
     while any(Path(f"/proc/{child}").exists() for child in children):
         assert time.monotonic() < deadline, f"{children} outlived the killed import"
