@@ -45,7 +45,7 @@ def insert_copies(template: models.Model, varying: Sequence[str], rows: Iterable
     columns = ", ".join(quote(field.column) for field in fields)
     values = ([value if slot is None else row[slot] for value, slot in slots] for row in rows)
     if connection.vendor == "postgresql" and COPY_ON_POSTGRESQL:
-        _copy(connection, f"COPY {table} ({columns}) FROM STDIN", values)
+        _copy(connection, f"COPY {table} ({columns}) FROM STDIN", values, _binary_types(fields))
         return
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
@@ -96,15 +96,45 @@ def checked_as_written(using: str = DEFAULT_DB_ALIAS) -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def _copy(connection, sql: str, rows: Iterable[list]) -> None:
-    """Rows sent through COPY, its errors Django's, logged as a query where queries are
-    (CaptureQueriesContext, DEBUG) so counts of an import's statements still see it."""
+# The binary COPY type of each kind of field it can send so; a table with any other is sent
+# as text. Binary needs no escaping of each text's line breaks and backslashes, nor its
+# numbers and dates written out and read back: a third of the client's CPU time for the
+# same rows, and less of the server's.
+_BINARY_TYPES = {
+    "AutoField": "int4", "IntegerField": "int4", "PositiveIntegerField": "int4",
+    "BigAutoField": "int8", "BigIntegerField": "int8", "PositiveBigIntegerField": "int8",
+    "SmallAutoField": "int2", "SmallIntegerField": "int2", "PositiveSmallIntegerField": "int2",
+    "CharField": "text", "TextField": "text", "DateTimeField": "timestamptz", "DateField": "date",
+    "BooleanField": "bool",
+}  # fmt: skip
+
+
+def _binary_types(fields: Sequence[models.Field]) -> list[str] | None:
+    """The fields' binary COPY types, or None if one has no type listed."""
+    types = []
+    for field in fields:
+        target = field.target_field if field.is_relation else field
+        binary = _BINARY_TYPES.get(target.get_internal_type())
+        if binary is None:
+            return None
+        types.append(binary)
+    return types
+
+
+def _copy(connection, sql: str, rows: Iterable[list], types: list[str] | None = None) -> None:
+    """Rows sent through COPY, in binary where the types are given; its errors Django's,
+    logged as a query where queries are (CaptureQueriesContext, DEBUG) so counts of an
+    import's statements still see it."""
     started = time.monotonic()
+    if types is not None:
+        sql = f"{sql} (FORMAT BINARY)"
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
         cursor.cursor.copy(sql) as copy,
     ):
+        if types is not None:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
     if connection.queries_logged:

@@ -91,3 +91,27 @@ def test_an_import_stores_long_values_compressed_with_lz4_where_the_server_has_i
             [version.pk],
         )
         assert cursor.fetchone()[0] == "lz4"
+
+
+def test_an_import_sends_its_rows_to_postgresql_in_binary_and_they_read_back(tmp_path):
+    # Answers, versions and events: no text escaped, no number or date written out.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from reversion.models import Version
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's COPY")
+    text = "Line one\\twith a tab and a \\\\ backslash,\nline two: “quoted” — 2005."
+    write(tmp_path, "binary.csv", f'question,answer\nWhich?,"{text}"\n')
+
+    with CaptureQueriesContext(connection) as queries:
+        summary = import_paths([tmp_path])
+
+    assert summary.total("created") == 1
+    copies = [query["sql"] for query in queries if query["sql"].startswith("COPY")]
+    assert len(copies) == 3  # answers, versions, events
+    assert all(sql.endswith("(FORMAT BINARY)") for sql in copies)
+    answer = Answer.objects.get()
+    assert (answer.question, answer.text, answer.imported_text) == ("Which?", text, text)
+    assert Version.objects.get_for_object(answer).get().field_dict["text"] == text
+    assert answer.events.get().comment == "From binary.csv"
