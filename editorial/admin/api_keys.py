@@ -91,13 +91,10 @@ class ApiKeyAdmin(RefusedWithReason, admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, key: ApiKey) -> str:
-        if key.revoked:
-            return render_to_string(
-                "admin/editorial/_state_chip.html",
-                {"state": "revoked", "label": "Revoked", "when": key.revoked_at},
-            )
+        state = "revoked" if key.revoked else "active"
         return render_to_string(
-            "admin/editorial/_state_chip.html", {"state": "active", "label": "Active"}
+            "admin/editorial/_state_chip.html",
+            {"state": state, "label": state.capitalize(), "when": key.revoked_at},
         )
 
     def save_model(self, request, obj, form, change):

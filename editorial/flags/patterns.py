@@ -38,8 +38,8 @@ _HEDGE_SELF = ("a ai", "an ai", "a a.i.", "an a.i.", "artificial intelligence", 
 
 # Whitespace other than spaces and line breaks, of what str.split() splits on (none is above
 # U+3000), listed: a class of them is found in a third of the time of [^\S \n].
-_SPACES_BELOW = 0x3001
-_OTHER_SPACES = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and c not in " \n"]
+SPACES_BELOW = 0x3001
+_OTHER_SPACES = [c for c in map(chr, range(SPACES_BELOW)) if c.isspace() and c not in " \n"]
 _OTHER_SPACE = re.compile(f"[{re.escape(''.join(_OTHER_SPACES))}]")
 
 

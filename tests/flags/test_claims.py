@@ -246,6 +246,6 @@ def test_the_quick_test_agrees_with_the_finder_on_the_corpus():
 def test_every_listed_acronym_is_a_word_the_quick_test_looks_at():
     # has_specific_claim looks at the words of capitals, then for the listed ones among them.
     from editorial.flags.claims.names import KNOWN_NAME_OF
-    from editorial.flags.claims.quick import _MAYBE_SURE
+    from editorial.flags.claims.quick import MAYBE_SURE
 
-    assert [acronym for acronym in KNOWN_NAME_OF if not _MAYBE_SURE.fullmatch(acronym)] == []
+    assert [acronym for acronym in KNOWN_NAME_OF if not MAYBE_SURE.fullmatch(acronym)] == []

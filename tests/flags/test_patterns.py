@@ -114,6 +114,6 @@ def test_a_folded_text_is_its_words_case_folded_whether_ascii_or_not(pieces, noi
 
 def test_no_whitespace_lies_above_what_fold_lists():
     # fold() lists the whitespace it must split on below U+3001 (str.split's, all of it).
-    from editorial.flags.patterns import _SPACES_BELOW
+    from editorial.flags.patterns import SPACES_BELOW
 
-    assert not [c for c in map(chr, range(_SPACES_BELOW, sys.maxunicode + 1)) if c.isspace()]
+    assert not [c for c in map(chr, range(SPACES_BELOW, sys.maxunicode + 1)) if c.isspace()]

@@ -18,7 +18,7 @@ from editorial.flags.claims.names import KNOWN_ACRONYMS_OF, KNOWN_NAME_OF
 # Where a listed acronym may stand: a word of capitals alone, as the finder reads one; which
 # of them is listed is a set lookup. One alternative per listed acronym took a third longer.
 _ACRONYM_LETTERS = max(map(len, KNOWN_NAME_OF))
-_MAYBE_SURE = re.compile(rf"§\s*\d|(?<![\w(’'&.-])[A-Z]{{2,{_ACRONYM_LETTERS}}}(?![\w)&-]|\.\w)")
+MAYBE_SURE = re.compile(rf"§\s*\d|(?<![\w(’'&.-])[A-Z]{{2,{_ACRONYM_LETTERS}}}(?![\w)&-]|\.\w)")
 # A listed agency defined by its own acronym: "Immigration and Customs Enforcement (ICE)".
 _SURE_DEFINITION = re.compile(
     "|".join(
@@ -53,7 +53,7 @@ def has_specific_claim(text: str) -> bool:
 
 def _sure(text: str) -> str:
     """The first section sign before a number or listed agency acronym, or ""."""
-    for found in _MAYBE_SURE.finditer(text):
+    for found in MAYBE_SURE.finditer(text):
         candidate = found.group()
         if candidate[0] == "§" or candidate in KNOWN_NAME_OF:
             return candidate
