@@ -4,10 +4,12 @@ verifies."""
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from editorial.importers import batch, import_paths
+from editorial.importers.write import write_file
 from editorial.models import Answer, Document
 from tests.importers.conftest import BAD_FILES, five_answers, write
 from tests.importers.test_bulk import _corpus, _Discard, _written
@@ -112,3 +115,64 @@ def test_a_parallel_import_in_groups_seals_a_history_that_verifies(tmp_path, mon
     call_command("verify_history", stdout=out)
     assert "History verified" in out.getvalue(), out.getvalue()
     assert f"{len(files) - 3} links seal {len(files) - 3} revisions" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True])
+def test_preparing_files_and_writing_new_documents_make_no_reference_cycles(
+    tmp_path, monkeypatch, django_user_model, parallel
+):
+    """Those steps pause Python's cycle collector (batch.collector_paused), which is only
+    sound while everything they make is freed by reference counting: good and bad files,
+    copies across files, in groups."""
+    user = django_user_model.objects.create_user(username="importer")
+    files = _files(tmp_path)
+    monkeypatch.setattr(batch, "FILES_PER_COMMIT", 3)
+    monkeypatch.setattr(batch, "PARALLEL_PREPARE", parallel)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept, to be named
+    try:
+        summary = import_paths(files, user=user)
+        running_after = gc.isenabled()
+        gc.collect()
+        cyclic = sorted({type(found).__qualname__ for found in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert len(summary.failed) == 3
+    assert sum(result.created for result in summary.files) > 0
+    assert cyclic == []
+    assert running_after
+
+
+@pytest.mark.django_db
+def test_a_reimport_through_the_per_file_path_has_its_cycles_collected_as_it_goes(
+    tmp_path, monkeypatch, django_user_model
+):
+    """Reversion serialises each version it saves through json.dump, whose encoder makes a
+    reference cycle: the per-file path runs with the collector on (collector_running), so
+    a large re-import does not hold them all until it ends."""
+    user = django_user_model.objects.create_user(username="importer")
+    files = _corpus(tmp_path)
+    import_paths(files, user=user)
+    copy = files[1]  # a copy of a seed, written for this test
+    Answer.objects.filter(document__name=copy.name, position=1).update(text="Staff text.")
+    copy.write_text(copy.read_text(encoding="utf-8").replace("Texas", "Vermont"), encoding="utf-8")
+    inside = []  # the collections that ran while the per-file path wrote
+
+    def heard(phase, info):
+        frame = sys._getframe()
+        while frame is not None and frame.f_code is not write_file.__code__:
+            frame = frame.f_back
+        if phase == "start" and frame is not None:
+            inside.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(heard)
+    try:
+        summary = import_paths([copy], user=user)
+    finally:
+        gc.callbacks.remove(heard)
+    (result,) = summary.files
+    assert result.updated > 0 and result.conflicting == 1
+    assert inside
