@@ -7,6 +7,7 @@ are written here instead, a template's values prepared for the database once.
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Iterable, Sequence
 
@@ -39,11 +40,20 @@ def insert_copies(template: models.Model, varying: Sequence[str], rows: Iterable
     constant = [
         field.get_db_prep_save(getattr(template, field.attname), connection) for field in fields
     ]
-    slots = list(zip(constant, [where.get(field.name) for field in fields], strict=True))
+    # Each row's values picked in C from the row followed by the constants: a list built in
+    # Python per row took twice as long (the 120,000 rows of 2,000 files: 0.13 against 0.07 s).
+    after = len(varying)
+    pick = operator.itemgetter(
+        *[
+            where[field.name] if field.name in where else after + index
+            for index, field in enumerate(fields)
+        ]
+    )
+    constants = tuple(constant)
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
-    values = ([value if slot is None else row[slot] for value, slot in slots] for row in rows)
+    values = (pick(row + constants) for row in rows)
     if connection.vendor == "postgresql" and COPY_ON_POSTGRESQL:
         _copy(connection, f"COPY {table} ({columns}) FROM STDIN", values, _binary_types(fields))
         return
