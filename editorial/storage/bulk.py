@@ -95,6 +95,20 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
     return range(last + 1, last + 1 + count)
 
 
+def numbered(
+    model: type[models.Model], varying: Sequence[str], rows: Sequence[tuple]
+) -> tuple[tuple[str, ...], Sequence[tuple]]:
+    """The rows for insert_copies with ids reserved for them put first, and their varying
+    names with "id" first: what is noted of rows as they are written (storage.chain's
+    note_copies) then holds their ids, and sealing them reads none back. Outside a
+    transaction SQLite cannot reserve ids: the rows are left for the database to number."""
+    connection = connections[router.db_for_write(model)]
+    if not rows or (connection.vendor != "postgresql" and not connection.in_atomic_block):
+        return tuple(varying), rows
+    ids = reserve_ids(model, len(rows))
+    return ("id", *varying), [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+
+
 def checked_as_written(using: str = DEFAULT_DB_ALIAS) -> None:
     """PostgreSQL checks the rest of this transaction's foreign keys as each statement
     ends, not all at its commit (Django declares them DEFERRABLE INITIALLY DEFERRED): the

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from editorial.models import WorkflowEvent
 from editorial.storage import chain
-from editorial.storage.bulk import insert_copies
+from editorial.storage.bulk import insert_copies, numbered
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ def log(
          entry.comment)
         for entry, revision in zip(entries, revisions, strict=True)
     ]  # fmt: skip
+    varying, rows = numbered(WorkflowEvent, varying, rows)
     insert_copies(template, varying, rows)
     # Hashed for the history chain as written, sealed with their revisions at commit.
     chain.note_copies(template, varying, rows, router.db_for_write(WorkflowEvent))

@@ -21,7 +21,7 @@ from django.db import models, router
 from reversion.models import Revision, Version
 
 from editorial.storage import chain
-from editorial.storage.bulk import insert_copies
+from editorial.storage.bulk import insert_copies, numbered
 
 # A version to write: (revision id, content type id, database, object id, serialised data,
 # object repr); version_rows() makes them.
@@ -40,9 +40,10 @@ def create_revisions(revisions: Iterable[Revision]) -> list[Revision]:
 def write_versions(*rows: Iterable[VersionRow]) -> None:
     """The one bulk-version writer: every version given, of any models, in one statement,
     hashed for the history chain as written (storage.chain.note_copies)."""
-    template, written = Version(format="json"), list(itertools.chain(*rows))
-    insert_copies(template, _VERSION_VARYING, written)
-    chain.note_copies(template, _VERSION_VARYING, written, router.db_for_write(Version))
+    template = Version(format="json")
+    varying, written = numbered(Version, _VERSION_VARYING, list(itertools.chain(*rows)))
+    insert_copies(template, varying, written)
+    chain.note_copies(template, varying, written, router.db_for_write(Version))
 
 
 def version_rows(

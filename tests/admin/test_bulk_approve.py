@@ -299,9 +299,11 @@ def test_select_all_approves_ten_thousand_answers_in_one_post(client, people):
 # The admin's own (session, user, permissions, the changelist the action runs from, the
 # selection), then a batch: a savepoint, the locked rows, their people, sources, claim
 # evidence and events, the update, then one insert each of revisions, versions, events and
-# approvals, one update naming each answer's new approval, and the review-quality facts: one
-# insert of the decisions kept, one upsert each of the reviewer's totals and time buckets;
-# last, the webhook endpoints owed the batch's events (none here: nothing more is written).
-# On PostgreSQL the list the action is posted to also asks the planner how many rows it has
-# (the answer list's count past 10,000 is its estimate: one EXPLAIN, at any size).
-BULK_APPROVE_QUERIES = 29 + (connection.vendor == "postgresql")
+# approvals (the versions' and events' ids reserved first, one statement each, so that
+# sealing them reads none back), one update naming each answer's new approval, and the
+# review-quality facts: one insert of the decisions kept, one upsert each of the reviewer's
+# totals and time buckets; last, the webhook endpoints owed the batch's events (none here:
+# nothing more is written). On PostgreSQL the list the action is posted to also asks the
+# planner how many rows it has (the answer list's count past 10,000 is its estimate: one
+# EXPLAIN, at any size).
+BULK_APPROVE_QUERIES = 31 + (connection.vendor == "postgresql")

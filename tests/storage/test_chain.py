@@ -19,6 +19,8 @@ from contextlib import contextmanager
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from reversion.models import Revision, Version
 
 from editorial import workflow
@@ -26,7 +28,7 @@ from editorial.exporters import Export
 from editorial.importers import batch, import_paths
 from editorial.models import Answer, ApprovedVersion, ExportRecord, HistoryLink, Status
 from editorial.models import WorkflowEvent as Event
-from editorial.storage import chain
+from editorial.storage import chain, versioning
 from editorial.storage.history import unlocked
 from tests.conftest import FIXTURES, put_in_state
 from tests.history_day import work_a_day
@@ -475,3 +477,36 @@ def test_bulk_rows_hashed_as_written_equal_rows_read_back(seeds):
     for link in HistoryLink.objects.filter(revision_id__in=revisions):
         read_back = chain.rows_text(tables.of_revisions([link.revision_id])[link.revision_id])
         assert link.rows == read_back
+
+
+def test_rows_written_with_their_ids_are_sealed_without_reading_them_back_unless_others_joined(
+    seeds,
+):
+    """Versions written in bulk bring their ids (storage.bulk.numbered), so sealing only
+    counts each revision's rows. A revision that also got a row some other way is read back:
+    its link must list that row too, as verify reads it."""
+    chain.seal()
+    answers = list(Answer.objects.order_by("pk")[:3])
+    with transaction.atomic():
+        alone, joined = versioning.create_revisions(
+            [Revision(comment=name, date_created=timezone.now()) for name in ("alone", "joined")]
+        )
+        versioning.write_versions(
+            versioning.versions_of(answers[:2], [alone, joined]),
+        )
+        other = Version.objects.get_for_object(answers[2]).first()
+        other.pk, other.revision = None, joined  # a row the bulk writer did not note
+        other.save()
+        with CaptureQueriesContext(connection) as queries:
+            chain.seal()
+    tables = chain.Tables()
+    for revision in (alone, joined):
+        link = HistoryLink.objects.get(revision_id=revision.pk)
+        assert link.rows == chain.rows_text(tables.of_revisions([revision.pk])[revision.pk])
+    assert HistoryLink.objects.get(revision_id=joined.pk).rows.count("version ") == 2
+    # The lone revision's version was not read back: only the joined one's were.
+    read = [
+        q["sql"] for q in queries if "reversion_version" in q["sql"] and "count(" not in q["sql"]
+    ]
+    assert len(read) == 1 and str(alone.pk) not in read[0].split("IN")[-1]
+    verify_clean()

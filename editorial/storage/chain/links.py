@@ -39,6 +39,8 @@ _WRITTEN_KEYS = {
     "version": ("revision_id", "content_type_id", "object_id", "db"),
     "event": ("revision_id", "answer_id", "action"),
 }
+# What note_copies keeps rows written with their ids under: (kind, _NUMBERED).
+_NUMBERED = "numbered"
 # A column named otherwise in a row's content: a version's content type goes by name.
 _NAMES = {"content_type_id": "content_type"}
 
@@ -173,8 +175,10 @@ class Tables:
     ) -> dict[int, list[tuple[str, int, str]]]:
         """Each revision's rows, as a link lists them: (kind, id, sha256).
 
-        Rows noted as written in bulk (`note_copies`) are finished from their hashes with
-        the ids read back; every other row is read whole and hashed here. `report` hears
+        Rows noted as written in bulk (`note_copies`) are finished from their hashes: with
+        their ids where they were written with them and are all of their revision's rows of
+        that kind, else with the ids read back; every other row is read whole and hashed
+        here. `report` hears
         each kind as it is read.
         """
         found: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
@@ -183,12 +187,18 @@ class Tables:
             for kind, _, column in KINDS:
                 if report is not None:
                     report(f"reading the {kind} rows of {len(revision_ids):,} revisions")
-                where = {f"{column}__in": ids}
+                wanted = ids
+                numbered = (written or {}).get((kind, _NUMBERED))
+                if numbered:
+                    wanted = self._found_numbered(kind, ids, numbered, found)
+                    if not wanted:
+                        continue
+                where = {f"{column}__in": wanted}
                 hashed = (written or {}).get(kind)
                 if hashed:
                     read_whole = []
                     leaf_of = hashed.get
-                    for row in self._keys(kind, ids):  # (id, revision id, …the rest of the key)
+                    for row in self._keys(kind, wanted):  # (id, revision id, …the rest of the key)
                         leaf = leaf_of(row[1:])
                         if leaf is None:
                             read_whole.append(row[0])
@@ -200,6 +210,31 @@ class Tables:
                 for revision_id, name, pk, leaf in self.leaves(kind, **where):
                     found[revision_id].append((name, pk, leaf))
         return found
+
+    def _found_numbered(
+        self, kind: str, revision_ids: list[int], numbered: dict, found: dict
+    ) -> list[int]:
+        """The rows of one kind written with their ids (note_copies), added to `found` for
+        each revision whose rows they are all of, counted; the revisions left to read."""
+        meta = self.models[kind]._meta
+        quote = connections[self.using].ops.quote_name
+        column = quote(_BY[kind])
+        marks = ", ".join(["%s"] * len(revision_ids))
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column}, count(*) FROM {quote(meta.db_table)} "
+                f"WHERE {column} IN ({marks}) GROUP BY {column}",
+                revision_ids,
+            )
+            counts = dict(cursor.fetchall())
+        left = []
+        for revision_id in revision_ids:
+            rows = numbered.get(revision_id)
+            if rows and counts.get(revision_id) == len(rows):
+                found[revision_id].extend((kind, pk, leaf) for pk, leaf in rows)
+            elif counts.get(revision_id):
+                left.append(revision_id)
+        return left
 
     def _keys(self, kind: str, revision_ids: list[int]) -> list[tuple]:
         """(id, *what makes it unique in its revision) of the revisions' rows of one kind.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.apps import apps as global_apps
 from django.contrib.contenttypes.models import ContentType
@@ -17,8 +17,10 @@ from editorial.storage.backends import PENDING as _PENDING
 from editorial.storage.backends import WRITTEN as _WRITTEN
 from editorial.storage.chain.links import (
     _BATCH,
+    _BY,
     _KIND_OF,
     _NAMES,
+    _NUMBERED,
     _WRITTEN_KEYS,
     CHAIN_LOCK,
     Head,
@@ -92,10 +94,13 @@ def seal_on(connection, *, report: Callable[[str], None] | None = None) -> int:
 def note_copies(template, varying: Sequence[str], rows: Sequence[tuple], using: str) -> None:
     """Rows storage.bulk.insert_copies has just written: hash them now, from the values
     written, so that sealing need not read them back (at import, reading a file's versions
-    back cost a tenth of its time); only their ids are read when they are sealed.
+    back cost a tenth of its time).
 
-    Found again by what makes a row unique in its revision (_WRITTEN_KEYS); a row that is
-    not (two alike), or of another kind, is read back whole instead.
+    Rows that bring their ids (storage.bulk.numbered) are kept by revision with them:
+    sealing only counts each revision's rows to know that these are all of them (reading
+    40,000 rows' ids and keys back was 3 % of an import's time). Others are found again by
+    what makes a row unique in its revision (_WRITTEN_KEYS), their ids read back; a row
+    that is not (two alike), or of another kind, is read back whole instead.
     """
     meta = template._meta
     kind = _KIND_OF.get(meta.label_lower)
@@ -106,9 +111,45 @@ def note_copies(template, varying: Sequence[str], rows: Sequence[tuple], using: 
     if written is None:
         written = {}
         setattr(connection, _WRITTEN, written)
-    hashed = written.setdefault(kind, {})
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
     varies = {meta.get_field(name).attname: index for index, name in enumerate(varying)}
+    leaves = _leaves(template, varies, rows, using)
+    if "id" in varies:
+        numbered = written.setdefault((kind, _NUMBERED), {})
+        id_of, revision_of = (
+            _column_of(template, varies, ["id"]),
+            _column_of(template, varies, [_BY[kind]]),
+        )
+        for row, leaf in zip(rows, leaves, strict=True):
+            numbered.setdefault(revision_of(row), []).append((id_of(row), leaf))
+        return
+    hashed = written.setdefault(kind, {})
+    key_of = _column_of(template, varies, _WRITTEN_KEYS[kind])
+    for row, leaf in zip(rows, leaves, strict=True):
+        key = key_of(row)
+        hashed[key] = None if key in hashed else leaf
+
+
+def _column_of(template, varies: dict[str, int], columns: Sequence[str]) -> Callable:
+    """A row's value of these columns (one: the value; more: a tuple), from the row where it
+    varies, else the template's."""
+    if all(column in varies for column in columns):
+        return operator.itemgetter(*[varies[column] for column in columns])
+    fixed = [getattr(template, column) for column in columns]
+
+    def value_of(row):
+        values = tuple(
+            row[varies[column]] if column in varies else value
+            for column, value in zip(columns, fixed, strict=True)
+        )
+        return values[0] if len(values) == 1 else values
+
+    return value_of
+
+
+def _leaves(template, varies: dict[str, int], rows: Sequence[tuple], using: str) -> Iterator[str]:
+    """Each row's SHA-256 of content(), made from the template and the row's values."""
+    meta = template._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
     columns = sorted(f.attname for f in fields)
     names = [_NAMES.get(column, column) for column in columns]
     # The template's columns are alike in every row: their lines are made once.
@@ -131,18 +172,6 @@ def note_copies(template, varying: Sequence[str], rows: Sequence[tuple], using: 
         for _, index, _ in typed
         for pk in {row[index] for row in rows}
     }
-    key_columns = _WRITTEN_KEYS[kind]
-    if all(column in varies for column in key_columns):
-        key_of = operator.itemgetter(*[varies[column] for column in key_columns])
-    else:
-        fixed = [getattr(template, column) for column in key_columns]
-
-        def key_of(row):
-            return tuple(
-                row[varies[column]] if column in varies else value
-                for column, value in zip(key_columns, fixed, strict=True)
-            )
-
     sha256 = hashlib.sha256
     # _part() inlined: a call per column and row was a third of this loop's time.
     picks = [(at, index, f"{name}:") for at, index, name in picks]
@@ -159,9 +188,7 @@ def note_copies(template, varying: Sequence[str], rows: Sequence[tuple], using: 
             own[at] = f"{prefix}{len(text)}:{text}" if text else ""
         for at, index, _ in typed:
             own[at] = typed_lines[at, row[index]]
-        key = key_of(row)
-        content = "\n".join([line for line in own if line]).encode()
-        hashed[key] = None if key in hashed else sha256(content).hexdigest()
+        yield sha256("\n".join([line for line in own if line]).encode()).hexdigest()
 
 
 def seal_existing(apps, using: str) -> int:
