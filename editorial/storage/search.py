@@ -20,6 +20,9 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 TRIGGER = "editorial_answer_search_insert"
+SEARCH_TABLE = "editorial_answer_search"
+BULK_HASHSIZE = 16 * 1024 * 1024
+FTS5_HASHSIZE = 1024 * 1024  # FTS5's own default
 
 
 @contextmanager
@@ -46,8 +49,23 @@ def indexed_in_bulk(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         yield
         if trigger:
             cursor.execute(trigger)
+        # FTS5 keeps new terms in memory up to its 'hashsize' (1 MiB unless set) before
+        # writing them out as a segment to be merged later: 16 MiB for the bulk insert, then
+        # set back, took 40,000 answers 0.75-0.77 s to index instead of 0.86-0.88 s (2,000
+        # files imported, three A/B pairs: 0.0-0.19 s less CPU time).
+        cursor.execute(f"SELECT v FROM {SEARCH_TABLE}_config WHERE k = 'hashsize'")
+        kept = cursor.fetchone()
+        _configure(cursor, "hashsize", BULK_HASHSIZE)
         cursor.execute(
-            "INSERT INTO editorial_answer_search (rowid, question, text) "
+            f"INSERT INTO {SEARCH_TABLE} (rowid, question, text) "
             "SELECT id, question, text FROM editorial_answer WHERE id > %s",
             [last_id],
         )
+        _configure(cursor, "hashsize", FTS5_HASHSIZE if kept is None else kept[0])
+
+
+def _configure(cursor, option: str, value) -> None:
+    """Set one of the FTS5 table's configuration options (stored with the table)."""
+    cursor.execute(
+        f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rank) VALUES (%s, %s)", [option, value]
+    )

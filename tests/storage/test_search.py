@@ -2,7 +2,8 @@
 
 The trigger that indexes each inserted answer stands aside only inside the import's own
 transaction: afterwards it is back exactly as it was, a failure inside leaves it there and
-indexes nothing, and the index holds every answer once (FTS5's own integrity check).
+indexes nothing, and the index holds every answer once (FTS5's own integrity check). The
+larger buffer the bulk insert gives FTS5 is set back as it was.
 """
 
 from __future__ import annotations
@@ -92,4 +93,28 @@ def test_a_failure_inside_indexes_nothing_and_keeps_the_trigger():
     assert trigger_sql() == before
     assert not Answer.objects.filter(document=document).exists()
     assert matching("wombatite") == set()
+    check_index()
+
+
+def hashsize() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM editorial_answer_search_config WHERE k = 'hashsize'")
+        row = cursor.fetchone()
+    return row and str(row[0])
+
+
+@pytest.mark.parametrize("set_before", [None, 2 * 1024 * 1024])
+def test_the_bulk_insert_leaves_fts5s_hashsize_as_it_was(set_before):
+    """indexed_in_bulk raises FTS5's in-memory buffer for its one insert and sets it back:
+    to the value it had, or to FTS5's default where none was set."""
+    if set_before:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO editorial_answer_search (editorial_answer_search, rank) "
+                "VALUES ('hashsize', %s)",
+                [set_before],
+            )
+    import_contents([("a.txt", b"1. What is zanzibarite?\nA mineral called zanzibarite.\n")])
+    assert hashsize() == str(set_before or 1024 * 1024)
+    assert len(matching("zanzibarite")) == 1
     check_index()
