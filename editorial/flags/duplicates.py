@@ -14,11 +14,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 
 from editorial.flags.patterns import fold
 from editorial.flags.quality import DUPLICATE, FLAGS, Flag, evaluate, level_of, with_duplicate
-from editorial.models import Answer
+from editorial.models import FINGERPRINT_PREFIX, Answer, FingerprintStart
 
 
 def fingerprint(text: str, *, folded: str | None = None) -> str:
@@ -73,12 +73,13 @@ def refresh_flags(answer_ids: Iterable[int]) -> None:
     affected_prints.discard("")
     Answer.objects.bulk_update(targets, ["text_fingerprint"])
 
-    partners = list(
-        Answer.objects.active()
-        .order_by()
-        .filter(text_fingerprint__in=affected_prints)
+    partners = [
+        (pk, print_)
+        for pk, print_ in starting_alike(Answer.objects.active().order_by(), affected_prints)
         .values_list("pk", "text_fingerprint")
-    )
+        .iterator()
+        if print_ in affected_prints
+    ]
     copies = Counter(print_ for _, print_ in partners)
     all_ids = ids | {pk for pk, _ in partners}
     answers = list(
@@ -145,20 +146,36 @@ def _lookup(*columns: str, wanted: str) -> tuple[str, list]:
     sql, params = (
         Answer.objects.active()
         .order_by()
-        .filter(text_fingerprint=_PLACEHOLDER)
+        .alias(print_start=_PRINT_START)
+        .filter(print_start=_START_PLACEHOLDER, text_fingerprint=_PLACEHOLDER)
         .values_list(*columns)[:2]
         .query.sql_with_params()
     )
+    stand_ins = {
+        _PLACEHOLDER: wanted,
+        _START_PLACEHOLDER: f"substr({wanted}, 1, {FINGERPRINT_PREFIX})",
+    }
     pieces = sql.split("%s")
-    slot = params.index(_PLACEHOLDER)
     lookup = "".join(
-        piece + ("" if index == len(pieces) - 1 else wanted if index == slot else "%s")
+        piece + ("" if index == len(pieces) - 1 else stand_ins.get(params[index], "%s"))
         for index, piece in enumerate(pieces)
     )
-    return lookup, [value for value in params if value != _PLACEHOLDER]
+    return lookup, [value for value in params if value not in stand_ins]
 
 
+def starting_alike(answers: QuerySet, prints: Iterable[str]) -> QuerySet:
+    """These answers whose fingerprints start as one of these does, found through the index
+    of their first characters (the only index of fingerprints: editorial.models.content);
+    the caller keeps those with the whole fingerprint. Filtering on it here too would let
+    SQLite put the value in for the column (its constant propagation) and miss the index."""
+    return answers.alias(print_start=_PRINT_START).filter(
+        print_start__in={print_[:FINGERPRINT_PREFIX] for print_ in prints}
+    )
+
+
+_PRINT_START = FingerprintStart("text_fingerprint")
 _PLACEHOLDER = "fingerprint placeholder"
+_START_PLACEHOLDER = "fingerprint start placeholder"
 
 
 def add_duplicate_flag(rows: Iterable[tuple[int, str]]) -> None:

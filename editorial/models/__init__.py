@@ -3,10 +3,12 @@ around it (records.py). Everything is imported from here: `from editorial.models
 
 from editorial.models.api import ApiKey
 from editorial.models.content import (
+    FINGERPRINT_PREFIX,
     QUESTION_IN_NAME,
     Answer,
     ClaimEvidence,
     Document,
+    FingerprintStart,
     FlagLevel,
     Source,
     Status,
@@ -40,6 +42,7 @@ from editorial.models.webhooks import (
 )
 
 __all__ = [
+    "FINGERPRINT_PREFIX",
     "FINISHED_STATES",
     "TEST_EVENT",
     "DeliveryState",
@@ -48,6 +51,7 @@ __all__ = [
     "JobState",
     "QUESTION_IN_NAME",
     "Answer",
+    "FingerprintStart",
     "ApiKey",
     "ApprovedVersion",
     "ClaimEvidence",

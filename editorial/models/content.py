@@ -93,6 +93,20 @@ def answer_name(label: str, position: int, question: str) -> str:
     return f"{label} · Q{position} · {question}"
 
 
+# The characters of an answer's fingerprint its index holds: 8 hexadecimal ones (4 billion
+# values) tell the copies of a text from the rest of a corpus at one row read per copy.
+FINGERPRINT_PREFIX = 8
+
+
+class FingerprintStart(models.Func):
+    """The first FINGERPRINT_PREFIX characters of a fingerprint: the expression the answers'
+    fingerprints are indexed by. Its numbers are written into the SQL, not bound as
+    parameters (as Substr's are), so that SQLite and PostgreSQL match a lookup to the index."""
+
+    template = f"SUBSTR(%(expressions)s, 1, {FINGERPRINT_PREFIX})"
+    output_field = models.CharField()
+
+
 class Answer(models.Model):
     """A question and its answer, corrected by staff from the imported machine text."""
 
@@ -148,7 +162,7 @@ class Answer(models.Model):
         choices=FlagLevel.choices, default=FlagLevel.NONE, editable=False
     )
     text_fingerprint = models.CharField(
-        max_length=40,
+        max_length=40,  # hexadecimal; indexed by its first FINGERPRINT_PREFIX characters
         blank=True,
         editable=False,
         help_text="Normalised hash of the answer text, to find copies.",
@@ -184,10 +198,12 @@ class Answer(models.Model):
             models.Index(fields=["status", "reviewer"]),
             # The answer list filtered by status, in its (document, position) order.
             models.Index(fields=["status", "document", "position"]),
-            # Copies of a text found from the index alone: an import asks for every text
-            # it brings, and reading the rows themselves grew with the number of copies.
-            # It serves every lookup by fingerprint: the field has no index of its own.
-            models.Index(fields=["text_fingerprint", "status", "flags"]),
+            # Copies of a text: every lookup by fingerprint goes through its first
+            # characters (flags.duplicates); the field has no index of its own. A fingerprint
+            # is a hash, so each answer written lands on a page of its own of this index:
+            # whole, with status and flags, 2,000 answers imported into 200,000 wrote 1,928
+            # of its pages, a quarter of what they wrote (migration 0027: now 1,004).
+            models.Index(FingerprintStart("text_fingerprint"), name="answer_fingerprint_start"),
             models.Index(fields=["flag_level"]),
             # The home pages' lists, in (document, position) order, and their capped counts:
             # re-imports waiting to be merged are few, so without an index of their own the

@@ -1,9 +1,10 @@
 """The duplicate flag: kept on every copy of a text, and the copies an import reads."""
 
 import pytest
+from django.db import connection
 
 from editorial import flags, workflow
-from editorial.models import Answer
+from editorial.models import FINGERPRINT_PREFIX, Answer
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,49 @@ def test_a_new_answers_checks_are_its_fingerprint_and_flags_asked_again_or_not(t
     assert flags.new_answer_checks(text) == expected
     # Asked again for an equal text (another object): the same answer.
     assert flags.new_answer_checks("".join(list(text))) == expected
+
+
+def test_copies_are_found_apart_from_answers_whose_fingerprints_only_start_alike(seeds, editor):
+    """The index holds a fingerprint's first characters: an answer whose fingerprint starts
+    as a text's does, and is another text, is no copy of it."""
+    first, second, third = Answer.objects.order_by("pk")[:3]
+    workflow.edit(second, user=editor, text=first.text)
+    print_ = flags.fingerprint(first.text)
+    lookalike = print_[:FINGERPRINT_PREFIX] + "0" * (40 - FINGERPRINT_PREFIX)
+    assert lookalike != print_
+    Answer.objects.filter(pk=third.pk).update(text_fingerprint=lookalike)
+
+    assert {row[0] for row in flags.first_copies([print_])} == {first.pk, second.pk}
+    assert [row[0] for row in flags.first_copies([lookalike])] == [third.pk]
+    flags.refresh_flags([third.pk])
+    third.refresh_from_db()
+    assert "duplicate" not in third.flag_codes
+
+
+def test_lookups_by_fingerprint_use_the_index_of_their_first_characters(seeds):
+    """Both lookups the copies need, planned by the database: neither may read the whole
+    table (SQLite's constant propagation, for one, can take an expression off its index)."""
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    prints = list(Answer.objects.values_list("text_fingerprint", flat=True)[:3])
+    with connection.execute_wrapper(keep):
+        flags.first_copies(prints)
+        flags.refresh_flags(Answer.objects.values_list("pk", flat=True)[:1])
+    lookups = [
+        (sql, params)
+        for sql, params in statements
+        if sql.lstrip().startswith("SELECT") and "SUBSTR" in sql
+    ]
+    assert len(lookups) == 2
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a few dozen rows: it would rather read them all
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql, params in lookups:
+            cursor.execute(explain + sql, params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "answer_fingerprint_start" in plan, plan
