@@ -127,12 +127,13 @@ def first_copies(prints: Iterable[str]) -> list[tuple[int, str, str]]:
         )
         wanted = prints
     else:
-        # SQLite has no LATERAL; a subquery in an ON clause may read the row it is joined to.
+        # SQLite has no LATERAL; a subquery in an ON clause may read the row it is joined
+        # to. CROSS JOIN keeps the fingerprints outside: SQLite never reorders it.
         lookup, params = _lookup("pk", wanted="wanted.value")
         copy = connection.ops.quote_name(Answer._meta.db_table)
         sql = (
             f"SELECT copy.id, copy.flags, copy.text_fingerprint FROM json_each(%s) AS wanted "
-            f"JOIN {copy} AS copy ON copy.id IN ({lookup})"
+            f"CROSS JOIN {copy} AS copy ON copy.id IN ({lookup})"
         )
         wanted = json.dumps(prints)
     with connection.cursor() as cursor:

@@ -27,7 +27,6 @@ its connection, and its transaction, open.
 from __future__ import annotations
 
 import ctypes
-import gc
 import multiprocessing
 import os
 import signal
@@ -35,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, suppress
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -45,6 +44,7 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from editorial.importers.bulk import bulk_new_documents, create_documents
+from editorial.importers.collector import collector_paused, collector_running
 from editorial.importers.parsers import SUPPORTED_SUFFIXES
 from editorial.importers.prepare import PreparedFile, prepare_content, prepare_file
 from editorial.importers.results import FileResult, ImportFileError, ImportSummary
@@ -86,9 +86,10 @@ def import_paths(
     files = list(expand_paths(paths))
     summary = ImportSummary()
     groups = prepared_groups(progress(files) if progress else files, count=len(files))
-    # Paused throughout (collector_paused), so that the second process is forked from, and
-    # runs beside, a process whose collections do not write to every object it holds: each
-    # page written after the fork is copied (2,000 files: 7.5 → 7.1-7.2 s of CPU time).
+    # The collector paused for the whole import (but the per-file path: importers.collector),
+    # so that the second process is forked from, and runs beside, a process whose
+    # collections do not write to every object it holds: each page written after the fork
+    # is copied (2,000 files: 7.5 → 7.1-7.2 s of CPU time).
     with collector_paused(), closing(groups):  # a failed write stops the second process
         for prepared in groups:
             summary.files.extend(import_prepared(prepared, user=user))
@@ -182,40 +183,6 @@ def _result(group: list[Path], future: Future | None) -> list[PreparedFile | Fil
         except BrokenProcessPool:
             pass
     return prepare_group(group)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while files are prepared and new documents written,
-    and set as it was after.
-
-    Those steps make no reference cycles (tests/importers/test_parallel.py checks it): what
-    they make is freed by reference counting as soon as they are done with it. The
-    collector's passes over the hundreds of thousands of objects they make meanwhile found
-    nothing, and were 5 % of an import's CPU time (2,000 files prepared here, not in a
-    second process: 7.0-7.3 → 6.7-6.8 s; issue 22). The per-file path runs it
-    (`collector_running`): reversion serialises through json.dump, whose encoder's nested
-    functions form a cycle per version saved.
-    """
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
-
-
-@contextmanager
-def collector_running() -> Iterator[None]:
-    """The cycle collector running inside, whatever it was outside (collector_paused)."""
-    paused = not gc.isenabled()
-    gc.enable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.disable()
 
 
 def refresh_statistics(results: list[FileResult]) -> None:

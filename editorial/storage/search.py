@@ -51,8 +51,9 @@ def indexed_in_bulk(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             cursor.execute(trigger)
         # FTS5 keeps new terms in memory up to its 'hashsize' (1 MiB unless set) before
         # writing them out as a segment to be merged later: 16 MiB for the bulk insert, then
-        # set back, took 40,000 answers 0.75-0.77 s to index instead of 0.86-0.88 s (2,000
-        # files imported, three A/B pairs: 0.0-0.19 s less CPU time).
+        # set back (to its value, or FTS5's default), took 40,000 answers 0.75-0.77 s to
+        # index instead of 0.86-0.88 s (2,000 files imported, three A/B pairs: 0.0-0.19 s
+        # less CPU time).
         cursor.execute(f"SELECT v FROM {SEARCH_TABLE}_config WHERE k = 'hashsize'")
         kept = cursor.fetchone()
         _configure(cursor, "hashsize", BULK_HASHSIZE)

@@ -106,3 +106,6 @@ def test_lookups_by_fingerprint_use_the_index_of_their_first_characters(seeds):
             cursor.execute(explain + sql, params)
             plan = " ".join(str(row) for row in cursor.fetchall())
             assert "answer_fingerprint_start" in plan, plan
+            # No answer read but through the index or by its id.
+            assert "SCAN copy" not in plan and "SCAN editorial_answer" not in plan, plan
+            assert "Seq Scan on editorial_answer" not in plan, plan

@@ -122,7 +122,7 @@ def test_a_parallel_import_in_groups_seals_a_history_that_verifies(tmp_path, mon
 def test_preparing_files_and_writing_new_documents_make_no_reference_cycles(
     tmp_path, monkeypatch, django_user_model, parallel
 ):
-    """Those steps pause Python's cycle collector (batch.collector_paused), which is only
+    """Those steps pause Python's cycle collector (importers.collector), which is only
     sound while everything they make is freed by reference counting: good and bad files,
     copies across files, in groups."""
     user = django_user_model.objects.create_user(username="importer")

@@ -510,3 +510,24 @@ def test_rows_written_with_their_ids_are_sealed_without_reading_them_back_unless
     ]
     assert len(read) == 1 and str(alone.pk) not in read[0].split("IN")[-1]
     verify_clean()
+
+
+def test_a_numbered_row_swapped_for_another_in_its_revision_is_read_back(seeds):
+    """As many rows as were noted is not enough: one of them gone and another in its place
+    (history unlocked) must be sealed as it is, not as it was noted."""
+    chain.seal()
+    answers = list(Answer.objects.order_by("pk")[:3])
+    with transaction.atomic():
+        (revision,) = versioning.create_revisions(
+            [Revision(comment="swapped", date_created=timezone.now())]
+        )
+        versioning.write_versions(versioning.versions_of(answers[:2], [revision, revision]))
+        with unlocked():
+            Version.objects.filter(revision=revision).order_by("pk").first().delete()
+        other = Version.objects.get_for_object(answers[2]).first()
+        other.pk, other.revision = None, revision
+        other.save()
+        chain.seal()
+    link = HistoryLink.objects.get(revision_id=revision.pk)
+    assert link.rows == chain.rows_text(chain.Tables().of_revisions([revision.pk])[revision.pk])
+    assert str(other.pk) in link.rows

@@ -3,7 +3,7 @@
 The trigger that indexes each inserted answer stands aside only inside the import's own
 transaction: afterwards it is back exactly as it was, a failure inside leaves it there and
 indexes nothing, and the index holds every answer once (FTS5's own integrity check). The
-larger buffer the bulk insert gives FTS5 is set back as it was.
+larger buffer the bulk insert gives FTS5 is set back (to its value, or FTS5's default).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ KINDS = (
     ("approval", "editorial.ApprovedVersion", "revision_id"),
 )
 _ORDER = {name: index for index, (name, _, _) in enumerate(KINDS)}
-_BY = {name: column for name, _, column in KINDS}
+REVISION_COLUMN = {name: column for name, _, column in KINDS}
 _KIND_OF = {label.lower(): name for name, label, _ in KINDS}
 # What makes a row written in bulk unique in its revision (reversion's own unique
 # constraint for versions; one event per answer and action in a bulk revision).
@@ -39,8 +39,8 @@ _WRITTEN_KEYS = {
     "version": ("revision_id", "content_type_id", "object_id", "db"),
     "event": ("revision_id", "answer_id", "action"),
 }
-# What note_copies keeps rows written with their ids under: (kind, _NUMBERED).
-_NUMBERED = "numbered"
+# What note_copies keeps rows written with their ids under: (kind, NUMBERED).
+NUMBERED = "numbered"
 # A column named otherwise in a row's content: a version's content type goes by name.
 _NAMES = {"content_type_id": "content_type"}
 
@@ -144,7 +144,7 @@ class Tables:
             f.attname for f in self.models[kind]._meta.concrete_fields if f.attname != "id"
         )
         names = [_NAMES.get(column, column) for column in columns]
-        at_revision = columns.index(_BY[kind]) + 1 if kind != "revision" else 0
+        at_revision = columns.index(REVISION_COLUMN[kind]) + 1 if kind != "revision" else 0
         at_type = columns.index("content_type_id") if "content_type_id" in columns else None
         rows = self.rows(kind).filter(**where).order_by("pk").values_list("id", *columns)
         sha256 = hashlib.sha256
@@ -178,8 +178,7 @@ class Tables:
         Rows noted as written in bulk (`note_copies`) are finished from their hashes: with
         their ids where they were written with them and are all of their revision's rows of
         that kind, else with the ids read back; every other row is read whole and hashed
-        here. `report` hears
-        each kind as it is read.
+        here. `report` hears each kind as it is read.
         """
         found: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
         for start in range(0, len(revision_ids), _BATCH):
@@ -188,7 +187,7 @@ class Tables:
                 if report is not None:
                     report(f"reading the {kind} rows of {len(revision_ids):,} revisions")
                 wanted = ids
-                numbered = (written or {}).get((kind, _NUMBERED))
+                numbered = (written or {}).get((kind, NUMBERED))
                 if numbered:
                     wanted = self._found_numbered(kind, ids, numbered, found)
                     if not wanted:
@@ -215,24 +214,25 @@ class Tables:
         self, kind: str, revision_ids: list[int], numbered: dict, found: dict
     ) -> list[int]:
         """The rows of one kind written with their ids (note_copies), added to `found` for
-        each revision whose rows they are all of, counted; the revisions left to read."""
+        each revision whose rows they are all of (as many, their ids adding up alike); the
+        revisions left to read."""
         meta = self.models[kind]._meta
         quote = connections[self.using].ops.quote_name
-        column = quote(_BY[kind])
+        column = quote(REVISION_COLUMN[kind])
         marks = ", ".join(["%s"] * len(revision_ids))
         with connections[self.using].cursor() as cursor:
             cursor.execute(
-                f"SELECT {column}, count(*) FROM {quote(meta.db_table)} "
+                f"SELECT {column}, count(*), sum(id) FROM {quote(meta.db_table)} "
                 f"WHERE {column} IN ({marks}) GROUP BY {column}",
                 revision_ids,
             )
-            counts = dict(cursor.fetchall())
+            stored = {revision_id: (count, total) for revision_id, count, total in cursor}
         left = []
         for revision_id in revision_ids:
             rows = numbered.get(revision_id)
-            if rows and counts.get(revision_id) == len(rows):
+            if rows and stored.get(revision_id) == (len(rows), sum(pk for pk, _ in rows)):
                 found[revision_id].extend((kind, pk, leaf) for pk, leaf in rows)
-            elif counts.get(revision_id):
+            elif revision_id in stored:
                 left.append(revision_id)
         return left
 
@@ -245,7 +245,8 @@ class Tables:
         quote = connections[self.using].ops.quote_name
         columns = ", ".join(quote(c) for c in ("id", *_WRITTEN_KEYS[kind]))
         marks = ", ".join(["%s"] * len(revision_ids))
-        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(_BY[kind])} IN ({marks})"
+        revision = quote(REVISION_COLUMN[kind])
+        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {revision} IN ({marks})"
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, revision_ids)
             return cursor.fetchall()

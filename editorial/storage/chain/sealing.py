@@ -17,12 +17,12 @@ from editorial.storage.backends import PENDING as _PENDING
 from editorial.storage.backends import WRITTEN as _WRITTEN
 from editorial.storage.chain.links import (
     _BATCH,
-    _BY,
     _KIND_OF,
     _NAMES,
-    _NUMBERED,
     _WRITTEN_KEYS,
     CHAIN_LOCK,
+    NUMBERED,
+    REVISION_COLUMN,
     Head,
     Tables,
     _append,
@@ -114,10 +114,10 @@ def note_copies(template, varying: Sequence[str], rows: Sequence[tuple], using: 
     varies = {meta.get_field(name).attname: index for index, name in enumerate(varying)}
     leaves = _leaves(template, varies, rows, using)
     if "id" in varies:
-        numbered = written.setdefault((kind, _NUMBERED), {})
+        numbered = written.setdefault((kind, NUMBERED), {})
         id_of, revision_of = (
             _column_of(template, varies, ["id"]),
-            _column_of(template, varies, [_BY[kind]]),
+            _column_of(template, varies, [REVISION_COLUMN[kind]]),
         )
         for row, leaf in zip(rows, leaves, strict=True):
             numbered.setdefault(revision_of(row), []).append((id_of(row), leaf))
