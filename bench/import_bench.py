@@ -302,7 +302,9 @@ def _checkpoint() -> None:
 
 
 def _child(mode: str, folder: Path, database: str) -> list[str]:
-    return [sys.executable, __file__, "--mode", mode, "--folder", str(folder), "--database", database]
+    """The command of one child run: a measurement, or (migrate) an empty database made."""
+    return [sys.executable, __file__, "--mode", mode, "--folder", str(folder),
+            "--database", database]  # fmt: skip
 
 
 def _measure(mode: str, folder: Path, database: str, *, label: str = "") -> dict:
