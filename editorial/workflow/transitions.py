@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from editorial import flags
 from editorial.models import Answer, ApprovedVersion, Notice, Status, WorkflowEvent
 from editorial.storage import approvals, review_facts
 from editorial.workflow import facts, guards, notify
@@ -182,7 +183,7 @@ def archive(
 
     return _transition(
         "archive", answer, user, comment=comment, before_save=remember,
-        expected_version=expected_version,
+        after_save=_copies_recounted, expected_version=expected_version,
     )  # fmt: skip
 
 
@@ -199,8 +200,15 @@ def restore(
 
     return _transition(
         "restore", answer, user, comment=comment, before_save=back,
-        expected_version=expected_version,
+        after_save=_copies_recounted, expected_version=expected_version,
     )  # fmt: skip
+
+
+def _copies_recounted(row: Answer, event: WorkflowEvent) -> None:
+    """An archived answer is no copy (flags.duplicates): archiving one of two copies takes
+    the duplicate flag off the other, restoring it puts the flag back on both."""
+    flags.refresh_flags([row.pk])
+    row.refresh_from_db(fields=["flags", "flag_level"])
 
 
 def mark_import_merged(

@@ -88,6 +88,28 @@ def test_archive_remembers_and_restore_returns(answer, editor, reviewer, managin
     assert workflow.restore(answer, managing).status == Status.APPROVED
 
 
+def test_archiving_a_copy_takes_the_duplicate_flag_off_the_other_and_restore_puts_it_back(
+    seeds, editor, managing
+):
+    """Archived answers are no copies: the flags follow the step, as they follow an edit."""
+    first, second = Answer.objects.order_by("pk")[:2]
+    workflow.edit(second, user=editor, text=first.text)
+    first.refresh_from_db()
+    assert "duplicate" in first.flag_codes and "duplicate" in second.flag_codes
+
+    archived = workflow.archive(second, managing)
+    first.refresh_from_db()
+    assert "duplicate" not in first.flag_codes
+    assert "duplicate" not in archived.flag_codes  # as stored: no copy while archived
+    second.refresh_from_db()
+    assert archived.flag_codes == second.flag_codes
+
+    workflow.restore(second, managing)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert "duplicate" in first.flag_codes and "duplicate" in second.flag_codes
+
+
 def test_available_transitions_match_the_guards(answer, editor, reviewer, managing, outsider):
     answer = in_state(answer, Status.IN_REVIEW, editor=editor, reviewer=reviewer,
                       managing=managing)  # fmt: skip
