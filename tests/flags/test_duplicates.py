@@ -81,7 +81,9 @@ def test_copies_are_found_apart_from_answers_whose_fingerprints_only_start_alike
 
 def test_lookups_by_fingerprint_use_the_index_of_their_first_characters(seeds):
     """Both lookups the copies need, planned by the database: neither may read the whole
-    table (SQLite's constant propagation, for one, can take an expression off its index)."""
+    table (SQLite's constant propagation, for one, can take an expression off its index).
+    The index leaves archived answers out: a lookup not limited to answers in use cannot
+    take it."""
     statements = []
 
     def keep(execute, sql, params, many, context):
@@ -89,9 +91,6 @@ def test_lookups_by_fingerprint_use_the_index_of_their_first_characters(seeds):
         return execute(sql, params, many, context)
 
     prints = list(Answer.objects.values_list("text_fingerprint", flat=True)[:3])
-    # One of them archived: the index leaves such answers out, so the planner may take it
-    # only for a lookup of answers in use.
-    Answer.objects.filter(text_fingerprint=prints[0]).update(status="archived")
     with connection.execute_wrapper(keep):
         flags.first_copies(prints)
         flags.refresh_flags(Answer.objects.values_list("pk", flat=True)[:1])
@@ -128,5 +127,7 @@ def test_the_fingerprint_index_leaves_archived_answers_out(db):
                 "SELECT sql FROM sqlite_master WHERE name = %s", ["answer_fingerprint_active"]
             )
         (definition,) = cursor.fetchone()
-    assert "substr" in definition.lower() and "'archived'" in definition, definition
-    assert "WHERE" in definition.upper(), definition
+    # SQLite keeps the condition as written, PostgreSQL as "status <> 'archived'".
+    condition = definition.upper().partition(" WHERE ")[2]
+    assert "SUBSTR" in definition.upper() and "'ARCHIVED'" in condition, definition
+    assert "NOT" in condition or "<>" in condition, definition
