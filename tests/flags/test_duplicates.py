@@ -1,7 +1,7 @@
 """The duplicate flag: kept on every copy of a text, and the copies an import reads."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from editorial import flags, workflow
 from editorial.models import FINGERPRINT_PREFIX, Answer
@@ -131,3 +131,20 @@ def test_the_fingerprint_index_leaves_archived_answers_out(db):
     condition = definition.upper().partition(" WHERE ")[2]
     assert "SUBSTR" in definition.upper() and "'ARCHIVED'" in condition, definition
     assert "NOT" in condition or "<>" in condition, definition
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_the_copies_lookup_is_not_compiled_by_the_jit(seeds):
+    """Each fingerprint is estimated at 200 rows, so a lookup of thousands passed
+    jit_above_cost and was compiled with LLVM first (75 ms, then 13 to run): JIT is off
+    for the import's transaction, and for the statement alone outside one."""
+    prints = list(Answer.objects.values_list("text_fingerprint", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        (before,) = cursor.fetchone()
+        with transaction.atomic():
+            flags.first_copies(prints)
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == (before,)  # as it was, once the block ends
