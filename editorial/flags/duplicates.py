@@ -12,8 +12,9 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Min, QuerySet
 
 from editorial.flags.patterns import fold
@@ -136,14 +137,18 @@ def first_copies(prints: Iterable[str]) -> list[tuple[int, str, str]]:
             f"CROSS JOIN {copy} AS copy ON copy.id IN ({lookup})"
         )
         wanted = json.dumps(prints)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    # PostgreSQL: in a transaction of its own if there is none, so that a setting local to
+    # it holds (not SQLite's: its transactions take the write lock as they begin).
+    postgresql = connection.vendor == "postgresql"
+    in_one = transaction.atomic(savepoint=False) if postgresql else nullcontext()
+    with in_one, connection.cursor() as cursor:
+        if postgresql:
             # Thousands of index lookups, each its own LIMIT: PostgreSQL estimates each
             # finds 200 rows (it cannot know the array's values), so the statement's cost
             # passes jit_above_cost and it compiled the plan with LLVM first: 75 ms for a
             # statement that then ran in 13 (4,000 fingerprints), in every commit group of
-            # an import. Off for the rest of this transaction (the import's statements are
-            # all of that kind), or for this statement alone outside one.
+            # an import. Off until the transaction ends: the import's other statements
+            # (inserts, index lookups, its seal's counts) gain nothing from it either.
             cursor.execute("SELECT set_config('jit', 'off', true)")
         cursor.execute(sql, [wanted, *params])
         return cursor.fetchall()

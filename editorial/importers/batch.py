@@ -136,8 +136,8 @@ def prepared_groups(
         # process goes on to the next group: the writer waited for the whole first group
         # (a quarter of a second for 200 files, 5 % of the time 2,000 files took on SQLite).
         first = next(groups, [])
-        half = len(first) // 2
-        theirs = (first[half:], _submit(pool, first[half:]))
+        half = (len(first) + 1) // 2  # one file alone is prepared here
+        theirs = (first[half:], _submit(pool, first[half:]) if first[half:] else None)
         second = next(groups, None)
         ahead = (second, _submit(pool, second)) if second is not None else None
         yield prepare_group(first[:half]) + _result(*theirs)
