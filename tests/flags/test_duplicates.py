@@ -134,7 +134,9 @@ def test_the_fingerprint_index_leaves_archived_answers_out(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
-@pytest.mark.django_db(transaction=True)  # real transactions: a setting local to one ends
+# Real transactions, so a setting local to one ends with it (the seed data kept, as by the
+# other tests in real transactions).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_copies_lookup_is_not_compiled_by_the_jit():
     """Each fingerprint is estimated at 200 rows, so a lookup of thousands passed
     jit_above_cost and was compiled with LLVM first (75 ms, then 13 to run): JIT is off

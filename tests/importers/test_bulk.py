@@ -151,8 +151,9 @@ def test_import_queries_do_not_grow_with_file_size_or_file_count(tmp_path, djang
     assert counts[2, 5] == counts[2, 60] == counts[12, 5], counts
     # 21 on SQLite: seven of them index the new answers in one go, with a larger buffer for
     # FTS5 (editorial.storage.search); two reserve the versions' and events' ids, so that
-    # sealing reads none back.
-    assert counts[2, 5] <= (21 if connection.vendor == "sqlite" else 14), counts
+    # sealing reads none back. 15 on PostgreSQL: one turns its JIT off for the copies'
+    # lookup (flags.duplicates: compiling it took 75 ms, running it 13).
+    assert counts[2, 5] <= (21 if connection.vendor == "sqlite" else 15), counts
 
 
 def test_a_bad_file_in_a_group_of_new_files_fails_alone(tmp_path, refuse):
