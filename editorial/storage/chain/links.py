@@ -216,17 +216,11 @@ class Tables:
         """The rows of one kind written with their ids (note_copies), added to `found` for
         each revision whose rows they are all of (as many, their ids adding up alike); the
         revisions left to read."""
-        meta = self.models[kind]._meta
-        quote = connections[self.using].ops.quote_name
-        column = quote(REVISION_COLUMN[kind])
-        marks = ", ".join(["%s"] * len(revision_ids))
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                f"SELECT {column}, count(*), sum(id) FROM {quote(meta.db_table)} "
-                f"WHERE {column} IN ({marks}) GROUP BY {column}",
-                revision_ids,
-            )
-            stored = {revision_id: (count, total) for revision_id, count, total in cursor}
+        column = connections[self.using].ops.quote_name(REVISION_COLUMN[kind])
+        counted = self._of_revisions(
+            kind, f"{column}, count(*), sum(id)", revision_ids, then=f"GROUP BY {column}"
+        )
+        stored = {revision_id: (count, total) for revision_id, count, total in counted}
         left = []
         for revision_id in revision_ids:
             rows = numbered.get(revision_id)
@@ -241,14 +235,23 @@ class Tables:
 
         Plain SQL: integers and text only, and the ORM's per-row work was most of it.
         """
-        meta = self.models[kind]._meta
         quote = connections[self.using].ops.quote_name
         columns = ", ".join(quote(c) for c in ("id", *_WRITTEN_KEYS[kind]))
-        marks = ", ".join(["%s"] * len(revision_ids))
+        return self._of_revisions(kind, columns, revision_ids)
+
+    def _of_revisions(
+        self, kind: str, select: str, revision_ids: list[int], *, then: str = ""
+    ) -> list[tuple]:
+        """SELECT `select` from the revisions' rows of one kind (`then` after the WHERE)."""
+        quote = connections[self.using].ops.quote_name
+        table = quote(self.models[kind]._meta.db_table)
         revision = quote(REVISION_COLUMN[kind])
-        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {revision} IN ({marks})"
+        marks = ", ".join(["%s"] * len(revision_ids))
         with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, revision_ids)
+            cursor.execute(
+                f"SELECT {select} FROM {table} WHERE {revision} IN ({marks}) {then}",
+                revision_ids,
+            )
             return cursor.fetchall()
 
     def head(self) -> Head:
