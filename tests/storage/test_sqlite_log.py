@@ -31,7 +31,9 @@ thread.join()
 
 
 def _run(database: Path, *args: str) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    # This database only, whatever the suite's run was pointed at.
+    elsewhere = {"DJANGO_SETTINGS_MODULE", "DATABASE_MIGRATE_URL", "EDITORIAL_AS_OWNER"}
+    env = {key: value for key, value in os.environ.items() if key not in elsewhere}
     env.update(DATABASE_URL=f"sqlite:///{database}", DEBUG="1", ENV_FILE=os.devnull,
                DJANGO_SETTINGS_MODULE="config.settings")  # fmt: skip
     result = subprocess.run(
