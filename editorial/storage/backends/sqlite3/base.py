@@ -9,7 +9,7 @@ one else there, rebuilt the log's index as if nothing in it had been copied yet:
 the whole log again at its first checkpoint, and added to the log instead of starting it
 over. Twenty imports of 100 files in a row into 200,000 answers, each a process of its own
 (bench/import_bench.py's): the log grew by 26 MB each time and each import copied all of it
-again, 0.55 s for the first and 1.0 s for the twentieth; with the connections closed at
+again, 0.61 s for the first and 1.0 s for the twentieth; with the connections closed at
 exit, 0.46-0.58 s throughout.
 """
 
