@@ -130,14 +130,22 @@ def main(argv: list[str]) -> None:
           flush=True)  # fmt: skip
     # The worker beside the dev server: it reloads on code changes as runserver does.
     tasks = subprocess.Popen([str(PYTHON), *WORKER], cwd=ROOT, env=env)
+    server = subprocess.Popen([str(PYTHON), "manage.py", "runserver", address], cwd=ROOT, env=env)
     try:
-        run("manage.py", "runserver", address, env=env)
+        returncode = server.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached the server and the worker too: they stop themselves, closing their
+        # database connections (no traceback here, and no kill before they have).
+        returncode = 0
     finally:
-        tasks.terminate()
-        try:
-            tasks.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            tasks.kill()
+        for process in (server, tasks):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    if returncode:
+        sys.exit(returncode)
 
 
 if __name__ == "__main__":
