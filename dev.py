@@ -131,15 +131,17 @@ def main(argv: list[str]) -> None:
     # The worker beside the dev server: it reloads on code changes as runserver does.
     tasks = subprocess.Popen([str(PYTHON), *WORKER], cwd=ROOT, env=env)
     server = subprocess.Popen([str(PYTHON), "manage.py", "runserver", address], cwd=ROOT, env=env)
+    interrupted = False
     try:
         returncode = server.wait()
     except KeyboardInterrupt:
         # Ctrl-C reached the server and the worker too: they stop themselves, closing their
-        # database connections (no traceback here, and no kill before they have).
-        returncode = 0
+        # database connections; no traceback here, and no signal that would cut that short.
+        interrupted, returncode = True, 0
     finally:
         for process in (server, tasks):
-            process.terminate()
+            if not interrupted:
+                process.terminate()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
