@@ -112,8 +112,17 @@ def test_a_folded_text_is_its_words_case_folded_whether_ascii_or_not(pieces, noi
     assert flags.fold(text) == " ".join(text.split()).casefold()
 
 
-def test_no_whitespace_lies_above_what_fold_lists():
-    # fold() lists the whitespace it must split on below U+3001 (str.split's, all of it).
-    from editorial.flags.patterns import SPACES_BELOW
+def test_every_spacing_but_the_space_is_unprintable():
+    # fold() takes a printable text (its line breaks made spaces) to have no other spacing
+    # than spaces: true of every character str.split() splits on, in this Python's Unicode.
+    spacing = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " "]
+    assert "\u3000" in spacing and "\t" in spacing
+    assert [c for c in spacing if c.isprintable()] == []
 
-    assert not [c for c in map(chr, range(SPACES_BELOW, sys.maxunicode + 1)) if c.isspace()]
+
+@pytest.mark.parametrize(
+    "text",
+    ["a\tb", "a\r\nb", "a\u00a0b", "a\u2028b", "a\u3000b", "a\x1fb", "A\u200bB  c", " Ünï \n\n ß "],
+)
+def test_unusual_spacing_is_folded_as_split_folds_it(text):
+    assert flags.fold(text) == " ".join(text.split()).casefold()

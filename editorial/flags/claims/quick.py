@@ -17,8 +17,13 @@ from editorial.flags.claims.names import KNOWN_ACRONYMS_OF, KNOWN_NAME_OF
 
 # Where a listed acronym may stand: a word of capitals alone, as the finder reads one; which
 # of them is listed is a set lookup. One alternative per listed acronym took a third longer.
+# Each alternative starts with the character it matches (the lookbehind comes after the
+# first capital and looks one further back), so the search skips to a "§" or a capital
+# instead of trying the lookbehind at every character: 8.2 → 4.2 µs an answer.
 _ACRONYM_LETTERS = max(map(len, KNOWN_NAME_OF))
-MAYBE_SURE = re.compile(rf"§\s*\d|(?<![\w(’'&.-])[A-Z]{{2,{_ACRONYM_LETTERS}}}(?![\w)&-]|\.\w)")
+MAYBE_SURE = re.compile(
+    rf"§\s*\d|[A-Z](?<![\w(’'&.-][A-Z])[A-Z]{{1,{_ACRONYM_LETTERS - 1}}}(?![\w)&-]|\.\w)"
+)
 # A listed agency defined by its own acronym: "Immigration and Customs Enforcement (ICE)".
 _SURE_DEFINITION = re.compile(
     "|".join(
