@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def import_rows(data: dict, *, peers: tuple[str, ...]) -> list[tuple[str, str, s
         for basis, label in (("rate", "clock"), ("cpu_rate", "CPU")):
             rows.append((
                 f"import {files} files: × {peer} ({label})",
-                f"{ratio[basis]:.2f} × ({editorial[basis]:.0f} vs {theirs[basis]:.0f}/s"
+                f"{shown(ratio[basis])} × ({editorial[basis]:.0f} vs {theirs[basis]:.0f}/s"
                 f"{queries if basis == 'rate' else ''})",
                 f"≥ {TARGETS[peer]:.1f} ×", ratio[basis] >= TARGETS[peer],
             ))  # fmt: skip
@@ -116,6 +117,12 @@ def import_rows(data: dict, *, peers: tuple[str, ...]) -> list[tuple[str, str, s
         f"{max(loads):.1f} ({len(data['runs']['editorial'])} alternated rounds)", "", True,
     ))  # fmt: skip
     return rows
+
+
+def shown(ratio: float) -> str:
+    """A ratio to two decimals, rounded down: 0.796 against a target of 0.80 reads 0.79, not
+    an 0.80 beside NOT MET (a quick run printed one)."""
+    return f"{math.floor(ratio * 100) / 100:.2f}"
 
 
 def figures(paths: dict[str, Path], sizes: dict) -> list[tuple[str, str, str, bool]]:
@@ -145,7 +152,7 @@ def _large_rows(large: dict, sizes: dict) -> list[tuple[str, str, str, bool]]:
     into_empty = large["more (into an empty database)"]["rate"]
     rows.append((
         f"100 files into {large['editorial']['answers']} answers / into none",
-        f"{into_large / into_empty:.2f}", "≥ 0.80", into_large / into_empty >= 0.8,
+        shown(into_large / into_empty), "≥ 0.80", into_large / into_empty >= 0.8,
     ))  # fmt: skip
     return rows
 
