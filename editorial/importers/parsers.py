@@ -42,12 +42,35 @@ US_STATES = [
     "District of Columbia",
     "Puerto Rico",
 ]
-# Longest names first so "West Virginia" is not counted as "Virginia". No \b in front: a
-# pattern starting with a name lets the engine skip to the names' first letters, seven
-# times faster; states_named() checks the boundary before each match instead.
-_STATE_RE = re.compile(
-    "(?:" + "|".join(sorted(map(re.escape, US_STATES), key=len, reverse=True)) + r")\b"
-)
+
+
+def any_of(words: Iterable[str]) -> str:
+    """A pattern matching any of the words, the longest where one starts another, written as
+    a tree of their shared starts ("A(?:la(?:bama|ska)|r…)"): at each letter the engine
+    tries only the words that start so, not every word in turn."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for character in word:
+            node = node.setdefault(character, {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(key) + pattern(child) for key, child in sorted(node.items()) if key]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + (")?" if "" in node else ")")
+
+    return pattern(tree)
+
+
+# No \b in front: a pattern starting with a name lets the engine skip to the names' first
+# letters, seven times faster; states_named() checks the boundary before each match
+# instead. As a tree of the names' starts, a third faster again than the names one by one
+# (10.7 → 7.0 µs an imported answer): most capitals in a text start no state's name.
+_STATE_RE = re.compile(f"(?:{any_of(US_STATES)})\\b")
 
 
 def states_named(text: str) -> Iterator[str]:

@@ -108,6 +108,19 @@ def test_states_named_finds_what_a_whole_word_pattern_finds(pieces, glue):
     assert list(importers.states_named(text)) == re.findall(rf"\b({names})\b", text)
 
 
+@given(
+    st.lists(st.text("ab. ", min_size=1, max_size=4), min_size=1, max_size=6),
+    st.text("ab. x", max_size=30),
+)
+@settings(max_examples=300)
+def test_a_tree_of_words_matches_as_the_words_longest_first(words, text):
+    # Words that start others ("a", "ab", "ab."), as "New" would start "New York".
+    from editorial.importers.parsers import any_of
+
+    one_by_one = "|".join(sorted(map(re.escape, set(words)), key=len, reverse=True))
+    assert re.findall(f"(?:{any_of(words)})", text) == re.findall(f"(?:{one_by_one})", text)
+
+
 def test_question_numbers_beyond_9999_are_questions(tmp_path):
     text = "".join(f"{n}. Question {n}?\nAnswer {n}.\n" for n in range(1, 10_003))
     items = parse_numbered_text(text, "many.txt")
