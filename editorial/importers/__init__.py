@@ -24,15 +24,11 @@ from editorial.importers.bulk import create_documents
 from editorial.importers.parsers import (
     PARSERS,
     SUPPORTED_SUFFIXES,
-    US_STATES,
     decode,
-    derive_title,
-    detect_subject,
     parse_content,
     parse_csv,
     parse_jsonl,
     parse_numbered_text,
-    states_named,
 )
 from editorial.importers.prepare import (
     NAME_LENGTH,
@@ -43,6 +39,7 @@ from editorial.importers.prepare import (
 )
 from editorial.importers.report import REPORTED_DOCUMENTS, DocumentReport, document_reports
 from editorial.importers.results import FileResult, ImportFileError, ImportSummary, ParsedAnswer
+from editorial.importers.subjects import US_STATES, derive_title, detect_subject, states_named
 from editorial.importers.write import import_file, write_file
 
 __all__ = [

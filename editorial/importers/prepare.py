@@ -14,9 +14,10 @@ from pathlib import Path
 from django.conf import settings
 
 from editorial import flags
-from editorial.importers.parsers import derive_title, detect_subject, parse_content, parser_for
+from editorial.importers.parsers import parse_content, parser_for
 from editorial.importers.progress import Report, reporting, silent
 from editorial.importers.results import ImportFileError, ParsedAnswer
+from editorial.importers.subjects import derive_title, detect_subject
 from editorial.models import Document
 from editorial.wording import counted
 

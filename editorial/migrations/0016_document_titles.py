@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def derive_titles(apps, schema_editor):
-    from editorial.importers.parsers import derive_title
+    from editorial.importers.subjects import derive_title
 
     Document = apps.get_model("editorial", "Document")
     Answer = apps.get_model("editorial", "Answer")
