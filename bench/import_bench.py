@@ -436,10 +436,10 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     corpus = WORK / f"corpus-v{VERSION}-{args.files}"
     more = WORK / f"more-v{VERSION}-{args.files}+{args.more}x{args.more_sets}"
-    extras = [more / f"set{number}" for number in range(args.more_sets)]
+    extras = [more / f"set{number}" for number in range(args.more_sets)] if args.more else []
     if not corpus.exists():
         generate(args.files, corpus)
-    if args.more and not more.exists():
+    if extras and not more.exists():
         # The files after the corpus's own: generated whole, each set in a folder of its own.
         with tempfile.TemporaryDirectory(dir=WORK) as scratch:
             generate(args.files + args.more * args.more_sets, Path(scratch))
@@ -468,12 +468,12 @@ def main() -> None:
         for mode in modes:
             db = editorial_db if mode == "editorial" else database(mode)
             runs.setdefault(mode, []).append(_measure(mode, corpus, db))
-            if mode == "editorial" and args.more:
+            if mode == "editorial":
                 for extra in extras:  # each set after the last: the database grows a little
                     runs.setdefault("more (into the large database)", []).append(
                         _measure("more", extra, editorial_db)
                     )
-        for extra in extras if args.more else ():
+        for extra in extras:
             # Measured as into the large one: a process of its own, started on a database
             # it did not make (a migrate just before in the same process had its connection
             # open and its caches warm: 0.32 against 0.34 s for the 100 files).
@@ -507,7 +507,7 @@ def main() -> None:
                 f"  / {peer:13} by the {basis:5} {ratio[key]:5.2f} ×   target ≥ {TARGETS[peer]:.1f}"
                 f"   {'met' if met else 'NOT MET'}"
             )
-    if args.more:
+    if extras:
         print(
             f"{args.more} more files into the large database ({answers} answers) / into an "
             f"empty one: {more_ratio(runs):.2f} (median of the pairs' ratios)"
