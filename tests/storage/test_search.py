@@ -118,3 +118,27 @@ def test_the_bulk_insert_leaves_fts5s_hashsize_as_it_was(set_before):
     assert hashsize() == str(set_before or 1024 * 1024)
     assert len(matching("zanzibarite")) == 1
     check_index()
+
+
+def fts5_option(name: str) -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM editorial_answer_search_config WHERE k = %s", [name])
+        row = cursor.fetchone()
+    return row and str(row[0])
+
+
+def test_the_index_merges_eight_segments_at_a_time_whatever_an_import_changes():
+    """Migration 0029: fewer levels, so each word is written again fewer times as the index
+    grows; an import's own changes to FTS5's options leave this one alone."""
+    assert fts5_option("automerge") == "8"
+    import_contents([("a.txt", b"1. What is zanzibarite?\nA mineral called zanzibarite.\n")])
+    assert fts5_option("automerge") == "8"
+    check_index()
+
+
+def test_the_service_never_writes_a_freed_page_only_to_zero_it():
+    """secure_delete=FAST on every connection (config.settings), whatever SQLite was built
+    with: 2 is FAST (1, on, is what Debian builds it with; 0 is off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 2
