@@ -150,7 +150,7 @@ def _large_rows(large: dict, sizes: dict) -> list[tuple[str, str, str, bool]]:
         f"({large['editorial']['peak_rss_mb']:.0f} MB)",
         "≤ 300 MB", heap <= 300,
     ))  # fmt: skip
-    ratio = more_ratio(large["runs"])
+    ratio = more_ratio(large["runs"], large.get("more_sets", 1))
     rows.append((
         f"100 files into {large['editorial']['answers']} answers / into none",
         shown(ratio), "≥ 0.80", ratio >= 0.8,
