@@ -96,9 +96,10 @@ def test_a_failure_inside_indexes_nothing_and_keeps_the_trigger():
     check_index()
 
 
-def hashsize() -> str | None:
+def fts5_option(name: str) -> str | None:
+    """One of the FTS5 table's stored options, or None where it was never set."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT v FROM editorial_answer_search_config WHERE k = 'hashsize'")
+        cursor.execute("SELECT v FROM editorial_answer_search_config WHERE k = %s", [name])
         row = cursor.fetchone()
     return row and str(row[0])
 
@@ -115,16 +116,9 @@ def test_the_bulk_insert_leaves_fts5s_hashsize_as_it_was(set_before):
                 [set_before],
             )
     import_contents([("a.txt", b"1. What is zanzibarite?\nA mineral called zanzibarite.\n")])
-    assert hashsize() == str(set_before or 1024 * 1024)
+    assert fts5_option("hashsize") == str(set_before or 1024 * 1024)
     assert len(matching("zanzibarite")) == 1
     check_index()
-
-
-def fts5_option(name: str) -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT v FROM editorial_answer_search_config WHERE k = %s", [name])
-        row = cursor.fetchone()
-    return row and str(row[0])
 
 
 def test_the_index_merges_eight_segments_at_a_time_whatever_an_import_changes():
