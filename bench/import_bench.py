@@ -461,13 +461,15 @@ def main() -> None:
                     path.rename(extra / path.name)
     postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
+    def sqlite_file(name: str) -> Path:
+        return WORK / f"{name}.sqlite3"
+
     def database(name: str) -> str:
         if postgres:
             return os.environ["DATABASE_URL"]
-        path = WORK / f"{name}.sqlite3"
         for leftover in WORK.glob(f"{name}.sqlite3*"):
             leftover.unlink()
-        return f"sqlite:///{path}"
+        return f"sqlite:///{sqlite_file(name)}"
 
     modes = ("editorial",) if args.editorial_only else tuple(args.modes.split(","))
     engine = "PostgreSQL" if postgres else "SQLite"
@@ -493,9 +495,9 @@ def main() -> None:
             if postgres or number == 0:
                 subprocess.run(_child("migrate", extra, empty), check=True, capture_output=True)
                 if not postgres:
-                    shutil.copyfile(WORK / "empty.sqlite3", WORK / "empty-template.sqlite3")
+                    shutil.copyfile(sqlite_file("empty"), sqlite_file("empty-template"))
             else:
-                shutil.copyfile(WORK / "empty-template.sqlite3", WORK / "empty.sqlite3")
+                shutil.copyfile(sqlite_file("empty-template"), sqlite_file("empty"))
             runs.setdefault("more (into an empty database)", []).append(
                 _measure("more", extra, empty, label="more-empty")
             )
