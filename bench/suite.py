@@ -136,8 +136,12 @@ def figures(paths: dict[str, Path], sizes: dict) -> list[tuple[str, str, str, bo
     if "import-large" in data:
         rows += import_rows(data["import-large"], peers=("peer-fast", "floor"))
         rows += _large_rows(data["import-large"], sizes)
-    if "list" in data:
-        rows += _other_rows(data)
+    for name, rows_of in (
+        ("list", _list_rows), ("approve", _approve_rows), ("export", _export_rows),
+        ("history", _history_rows), ("related", _related_rows),
+    ):  # fmt: skip
+        if name in data:  # each on its own: --only may leave any of them out
+            rows += rows_of(data[name])
     return rows
 
 
@@ -158,11 +162,11 @@ def _large_rows(large: dict, sizes: dict) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def _other_rows(data: dict) -> list[tuple[str, str, str, bool]]:
-    """The list, approve, export, history and related benchmarks' rows (issue 9)."""
+def _list_rows(data: dict) -> list[tuple[str, str, str, bool]]:
+    """Issue 9's rows of the answer list (the four after it: approve, export, history, related)."""
     rows = []
-    pages = data["list"]["figures"]
-    answers = data["list"]["answers"]
+    pages = data["figures"]
+    answers = data["answers"]
     for kinds, limit in (
         (("unfiltered", "by status", "by subject"), 150),
         (("text search",), 300),
@@ -182,13 +186,21 @@ def _other_rows(data: dict) -> list[tuple[str, str, str, bool]]:
         "list queries at 25 and 100 rows", f"{sorted(set(counts.values()))}",
         "identical, ≤ 10", same and max(counts.values()) <= 10,
     ))  # fmt: skip
-    approve = data["approve"]["median"]
-    rows.append((
+    return rows
+
+
+def _approve_rows(data: dict) -> list[tuple[str, str, str, bool]]:
+    approve = data["median"]
+    return [(
         f"bulk approve {approve['approved']:.0f} (select all)",
         f"{approve['confirm_seconds']:.2f} s, {approve['queries_per_answer']:.2f} queries/answer",
         "≤ 5 s", approve["confirm_seconds"] <= 5,
-    ))  # fmt: skip
-    exported = [row for row in data["export"]["rows"] if row["format"] == "jsonl"]
+    )]  # fmt: skip
+
+
+def _export_rows(data: dict) -> list[tuple[str, str, str, bool]]:
+    rows = []
+    exported = [row for row in data["rows"] if row["format"] == "jsonl"]
     small, big = sorted(exported, key=lambda row: row["answers"])[:1] + [max(
         exported, key=lambda row: row["answers"]
     )]  # fmt: skip
@@ -205,21 +217,26 @@ def _other_rows(data: dict) -> list[tuple[str, str, str, bool]]:
         f"({small['max_rss_mib']:.0f} → {big['max_rss_mib']:.0f} MB)",
         "≤ 150 MB, within 20 %", big[key] <= 150 and growth <= 1.2,
     ))  # fmt: skip
-    history = data["history"]["pages"]
+    return rows
+
+
+def _history_rows(data: dict) -> list[tuple[str, str, str, bool]]:
+    history = data["pages"]
     worst = max(history, key=lambda name: history[name]["p95_ms"])
-    rows.append((
-        f"history and diff pages, {data['history']['versions']} versions: worst p95",
+    return [(
+        f"history and diff pages, {data['versions']} versions: worst p95",
         f"{history[worst]['p95_ms']:.0f} ms ({worst})", "≤ 300 ms",
         history[worst]["p95_ms"] <= 300,
-    ))  # fmt: skip
-    related = data["related"]
-    rows.append((
+    )]  # fmt: skip
+
+
+def _related_rows(related: dict) -> list[tuple[str, str, str, bool]]:
+    return [(
         f"related answers at {related['answers']}: p95 (median)",
         f"{related['p95_ms']:.0f} ms ({related['median_ms']:.0f} ms), "
         f"{max(related['queries'])} queries",
         "≤ 100 ms", related["p95_ms"] <= 100,
-    ))  # fmt: skip
-    return rows
+    )]  # fmt: skip
 
 
 def main() -> None:
